@@ -1,0 +1,33 @@
+# Two commands a new user needs: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	OGS_DEV=$${OGS_DEV:-1} $(BIN)/ogservice serve --dev
+
+test: $(STAMP)
+	@$(BIN)/python -c "import redis,sys; redis.Redis(host='127.0.0.1', port=6379).ping()" 2>/dev/null \
+	  || (command -v redis-server >/dev/null && redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no) \
+	  || echo "warning: no Redis on 127.0.0.1:6379; Redis tests will fail"
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/ogservice bench render
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,81 @@
+"""The service's exception tree; each class carries its HTTP status and a public message.
+
+    OgsError                       500  (never raised for user input)
+    ├── BadRequest                 400  malformed query, field or size
+    │   └── UnprocessableField     422  a well-formed value the template cannot use
+    ├── Unauthorized               401  missing API key
+    ├── Forbidden                  403  missing or invalid signature
+    ├── NotFound                   404  unknown template or asset
+    ├── PayloadTooLarge            413  over-long query or text
+    └── ServiceUnavailable         503  a dependency is down and no local stand-in exists
+
+Only `public_message` and `detail` ever reach a client; never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OgsError(Exception):
+    """Base of every error the web layer turns into application/problem+json."""
+
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+    def problem(self, instance: str = "") -> dict[str, Any]:
+        """RFC 9457 problem document."""
+        body: dict[str, Any] = {
+            "type": f"https://ogservice.dev/problems/{self.slug()}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            body["instance"] = instance
+        body.update(self.extra)
+        return body
+
+    @classmethod
+    def slug(cls) -> str:
+        return "".join("-" + c.lower() if c.isupper() else c for c in cls.__name__).lstrip("-")
+
+
+class BadRequest(OgsError):
+    status = 400
+    title = "Bad request"
+
+
+class UnprocessableField(BadRequest):
+    status = 422
+    title = "Unprocessable field"
+
+
+class Unauthorized(OgsError):
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(OgsError):
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(OgsError):
+    status = 404
+    title = "Not found"
+
+
+class PayloadTooLarge(OgsError):
+    status = 413
+    title = "Payload too large"
+
+
+class ServiceUnavailable(OgsError):
+    status = 503
+    title = "Service unavailable"

@@ -1,0 +1,171 @@
+"""The base every remote adapter shares: owns the injected httpx.Client and maps every failure.
+
+A vendor adapter subclasses `HttpProvider` and supplies pure pieces:
+  build_request(req, spec) -> httpx.Request        the vendor's wire format
+  parse_response(resp, req, spec) -> GeneratedImage | httpx.Request
+        an image when done, or the next request to send (poll a queue, fetch an image URL)
+  error_for(resp) -> GatewayError                  the vendor's error envelope -> our classes
+`generate()` drives the loop and maps transport errors, so nothing from httpx escapes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import httpx
+
+from ..errors import (
+    BadResponse,
+    ContentRefused,
+    GatewayError,
+    ProviderTimeout,
+    ProviderUnavailable,
+    RateLimited,
+    RequestRejected,
+)
+from ..images import inspect_image
+from ..request import GeneratedImage, ImageRequest
+
+if TYPE_CHECKING:
+    from ...config import ProviderConfig
+    from ..catalog import ModelSpec
+
+
+class HttpProvider:
+    """Shared driver for HTTP adapters; subclasses set `name`, `default_base_url` and the pure hooks."""
+
+    name = ""
+    default_base_url = ""
+    poll_interval = 0.5  # seconds between polls of asynchronous APIs
+    max_steps = 600  # hard cap on follow-up requests (polls + fetches) for one generation
+
+    def __init__(self, config: ProviderConfig, client: httpx.Client | None = None, *, timeout: float = 120.0):
+        self.config = config
+        self.base_url = (config.base_url or self.default_base_url).rstrip("/")
+        self.client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0))
+        self._owns_client = client is None
+        self.sleep = time.sleep  # injectable so tests need not wait
+
+    def close(self) -> None:
+        if self._owns_client:
+            self.client.close()
+
+    # --- the pure, vendor-specific hooks -------------------------------------------------------
+    def build_request(self, req: ImageRequest, spec: ModelSpec) -> httpx.Request:
+        raise NotImplementedError
+
+    def parse_response(
+        self, resp: httpx.Response, req: ImageRequest, spec: ModelSpec
+    ) -> GeneratedImage | httpx.Request:
+        raise NotImplementedError
+
+    def error_for(self, resp: httpx.Response) -> GatewayError:
+        """Default status mapping; vendors override to read their envelope and safety codes."""
+        return default_error(resp, self.name)
+
+    # --- the shared driver ---------------------------------------------------------------------
+    def generate(self, req: ImageRequest, spec: ModelSpec, *, deadline: float | None = None) -> GeneratedImage:
+        """Run one generation to completion (or raise a GatewayError) before `deadline` (monotonic)."""
+        request = self.build_request(req, spec)
+        for step in range(self.max_steps):
+            resp = self.send(request, deadline)
+            result = self.parse_response(resp, req, spec)
+            if isinstance(result, GeneratedImage):
+                return result
+            if result.method == "GET" and step and self.poll_interval:
+                self._wait(self.poll_interval, deadline)
+            request = result
+        raise ProviderTimeout("gave up polling", provider=self.name)
+
+    def send(self, request: httpx.Request, deadline: float | None = None) -> httpx.Response:
+        """Send one request; transport errors and non-2xx answers become GatewayErrors."""
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ProviderTimeout("deadline passed before the call", provider=self.name)
+            request.extensions["timeout"] = httpx.Timeout(remaining).as_dict()
+        try:
+            resp = self.client.send(request)
+            resp.read()
+        except httpx.TimeoutException as exc:
+            raise ProviderTimeout(f"timed out: {type(exc).__name__}", provider=self.name) from None
+        except httpx.TransportError as exc:
+            raise ProviderUnavailable(f"connection failed: {type(exc).__name__}", provider=self.name) from None
+        if resp.status_code >= 400:
+            raise self.error_for(resp)
+        return resp
+
+    def image(self, data: bytes, req: ImageRequest, spec: ModelSpec, **fields: object) -> GeneratedImage:
+        """Validate bytes and wrap them; BadResponse when they are not an image."""
+        media_type, width, height = inspect_image(data, provider=self.name)
+        values: dict[str, object] = {
+            "data": data,
+            "media_type": media_type,
+            "width": width,
+            "height": height,
+            "model": spec.id,
+            "provider": self.name,
+        }
+        values.update(fields)
+        return GeneratedImage(**values)  # type: ignore[arg-type]
+
+    def _wait(self, seconds: float, deadline: float | None) -> None:
+        if deadline is not None and time.monotonic() + seconds >= deadline:
+            raise ProviderTimeout("deadline passed while waiting", provider=self.name)
+        self.sleep(seconds)
+
+
+def json_body(resp: httpx.Response, provider: str) -> dict:
+    """Parse a JSON object body or raise BadResponse."""
+    try:
+        body = resp.json()
+    except ValueError:
+        raise BadResponse("response is not JSON", provider=provider, status=resp.status_code) from None
+    if not isinstance(body, dict):
+        raise BadResponse("response JSON is not an object", provider=provider, status=resp.status_code)
+    return body
+
+
+def retry_after_seconds(resp: httpx.Response) -> float | None:
+    """`retry-after-ms` or `retry-after` (seconds or HTTP date) -> seconds, or None."""
+    if (ms := resp.headers.get("retry-after-ms")) is not None:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = resp.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def default_error(resp: httpx.Response, provider: str, message: str = "", code: str = "") -> GatewayError:
+    """Status-code mapping shared by all vendors once they have extracted message and code."""
+    status = resp.status_code
+    message = message or resp.reason_phrase or "error"
+    kw = {"provider": provider, "status": status, "code": code}
+    if status == 429:
+        return RateLimited(message, retry_after=retry_after_seconds(resp), **kw)
+    if status >= 500 or status in (408, 409):
+        return ProviderUnavailable(message, **kw)  # type: ignore[arg-type]
+    return RequestRejected(message, **kw)  # type: ignore[arg-type]
+
+
+__all__ = [
+    "HttpProvider",
+    "json_body",
+    "retry_after_seconds",
+    "default_error",
+    "ContentRefused",
+    "BadResponse",
+    "RequestRejected",
+]

@@ -1,0 +1,1 @@
+"""HTTP layer: Flask blueprints that translate HTTP to pipeline calls and back, nothing more."""
