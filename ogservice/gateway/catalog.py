@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .request import Quality, Tier
+from .request import ImageRequest, Quality, Tier
+from .sizes import nearest_size
 
 
 class Capabilities(BaseModel):
@@ -43,9 +45,11 @@ class ModelSpec(BaseModel):
     retired: str | None = Field(None, description="Date/reason when the vendor retired it; still callable.")
 
     def price_for(self, quality: Quality, width: int = 1024, height: int = 1024) -> float:
-        """Predicted USD for one image at this quality and size."""
+        """Predicted USD for one image: per megapixel, or by "quality@WxH", then quality, then default."""
         if self.price_per_mp is not None:
-            import math
-
             return round(self.price_per_mp * math.ceil(width * height / 1_000_000), 6)
+        if self.sizes:
+            size = nearest_size(ImageRequest(prompt="-", width=width, height=height), self.sizes).value
+            if (key := f"{quality}@{size}") in self.price:
+                return self.price[key]
         return self.price.get(quality, self.price.get("default", 0.0))

@@ -1,0 +1,51 @@
+"""Types shared by the router (which decides) and the gateway (which executes the decision)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .request import Layer, Quality, Tier
+
+
+class RouteContext(BaseModel):
+    """Everything besides the prompt that a routing decision depends on; built per request."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tier: Tier = "free"
+    quality: Quality | None = None  # None: use the request's quality
+    layer: Layer | None = None
+    intent: str | None = None  # explicit override of intent detection
+    model: str | None = None  # a named model: skip rules, still apply the hard filters
+    budget_remaining_usd: float | None = None  # None: unlimited
+    deadline_s: float | None = None  # None: no deadline
+    configured_providers: frozenset[str] = frozenset({"local"})
+    unhealthy_models: frozenset[str] = frozenset()  # open breakers
+
+
+class Rejected(BaseModel):
+    """A candidate the router did not pick, and why (shown to users in the explanation)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    reason: str
+
+
+class Decision(BaseModel):
+    """The router's answer: the chosen model, its ordered fallbacks, and the full reasoning."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    intent: str
+    rule: str = Field(description="Name of the config rule that produced the preference list.")
+    fallbacks: tuple[str, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
+    predicted_cost_usd: float = 0.0
+    predicted_latency_s: float = 0.0
+    reasons: tuple[str, ...] = ()  # human-readable trail, e.g. "tier pro -> pro variant"
+
+    def candidates(self) -> tuple[str, ...]:
+        """Primary first, then fallbacks, in the order the gateway should try them."""
+        return (self.model, *self.fallbacks)
