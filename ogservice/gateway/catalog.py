@@ -71,7 +71,8 @@ class ModelSpec(BaseModel):
     @classmethod
     def _known_provider(cls, value: str) -> str:
         if value not in KNOWN_PROVIDERS:
-            raise ValueError(f"unknown provider {value!r}; expected one of {', '.join(sorted(KNOWN_PROVIDERS))}")
+            known = ", ".join(sorted(KNOWN_PROVIDERS))
+            raise ValueError(f"unknown provider {value!r}; expected one of {known}")
         return value
 
     @field_validator("price")
