@@ -1,0 +1,62 @@
+"""Filesystem store: atomic writes (temp file + os.replace), expiry kept in the file's mtime."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from . import check_key
+
+log = logging.getLogger(__name__)
+FOREVER = 10 * 365 * 86400
+
+
+class FileStore:
+    """Stores `ns/hex` at ROOT/ns/he/hex; readers never see a partial file."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.errors = 0
+
+    def path(self, key: str) -> Path:
+        namespace, digest = check_key(key).split("/")
+        return self.root / namespace / digest[:2] / digest
+
+    def get(self, key: str) -> bytes | None:
+        path = self.path(key)
+        try:
+            if path.stat().st_mtime < time.time():
+                return None  # expired: its mtime is its expiry time
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            return self._failed("read", key, exc)
+
+    def put(self, key: str, data: bytes, ttl: int | None = None) -> None:
+        path = self.path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                expires = time.time() + (ttl if ttl else FOREVER)
+                os.utime(tmp, (expires, expires))
+                os.replace(tmp, path)  # atomic on POSIX: readers see the old file or the new one
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            self._failed("write", key, exc)
+
+    def close(self) -> None:
+        pass
+
+    def _failed(self, action: str, key: str, exc: OSError) -> None:
+        self.errors += 1
+        log.warning("file store %s failed for %s: %s", action, key, exc)
+        return None

@@ -1,0 +1,96 @@
+"""One contract suite run against every Store backend (real filesystem, real Redis)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+
+import pytest
+import redis
+
+from ogservice.store.files import FileStore
+from ogservice.store.redis_store import RedisStore
+
+
+def key(ns: str, text: str) -> str:
+    return f"{ns}/{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+@pytest.fixture(params=["files", "redis"])
+def store(request, tmp_path):
+    if request.param == "files":
+        yield FileStore(tmp_path)
+        return
+    prefix = request.getfixturevalue("redis_prefix")
+    backend = RedisStore(redis.Redis(host="127.0.0.1", port=6379), prefix=prefix)
+    yield backend
+    backend.close()
+
+
+def test_miss_then_hit(store):
+    k = key("asset", "a")
+    assert store.get(k) is None
+    store.put(k, b"\x89PNG payload")
+    assert store.get(k) == b"\x89PNG payload"
+
+
+def test_overwrite_replaces(store):
+    k = key("req", "b")
+    store.put(k, b"one")
+    store.put(k, b"two")
+    assert store.get(k) == b"two"
+
+
+def test_ttl_expires(store):
+    k = key("req", "c")
+    store.put(k, b"short-lived", ttl=1)
+    assert store.get(k) == b"short-lived"
+    time.sleep(1.2)
+    assert store.get(k) is None
+
+
+@pytest.mark.parametrize("bad", ["../etc/passwd", "asset/../../x", "asset/XYZ", "Asset/" + "a" * 64, ""])
+def test_keys_are_never_paths(store, bad):
+    with pytest.raises(ValueError):
+        store.get(bad)
+
+
+def test_concurrent_writers_leave_one_complete_value(store):
+    k = key("asset", "concurrent")
+    payloads = [bytes([i]) * 200_000 for i in range(8)]
+    threads = [threading.Thread(target=store.put, args=(k, p)) for p in payloads]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.get(k) in payloads
+
+
+def test_file_store_leaves_no_temp_files(tmp_path):
+    store = FileStore(tmp_path)
+    k = key("asset", "tmp")
+    threads = [threading.Thread(target=store.put, args=(k, b"x" * 100_000)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    leftovers = [name for _, _, files in os.walk(tmp_path) for name in files if name.startswith(".tmp-")]
+    assert leftovers == []
+
+
+def test_unwritable_root_is_a_miss_not_an_error(tmp_path):
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_bytes(b"")
+    store = FileStore(blocker)
+    store.put(key("asset", "x"), b"data")
+    assert store.get(key("asset", "x")) is None
+    assert store.errors >= 1
+
+
+def test_redis_down_is_a_miss_not_an_error():
+    store = RedisStore.from_url("redis://127.0.0.1:1/0")
+    store.put(key("asset", "x"), b"data")
+    assert store.get(key("asset", "x")) is None
+    assert store.errors == 2
