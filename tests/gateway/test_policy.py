@@ -1,0 +1,93 @@
+"""The failure policy's decisions per error class, with count, time and money caps."""
+
+from __future__ import annotations
+
+import pytest
+
+from ogservice.gateway.errors import (
+    BadResponse,
+    ContentRefused,
+    NotConfigured,
+    ProviderTimeout,
+    ProviderUnavailable,
+    RateLimited,
+    RequestRejected,
+    StrictSizeError,
+)
+from ogservice.gateway.policy import RetryPolicy, Spend, backoff_delay, counts_against_health, next_action
+
+POLICY = RetryPolicy(max_retries=2, base_delay_s=0.5, max_delay_s=8.0)
+
+
+def test_refusal_stops_by_default_and_falls_through_only_when_configured():
+    assert next_action(ContentRefused("blocked"), 1, 0.0, policy=POLICY).kind == "stop"
+    allowed = RetryPolicy(allow_fallback_on_refusal=True)
+    assert next_action(ContentRefused("blocked"), 1, 0.0, policy=allowed).kind == "next"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RequestRejected("bad field"),
+        StrictSizeError("no size"),
+        NotConfigured("no key"),
+        BadResponse("not an image"),
+    ],
+)
+def test_client_side_and_bad_response_errors_move_on_without_retry(error):
+    action = next_action(error, 1, 0.0, policy=POLICY)
+    assert action.kind == "next" and action.delay_s == 0
+
+
+def test_retry_after_is_honoured_when_it_fits_the_deadline():
+    action = next_action(RateLimited("slow down", retry_after=1.5), 1, 0.2, deadline_s=5.0, policy=POLICY)
+    assert (action.kind, action.delay_s) == ("retry", 1.5)
+
+
+def test_retry_after_beyond_the_deadline_moves_on():
+    assert (
+        next_action(RateLimited("x", retry_after=4.0), 1, 2.0, deadline_s=5.0, policy=POLICY).kind == "next"
+    )
+
+
+def test_rate_limit_without_deadline_waits_only_up_to_the_policy_limit():
+    short = RateLimited("x", retry_after=POLICY.max_retry_after_s - 1)
+    long = RateLimited("x", retry_after=POLICY.max_retry_after_s + 1)
+    assert next_action(short, 1, 0.0, policy=POLICY).kind == "retry"
+    assert next_action(long, 1, 0.0, policy=POLICY).kind == "next"
+
+
+def test_rate_limit_without_retry_after_moves_on():
+    assert next_action(RateLimited("x"), 1, 0.0, policy=POLICY).kind == "next"
+
+
+@pytest.mark.parametrize("error", [ProviderUnavailable("502"), ProviderTimeout("read timeout")])
+def test_unavailable_is_retried_a_bounded_number_of_times(error):
+    kinds = [next_action(error, attempt, 0.0, policy=POLICY, rand=lambda: 0.5).kind for attempt in (1, 2, 3)]
+    assert kinds == ["retry", "retry", "next"]
+
+
+def test_backoff_is_exponential_with_full_jitter_and_capped():
+    ceilings = [backoff_delay(a, POLICY, rand=lambda: 1.0) for a in range(1, 7)]
+    assert ceilings == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    assert backoff_delay(3, POLICY, rand=lambda: 0.0) == 0.0
+    assert backoff_delay(3, POLICY, rand=lambda: 0.25) == 0.5
+
+
+def test_backoff_that_would_miss_the_deadline_moves_on():
+    action = next_action(ProviderUnavailable("503"), 1, 4.9, deadline_s=5.0, policy=POLICY, rand=lambda: 1.0)
+    assert action.kind == "next"
+
+
+def test_money_cap_refuses_a_retry_that_would_exceed_it():
+    within = Spend(spent_usd=0.08, next_usd=0.04, cap_usd=0.12)
+    over = Spend(spent_usd=0.12, next_usd=0.04, cap_usd=0.12)
+    assert next_action(ProviderUnavailable("x"), 1, 0.0, spend=within, policy=POLICY).kind == "retry"
+    action = next_action(ProviderUnavailable("x"), 1, 0.0, spend=over, policy=POLICY)
+    assert action.kind == "next" and "money" in action.reason
+
+
+def test_only_availability_errors_count_against_model_health():
+    assert counts_against_health(ProviderUnavailable("x")) and counts_against_health(RateLimited("x"))
+    assert not counts_against_health(ContentRefused("x"))
+    assert not counts_against_health(RequestRejected("x"))
