@@ -138,9 +138,17 @@ def free_size(req: ImageRequest) -> str:
         width, height = float(req.width), float(req.height)
     else:
         width, height = math.sqrt(area * ratio), math.sqrt(area / ratio)
-    step = math.ceil if area == FREE_MIN_AREA else round
-    width, height = (min(FREE_MAX_EDGE, max(16, 16 * step(side / 16))) for side in (width, height))
-    return f"{width}x{height}"
+    return "{}x{}".format(*fit16(width, height, up=area == FREE_MIN_AREA))
+
+
+def fit16(width: float, height: float, *, up: bool) -> tuple[int, int]:
+    """Round both sides to multiples of 16 (up at the minimum area) without leaving 3:1 or 3840."""
+    step = math.ceil if up else round
+    w, h = (min(FREE_MAX_EDGE, max(16, 16 * step(side / 16))) for side in (width, height))
+    if max(w, h) > FREE_MAX_RATIO * min(w, h):  # rounding pushed past 3:1: shorten the long side
+        longest = 16 * math.floor(FREE_MAX_RATIO * min(w, h) / 16)
+        w, h = (longest, h) if w > h else (w, longest)
+    return w, h
 
 
 def cost_from_usage(usage: Any, vendor_model: str) -> float | None:
