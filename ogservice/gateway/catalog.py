@@ -156,8 +156,8 @@ class Catalog:
 def unknown_model_message(model_id: str, known: tuple[str, ...]) -> str:
     """'unknown model X; did you mean ...?' so a typo in a config string is obvious."""
     close = difflib.get_close_matches(model_id, known, n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; known models: {', '.join(known) or 'none'}"
-    return f"unknown model {model_id!r}{hint}"
+    hint = f"; did you mean {', '.join(close)}?" if close else " (GET /v1/models lists the catalog)"
+    return f"unknown model {model_id!r}: not in the catalog{hint}"
 
 
 def load_catalog(path: Path | None = None) -> Catalog:
