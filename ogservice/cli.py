@@ -2,9 +2,108 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
+
+from .config import ConfigError, Settings, load_settings
+from .errors import OgsError
 
 
 @click.group()
 def main() -> None:
     """ogservice: Open Graph cards and promo banners, fast, cheap and spelled right."""
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _fields(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
+    fields = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--field")
+        fields.append((key, value))
+    return fields
+
+
+_field_option = click.option("--field", "-f", "fields", multiple=True, metavar="KEY=VALUE", help="A template field.")
+_size_option = click.option("--size", default=None, help="Size preset name or WIDTHxHEIGHT.")
+
+
+@main.command()
+@click.argument("template")
+@_field_option
+@_size_option
+@click.option("--seed", type=int, default=None, help="Background seed (default: derived from the content).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def render(template: str, fields: tuple[str, ...], size: str | None, seed: int | None, output: Path) -> None:
+    """Render one card to a PNG file and print the time of each step."""
+    from .pipeline import CardService
+    from .store.files import FileStore
+
+    settings = _settings(dev=True)
+    params = _fields(fields) + ([("size", size)] if size else []) + ([("seed", str(seed))] if seed is not None else [])
+    service = CardService(settings, FileStore(settings.data_dir))
+    try:
+        job = service.run(template, params)
+    except OgsError as exc:
+        raise click.ClickException(exc.detail) from None
+    assert job.png is not None
+    output.write_bytes(job.png)
+    for name, ms in job.timings.items():
+        click.echo(f"{name:>8}: {ms:7.2f} ms")
+    click.echo(f"wrote {output} ({len(job.png):,} bytes, {'cache hit' if job.cache_hit else 'rendered'})")
+    if job.missing():
+        click.echo("missing glyphs: " + " ".join(f"U+{ord(c):04X}" for c in job.missing()), err=True)
+
+
+@main.command()
+@click.argument("template")
+@_field_option
+@_size_option
+@click.option("--base-url", default="", help="Prefix for the printed URL, e.g. https://og.example.com")
+def sign(template: str, fields: tuple[str, ...], size: str | None, base_url: str) -> None:
+    """Print the signed path+query for a card (signed with the first of OGS_SIGNING_KEYS)."""
+    from .signing import sign_url
+
+    settings = _settings()
+    params = _fields(fields) + ([("size", size)] if size else [])
+    click.echo(base_url.rstrip("/") + sign_url(settings.keys()[0], f"/og/{template}.png", params))
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (OGS_HOST).")
+@click.option("--port", type=int, default=None, help="Port (OGS_PORT).")
+@click.option("--workers", type=int, default=None, help="gunicorn workers (OGS_WORKERS).")
+@click.option("--dev", is_flag=True, default=None, help="Dev mode: unsigned URLs, built-in key.")
+def serve(host: str | None, port: int | None, workers: int | None, dev: bool | None) -> None:
+    """Run the production server (gunicorn) and print a ready-to-open example URL."""
+    from .server import run_server
+
+    settings = _settings(host=host, port=port, workers=workers, dev=dev)
+    run_server(settings)
+
+
+def _register_optional_commands() -> None:
+    """Commands that live next to the code they drive (gateway, benchmarks)."""
+    from .bench import bench
+
+    main.add_command(bench)
+    for module_name in ("ogservice.gateway.cli_route", "ogservice.gateway.cli_run"):
+        try:
+            module = __import__(module_name, fromlist=["COMMANDS"])
+        except ImportError as exc:  # pragma: no cover - only while a piece is missing
+            print(f"warning: {module_name} unavailable: {exc}", file=sys.stderr)
+            continue
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register_optional_commands()

@@ -2,30 +2,44 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..config import Settings, load_settings
 from ..errors import OgsError
+from ..pipeline import CardService
+from ..store import open_store
+
+log = logging.getLogger("ogservice")
 
 
 def build_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask("ogservice")
+    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.extensions["ogs.settings"] = settings
+    app.extensions["ogs.cards"] = CardService(settings, open_store(settings))
+    _register_blueprints(app)
     _register_errors(app)
-
-    @app.get("/healthz")
-    def healthz() -> Response:
-        return jsonify(status="ok")
-
     return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import api_route, home, og
+
+    app.register_blueprint(og.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(api_route.bp)
 
 
 def problem_response(err: OgsError) -> Response:
     resp = jsonify(err.problem(request.path))
     resp.status_code = err.status
     resp.mimetype = "application/problem+json"
+    if "retry_after" in err.extra:
+        resp.headers["Retry-After"] = str(err.extra["retry_after"])
     return resp
 
 
@@ -42,5 +56,5 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
-        app.logger.exception("unhandled error")
+        log.exception("unhandled error on %s", request.path)
         return problem_response(OgsError("internal error; it has been logged"))

@@ -1,0 +1,164 @@
+"""Layers -> one image: background, shapes, pills and text, with measured legibility (WCAG AA 4.5:1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageDraw
+
+from . import backgrounds, color, contrast
+from .fonts import FontRegistry
+from .layers import Box, place, resolve_text, scaled_box
+from .templates import Layer, SizePreset, Template
+from .text import TextBlock, TextStyle, draw_text, layout_text
+
+MIN_CONTRAST = 4.5
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """What one render needs besides the template: size, resolved fields, seed, palette."""
+
+    preset: SizePreset
+    fields: dict[str, str]
+    seed: int
+    palette: backgrounds.Palette
+    missing: str = "placeholder"
+
+
+@dataclass(frozen=True)
+class TextReport:
+    """How one text layer came out: fitted size, lines, clamping, contrast, uncovered characters."""
+
+    id: str
+    size: float
+    lines: int
+    clamped: bool
+    contrast: float
+    scrim: bool
+    box: Box
+    missing: tuple[str, ...] = ()
+
+
+@dataclass
+class Composition:
+    image: Image.Image
+    texts: list[TextReport] = field(default_factory=list)
+
+    def missing(self) -> tuple[str, ...]:
+        return tuple(sorted({c for t in self.texts for c in t.missing}))
+
+
+def compose(template: Template, canvas: Canvas, fonts: FontRegistry) -> Composition:
+    """Render every layer of the preset's layout in order onto the procedural background."""
+    preset = canvas.preset
+    style = _resolve(template.background.style, canvas.fields) or "auto"
+    image = backgrounds.procedural(preset.width, preset.height, seed=canvas.seed, style=style, palette=canvas.palette)
+    result = Composition(image)
+    layout = template.layouts[preset.layout]
+    bottoms: dict[str, float] = {}
+    for layer in layout.layers:
+        box = scaled_box(layer, layout.ref, preset, bottoms)
+        text = resolve_text(layer.text, canvas.fields) if layer.text else ""
+        if layer.kind == "rect":
+            _draw_rect(image, box, _fill(layer.fill, canvas.palette), layer.radius * _scale(layout.ref, preset))
+            bottoms[layer.id] = box[1] + box[3]
+        elif text:
+            report = _draw_text_layer(image, layer, box, text, canvas, fonts, _scale(layout.ref, preset))
+            result.texts.append(report)
+            bottoms[layer.id] = report.box[1] + report.box[3]
+    return result
+
+
+def _draw_text_layer(
+    image: Image.Image, layer: Layer, box: Box, text: str, canvas: Canvas, fonts: FontRegistry, scale: float
+) -> TextReport:
+    pad_x, pad_y = (p * scale for p in layer.padding)
+    style = TextStyle(
+        family=layer.family,
+        weight=layer.weight,
+        min_size=max(6, round(layer.min_size * scale)),
+        max_size=max(6, round(layer.max_size * scale)),
+        max_lines=layer.max_lines,
+        line_height=layer.line_height,
+        align=layer.align,
+        uppercase=layer.uppercase,
+    )
+    block = layout_text(fonts, text, int(box[2] - 2 * pad_x), int(box[3] - 2 * pad_y), style, canvas.missing)
+    outer = place(box, block.width + 2 * pad_x, block.height + 2 * pad_y, layer.align, layer.valign, block.direction)
+    ink = (outer[0] + pad_x, outer[1] + pad_y, block.width, block.height)
+    if layer.kind == "pill":
+        fill = _fill(layer.fill, canvas.palette)
+        _draw_rect(image, outer, fill, layer.radius * scale)
+    rgb, ratio, scrim = _legible_color(image, ink, layer.color, canvas.palette)
+    origin = (round(ink[0]), round(ink[1]))
+    draw_text(image, block, origin, rgb)
+    if layer.strike:
+        _strike(image, ink, block, rgb)
+    return TextReport(
+        id=layer.id,
+        size=block.size,
+        lines=len(block.lines),
+        clamped=block.clamped,
+        contrast=round(ratio, 2),
+        scrim=scrim,
+        box=(ink[0], ink[1], block.width, block.height),
+        missing=tuple(block.missing),
+    )
+
+
+def _legible_color(
+    image: Image.Image, ink: Box, wanted: str, palette: backgrounds.Palette
+) -> tuple[tuple[int, int, int], float, bool]:
+    """Preferred colour if it reaches 4.5:1 over the pixels behind it; else a better one or a scrim."""
+    rect = (round(ink[0]), round(ink[1]), round(ink[0] + ink[2]), round(ink[1] + ink[3]))
+    preferred = _preferred(wanted, image, rect, palette)
+    choice = contrast.choose_legible(image, rect, preferred, min_ratio=MIN_CONTRAST)
+    if choice.scrim is not None:
+        contrast.apply_scrim(image, rect, choice.scrim)
+    return choice.text_rgb, contrast.measure_contrast(image, rect, choice.text_rgb), choice.scrim is not None
+
+
+def _preferred(
+    wanted: str, image: Image.Image, rect: tuple[int, int, int, int], palette: backgrounds.Palette
+) -> tuple[int, int, int] | None:
+    if wanted == "auto":
+        return None
+    if wanted == "accent":
+        return palette.accent
+    if wanted in ("muted", "on-accent"):
+        behind = contrast.average_color(image, rect)
+        base = (255, 255, 255) if color.luminance(behind) < 0.4 else (17, 17, 23)
+        return color.mix(base, behind, 0.22) if wanted == "muted" else base
+    return color.parse_color(wanted)
+
+
+def _fill(value: str, palette: backgrounds.Palette) -> tuple[int, ...]:
+    if value in ("", "accent"):
+        return palette.accent
+    return color.parse_color(value)
+
+
+def _draw_rect(image: Image.Image, box: Box, fill: tuple[int, ...], radius: float) -> None:
+    x, y, w, h = box
+    shape = (round(x), round(y), round(x + w) - 1, round(y + h) - 1)
+    if len(fill) == 4 and fill[3] < 255:
+        overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+        ImageDraw.Draw(overlay).rounded_rectangle(shape, radius=round(radius), fill=fill)
+        image.paste(overlay, (0, 0), overlay)
+        return
+    ImageDraw.Draw(image).rounded_rectangle(shape, radius=round(radius), fill=fill[:3])
+
+
+def _strike(image: Image.Image, ink: Box, block: TextBlock, rgb: tuple[int, int, int]) -> None:
+    y = ink[1] + ink[3] * 0.55
+    width = max(2, round(block.size / 14))
+    ImageDraw.Draw(image).line([(ink[0], y), (ink[0] + ink[2], y)], fill=rgb, width=width)
+
+
+def _scale(ref: tuple[int, int], preset: SizePreset) -> float:
+    return min(preset.width / ref[0], preset.height / ref[1])
+
+
+def _resolve(value: str, fields: dict[str, str]) -> str:
+    return resolve_text(value, fields) if "{" in value else value

@@ -1,0 +1,52 @@
+"""Layer geometry and text placeholders: scaling reference boxes, flow, alignment, "{field}" texts."""
+
+from __future__ import annotations
+
+import re
+
+from .templates import Layer, SizePreset
+
+Box = tuple[float, float, float, float]  # x, y, width, height in canvas pixels
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+SEPARATOR = " · "
+
+
+def resolve_text(template: str, fields: dict[str, str]) -> str:
+    """Fill "{field}" placeholders; parts joined by " · " whose fields are empty are dropped.
+
+    "{author} · {date}" gives "Ada · 2026-11-21", "Ada" or "" depending on what is set, so one
+    layer serves every combination and an empty result means the layer is not drawn.
+    """
+    parts = []
+    for part in template.split(SEPARATOR):
+        names = _PLACEHOLDER.findall(part)
+        if names and not all(fields.get(n, "").strip() for n in names):
+            continue
+        parts.append(_PLACEHOLDER.sub(lambda m: fields.get(m.group(1), "").strip(), part))
+    return SEPARATOR.join(p for p in parts if p.strip())
+
+
+def placeholders(template: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(template))
+
+
+def scaled_box(layer: Layer, ref: tuple[int, int], preset: SizePreset, bottoms: dict[str, float]) -> Box:
+    """The layer's box in canvas pixels; `after` moves it below that layer's rendered bottom."""
+    sx, sy = preset.width / ref[0], preset.height / ref[1]
+    x, y, w, h = layer.box
+    top = y * sy
+    if layer.after and layer.after in bottoms:
+        top = bottoms[layer.after] + layer.gap * min(sx, sy)
+    return (x * sx, top, w * sx, h * sy)
+
+
+def place(box: Box, width: float, height: float, align: str, valign: str, direction: str = "ltr") -> Box:
+    """Position a width x height block inside box; "start" is the right edge for right-to-left text."""
+    x0, y0, bw, bh = box
+    width, height = min(width, bw), min(height, bh)
+    horizontal = {"start": 0.0, "center": 0.5, "end": 1.0}[align]
+    if direction == "rtl" and align != "center":
+        horizontal = 1.0 - horizontal
+    vertical = {"top": 0.0, "center": 0.5, "bottom": 1.0}[valign]
+    return (x0 + (bw - width) * horizontal, y0 + (bh - height) * vertical, width, height)

@@ -1,0 +1,132 @@
+"""Card templates: pydantic models of templates/*.toml and a loader whose errors name file and field."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+
+class TemplateError(ValueError):
+    """A template file is invalid; the message names the file and the field."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FieldSpec(_Frozen):
+    """One user-settable field of a template."""
+
+    kind: Literal["text", "color", "choice"] = "text"
+    required: bool = False
+    max_length: int = Field(200, ge=1, le=2000)
+    choices: tuple[str, ...] = ()
+    default: str = ""
+    description: str = ""
+
+
+class SizePreset(_Frozen):
+    width: int = Field(ge=16, le=4096)
+    height: int = Field(ge=16, le=4096)
+    layout: str
+
+
+class Background(_Frozen):
+    """Procedural background: style and palette, each may reference a field as "{name}"."""
+
+    style: str = "auto"
+    theme: str = "midnight"
+    brand: str = ""
+    seed_fields: tuple[str, ...] = ()  # fields the default seed derives from (empty: all fields)
+
+
+class Layer(_Frozen):
+    """A drawable layer; geometry is in the layout's reference pixels and scales with the canvas."""
+
+    kind: Literal["text", "pill", "rect"]
+    id: str = ""
+    text: str = ""  # text with {field} placeholders; empty placeholders make the layer optional
+    box: tuple[float, float, float, float]  # x, y, width, height
+    after: str = ""  # flow: start below the rendered bottom of this layer id (plus `gap`)
+    gap: float = 0
+    family: str = "sans"
+    weight: int = 400
+    min_size: float = 16
+    max_size: float = 48
+    max_lines: int = Field(1, ge=1, le=12)
+    line_height: float = 1.15
+    align: Literal["start", "center", "end"] = "start"
+    valign: Literal["top", "center", "bottom"] = "top"
+    uppercase: bool = False
+    strike: bool = False
+    color: str = "auto"  # auto (legible, measured) | accent | on-accent | muted | #RRGGBB
+    fill: str = ""  # pill/rect fill: accent | #RRGGBB | #RRGGBBAA
+    radius: float = 0
+    padding: tuple[float, float] = (0, 0)  # pill: horizontal, vertical
+
+
+class Layout(_Frozen):
+    ref: tuple[int, int]  # reference width, height for the geometry below
+    layers: tuple[Layer, ...]
+
+
+class Template(_Frozen):
+    name: str
+    title: str = ""
+    description: str = ""
+    default_size: str
+    sizes: dict[str, SizePreset]
+    fields: dict[str, FieldSpec]
+    background: Background = Background()
+    layouts: dict[str, Layout]
+    digest: str = ""  # sha256 of the source file; part of every cache key
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Template:
+        if self.default_size not in self.sizes:
+            raise ValueError(f"default_size {self.default_size!r} is not one of the sizes")
+        for name, preset in self.sizes.items():
+            if preset.layout not in self.layouts:
+                raise ValueError(f"sizes.{name}.layout {preset.layout!r} is not a defined layout")
+        for name, spec in self.fields.items():
+            if spec.kind == "choice" and spec.default and spec.default not in spec.choices:
+                raise ValueError(f"fields.{name}.default is not one of its choices")
+        return self
+
+
+def load_template(path: Path) -> Template:
+    """Parse and validate one template file; TemplateError names the file and the field."""
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise TemplateError(f"{path}: not valid TOML: {exc}") from None
+    data.setdefault("name", path.stem)
+    if data["name"] != path.stem or not NAME_PATTERN.match(path.stem):
+        raise TemplateError(f"{path}: name must equal the file name and match {NAME_PATTERN.pattern}")
+    try:
+        return Template(**data, digest=hashlib.sha256(raw).hexdigest())
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'template'}: {e['msg']}" for e in exc.errors())
+        raise TemplateError(f"{path}: {problems}") from None
+
+
+def load_templates(dirs: Sequence[Path]) -> dict[str, Template]:
+    """All templates from `dirs` in order; a later folder's template replaces an earlier one's."""
+    templates: dict[str, Template] = {}
+    for folder in dirs:
+        if not folder.is_dir():
+            raise TemplateError(f"{folder}: templates folder does not exist")
+        for path in sorted(folder.glob("*.toml")):
+            template = load_template(path)
+            templates[template.name] = template
+    return templates

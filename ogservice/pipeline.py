@@ -1,0 +1,191 @@
+"""The card pipeline: an ordered tuple of small steps with a deadline check between them.
+
+    parse -> key -> lookup (hit: done) -> render (compose, encode, store) -> done
+
+Each step takes the Job and fills in its part; `run()` times every step (for Server-Timing and the
+CLI) and checks the deadline before each one. Concurrent requests for the same card in one process
+wait for the first render instead of repeating it (single flight); across processes the
+content-addressed, atomic store makes duplicate renders harmless: one asset, never a torn file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cards import backgrounds
+from .cards.compose import Canvas, Composition, compose
+from .cards.encode import encode_png
+from .cards.fields import CardRequest, parse_card_request
+from .cards.fonts import FontRegistry
+from .cards.templates import BUNDLED_DIR, Template, load_templates
+from .config import Settings
+from .errors import NotFound, ServiceUnavailable
+from .store import Store
+
+RENDERER_VERSION = "1"
+ASSET_TTL = None  # assets are content-addressed and immutable
+
+
+@dataclass
+class Job:
+    """One card request travelling through the steps."""
+
+    template_name: str
+    params: Sequence[tuple[str, str]]
+    deadline: float
+    request: CardRequest | None = None
+    key: str = ""
+    png: bytes | None = None
+    digest: str = ""
+    cache_hit: bool = False
+    composition: Composition | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def missing(self) -> tuple[str, ...]:
+        return self.composition.missing() if self.composition else ()
+
+
+Step = Callable[["CardService", Job], None]
+
+
+class CardService:
+    """Per-app card engine: templates and fonts loaded once, a store, and the pipeline steps."""
+
+    def __init__(self, settings: Settings, store: Store, fonts: FontRegistry | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        dirs = [BUNDLED_DIR, *([settings.templates_dir] if settings.templates_dir else [])]
+        self.templates: dict[str, Template] = load_templates(dirs)
+        self.fonts = fonts or FontRegistry.load(_font_dirs(settings))
+        self._fingerprint = self.fonts.fingerprint()
+        self._flights: dict[str, threading.Lock] = {}
+        self._flights_lock = threading.Lock()
+
+    def template(self, name: str) -> Template:
+        template = self.templates.get(name)
+        if template is None:
+            raise NotFound(f"no template named '{name[:64]}'; available: {', '.join(sorted(self.templates))}")
+        return template
+
+    def run(self, template_name: str, params: Sequence[tuple[str, str]], timeout_ms: int | None = None) -> Job:
+        """Run the steps for one request; raises OgsError subclasses for bad input."""
+        budget = (timeout_ms or self.settings.render_timeout_ms) / 1000
+        job = Job(template_name, params, deadline=time.monotonic() + budget)
+        for step in STEPS:
+            if job.png is not None and step in RENDER_STEPS:
+                continue
+            _check_deadline(job, step.__name__)
+            if step in RENDER_STEPS:
+                step(self, job)  # records its own finer timings
+                continue
+            with _timed(job, step.__name__.lstrip("_")):
+                step(self, job)
+        return job
+
+    def asset(self, digest: str) -> bytes | None:
+        return self.store.get(f"asset/{digest}")
+
+    def request_key(self, req: CardRequest) -> str:
+        """sha256 of everything that determines the pixels."""
+        canonical = {
+            "renderer": RENDERER_VERSION,
+            "template": req.template.digest,
+            "fonts": self._fingerprint,
+            "size": [req.preset.width, req.preset.height, req.preset.layout],
+            "fields": req.fields,
+            "seed": self.seed(req),
+            "missing": self.settings.missing_glyph,
+        }
+        return hashlib.sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    def seed(self, req: CardRequest) -> int:
+        if req.seed is not None:
+            return req.seed
+        names = req.template.background.seed_fields or tuple(sorted(req.fields))
+        return backgrounds.seed_from(req.template.name, *(req.fields.get(n, "") for n in names))
+
+    def flight(self, key: str) -> threading.Lock:
+        with self._flights_lock:
+            return self._flights.setdefault(key, threading.Lock())
+
+    def land(self, key: str) -> None:
+        with self._flights_lock:
+            self._flights.pop(key, None)
+
+
+def _parse(service: CardService, job: Job) -> None:
+    template = service.template(job.template_name)
+    job.request = parse_card_request(template, job.params, service.settings.max_pixels)
+
+
+def _key(service: CardService, job: Job) -> None:
+    assert job.request is not None
+    job.key = service.request_key(job.request)
+
+
+def _lookup(service: CardService, job: Job) -> None:
+    digest = service.store.get(f"req/{job.key}")
+    if digest and (png := service.asset(digest.decode())) is not None:
+        job.png, job.digest, job.cache_hit = png, digest.decode(), True
+
+
+def _render(service: CardService, job: Job) -> None:
+    assert job.request is not None
+    lock = service.flight(job.key)
+    with lock:  # a second request for the same card waits here, then finds the stored result
+        _lookup(service, job)
+        if job.png is not None:
+            return
+        req = job.request
+        canvas = Canvas(
+            preset=req.preset,
+            fields=req.fields,
+            seed=service.seed(req),
+            palette=_palette(req),
+            missing=service.settings.missing_glyph,
+        )
+        with _timed(job, "compose"):
+            job.composition = compose(req.template, canvas, service.fonts)
+        with _timed(job, "encode"):
+            job.png = encode_png(job.composition.image)
+            job.digest = hashlib.sha256(job.png).hexdigest()
+        with _timed(job, "store"):
+            service.store.put(f"asset/{job.digest}", job.png)
+            service.store.put(f"req/{job.key}", job.digest.encode())
+    service.land(job.key)
+
+
+@contextmanager
+def _timed(job: Job, name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    job.timings[name] = (time.perf_counter() - started) * 1000
+
+
+def _palette(req: CardRequest) -> backgrounds.Palette:
+    bg = req.template.background
+    brand = req.fields.get(bg.brand.strip("{}"), "") if bg.brand else ""
+    if brand:
+        return backgrounds.palette_from_brand(brand)
+    theme = req.fields.get(bg.theme.strip("{}"), "") if bg.theme.startswith("{") else bg.theme
+    return backgrounds.theme(theme or "midnight")
+
+
+def _check_deadline(job: Job, step: str) -> None:
+    if time.monotonic() > job.deadline:
+        raise ServiceUnavailable(f"render deadline passed before step '{step}'", retry_after=1)
+
+
+def _font_dirs(settings: Settings) -> list[Path]:
+    return [*([settings.fonts_dir] if settings.fonts_dir else [])]
+
+
+STEPS: tuple[Step, ...] = (_parse, _key, _lookup, _render)
+RENDER_STEPS: tuple[Step, ...] = (_render,)

@@ -1,0 +1,86 @@
+"""GET /og/<template>.png (signed, mutable URL) and GET /a/<sha256>.png (immutable asset)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, current_app, request
+
+from ..config import Settings
+from ..errors import BadRequest, NotFound, PayloadTooLarge
+from ..pipeline import CardService, Job
+from ..signing import verify
+
+bp = Blueprint("og", __name__)
+
+_TEMPLATE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+MAX_FIELDS = 64
+
+
+def _settings() -> Settings:
+    return current_app.extensions["ogs.settings"]
+
+
+def _cards() -> CardService:
+    return current_app.extensions["ogs.cards"]
+
+
+@bp.get("/og/<name>.png")
+def og_image(name: str) -> Response:
+    """Render (or serve from cache) a signed card URL; answers 304 to a matching If-None-Match."""
+    settings = _settings()
+    if not _TEMPLATE.match(name):
+        raise NotFound("no such template")
+    params = query_params(settings.max_query_bytes)
+    if not (settings.unsigned_allowed() and not any(k == "s" for k, _ in params)):
+        verify(settings.keys(), request.path, params)
+    job = _cards().run(name, [(k, v) for k, v in params if k != "s"])
+    etag = f'"{job.digest}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={settings.max_age}, s-maxage={settings.s_maxage}",
+        "Server-Timing": server_timing(job),
+        "X-Ogs-Cache": "hit" if job.cache_hit else "miss",
+        "Link": f'</a/{job.digest}.png>; rel="alternate"; type="image/png"',
+    }
+    if job.missing():
+        headers["X-Ogs-Missing-Glyphs"] = " ".join(f"U+{ord(c):04X}" for c in job.missing())
+    if request.if_none_match.contains_weak(job.digest):
+        return Response(status=304, headers=headers)
+    return Response(job.png, mimetype="image/png", headers=headers)
+
+
+@bp.get("/a/<digest>.png")
+def asset(digest: str) -> Response:
+    """Content-addressed asset: the URL names the bytes, so it may be cached forever."""
+    if not _DIGEST.match(digest):
+        raise NotFound("no such asset")
+    data = _cards().asset(digest)
+    if data is None:
+        raise NotFound("no such asset (it may have been evicted; request the /og URL again)")
+    headers = {"ETag": f'"{digest}"', "Cache-Control": "public, max-age=31536000, immutable"}
+    if request.if_none_match.contains_weak(digest):
+        return Response(status=304, headers=headers)
+    return Response(data, mimetype="image/png", headers=headers)
+
+
+def query_params(max_bytes: int) -> list[tuple[str, str]]:
+    """Parse the raw query strictly: size-capped, UTF-8 or 400, a bounded number of fields."""
+    raw = request.query_string
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"query string is {len(raw)} bytes; the limit is {max_bytes}")
+    try:
+        return parse_qsl(
+            raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except UnicodeDecodeError:
+        raise BadRequest("query string is not valid percent-encoded UTF-8") from None
+    except ValueError:
+        raise BadRequest(f"too many query parameters (at most {MAX_FIELDS})") from None
+
+
+def server_timing(job: Job) -> str:
+    return ", ".join(f"{name};dur={ms:.2f}" for name, ms in job.timings.items())
