@@ -1,0 +1,352 @@
+"""The Gateway: routes a request, then executes the decision's candidates under the failure policy.
+
+    route(req, ctx)    -> Decision        the router, told about open breakers, budget and providers
+    generate(req, ctx) -> GatewayResult   route + execute: candidates in order, retries per policy.py,
+                                          every attempt fed to the breaker and the cost ledger
+    health(model), spend(), close()
+
+A refusal raises GenerationRefused (422) unless fallback on refusal is configured; when every
+candidate fails, GenerationFailed (503) carries the attempts so callers can explain what happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import redis
+
+from ..errors import ServiceUnavailable, UnprocessableField
+from .breaker import Breaker
+from .decision import Decision, RouteContext
+from .errors import BadResponse, GatewayError
+from .ledger import CallRecord, Ledger
+from .policy import Action, RetryPolicy, Spend, counts_against_health, next_action
+from .request import GeneratedImage, ImageRequest
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from .catalog import Catalog, ModelSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One call (or skipped candidate): its outcome, error, latency, predicted cost and what came next."""
+
+    model: str
+    outcome: str  # "ok", the error class name, or "skipped"
+    error: str = ""
+    latency_s: float = 0.0
+    cost_usd: float = 0.0
+    action: str = ""  # the policy's verdict after a failure, e.g. "retry: honouring Retry-After 1.0s"
+
+
+@dataclass(frozen=True)
+class GatewayResult:
+    """The image, the decision that led to it and every attempt made on the way."""
+
+    image: GeneratedImage
+    decision: Decision
+    attempts: tuple[Attempt, ...]
+
+    @property
+    def cost_usd(self) -> float:
+        """Predicted spend of all attempts (each retry is billed again), vendor-reported where known."""
+        return round(sum(a.cost_usd for a in self.attempts), 6)
+
+    @property
+    def model(self) -> str:
+        return self.image.model
+
+
+class GenerationFailed(ServiceUnavailable):
+    """Every candidate failed or was skipped; `attempts` says how."""
+
+    title = "Image generation failed"
+
+    def __init__(self, detail: str, decision: Decision, attempts: tuple[Attempt, ...]) -> None:
+        super().__init__(detail, attempts=[a.__dict__ for a in attempts])
+        self.decision, self.attempts = decision, attempts
+
+
+class GenerationRefused(UnprocessableField):
+    """The model's safety system refused the prompt; no other model was tried."""
+
+    title = "Prompt refused"
+
+    def __init__(self, detail: str, decision: Decision, attempts: tuple[Attempt, ...]) -> None:
+        super().__init__(detail, attempts=[a.__dict__ for a in attempts])
+        self.decision, self.attempts = decision, attempts
+
+
+@dataclass
+class _Run:
+    """Mutable book-keeping of one generate() call: clock, deadline, predicted spend, attempts."""
+
+    start: float
+    deadline_s: float | None
+    cap_usd: float | None
+    spent_usd: float = 0.0
+    attempts: list[Attempt] = field(default_factory=list)
+
+    def elapsed(self, now: float) -> float:
+        return now - self.start
+
+    def monotonic_deadline(self) -> float | None:
+        return None if self.deadline_s is None else self.start + self.deadline_s
+
+
+class Gateway:
+    """Executes routing decisions against providers, with breaker, ledger and failure policy."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        router: Any,
+        providers: dict[str, Any],
+        breaker: Breaker,
+        ledger: Ledger,
+        sleeper: Callable[[float], None] = time.sleep,
+        *,
+        policy: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        owned: tuple[Any, ...] = (),
+    ) -> None:
+        self.settings, self.catalog, self.router = settings, catalog, router
+        self.providers, self.breaker, self.ledger = providers, breaker, ledger
+        self.sleeper, self.clock = sleeper, clock
+        self.policy = policy or RetryPolicy()
+        self._owned = owned  # things this gateway opened and must close (the Redis client)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, client: Any = None) -> Gateway:
+        """Everything from one Settings: catalog, router, providers, Redis-backed breaker and ledger."""
+        from .catalog import load_catalog
+        from .registry import build_providers
+
+        catalog = load_catalog(settings.models_file)
+        r = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=0.25, socket_timeout=0.5)
+        policy = RetryPolicy(
+            allow_fallback_on_refusal=bool(getattr(settings, "allow_fallback_on_refusal", False))
+        )
+        return cls(
+            settings,
+            catalog,
+            _router(catalog),
+            build_providers(settings, catalog, client),
+            Breaker(r, settings.redis_prefix),
+            Ledger(r, settings.redis_prefix),
+            policy=policy,
+            owned=(r,),
+        )
+
+    # --- routing -----------------------------------------------------------------------------------
+    def route(self, req: ImageRequest, ctx: RouteContext, tenant: str | None = None) -> Decision:
+        """The router's decision, with open breakers, remaining budget and configured providers filled in."""
+        return self.router.decide(req, self.context(ctx, tenant))
+
+    def context(self, ctx: RouteContext, tenant: str | None = None) -> RouteContext:
+        """`ctx` plus what only the gateway knows: unhealthy models, today's budget, usable providers."""
+        budget = self.ledger.remaining_budget(tenant, self.settings.budget_usd)
+        if ctx.budget_remaining_usd is not None:
+            budget = min(budget, ctx.budget_remaining_usd)
+        return ctx.model_copy(
+            update={
+                "unhealthy_models": ctx.unhealthy_models | self.breaker.unhealthy(),
+                "configured_providers": frozenset(self.providers) | {"local"},
+                "budget_remaining_usd": budget,
+            }
+        )
+
+    # --- execution ---------------------------------------------------------------------------------
+    def generate(self, req: ImageRequest, ctx: RouteContext, tenant: str | None = None) -> GatewayResult:
+        """Route, then execute; raises GenerationRefused or GenerationFailed when no image comes back."""
+        ctx = self.context(ctx, tenant)
+        return self.execute(req, self.router.decide(req, ctx), ctx, tenant)
+
+    def execute(
+        self, req: ImageRequest, decision: Decision, ctx: RouteContext, tenant: str | None = None
+    ) -> GatewayResult:
+        """Try the decision's candidates in order under the policy, within ctx's deadline and budget."""
+        if ctx.quality and ctx.quality != req.quality:
+            req = req.model_copy(update={"quality": ctx.quality})
+        run = _Run(self.clock(), ctx.deadline_s, _min(ctx.budget_remaining_usd, self.policy.max_request_usd))
+        for model in decision.candidates():
+            image = self._try_model(model, req, ctx, run, tenant, decision)
+            if image is not None:
+                return GatewayResult(image, decision, tuple(run.attempts))
+        detail = (
+            "; ".join(f"{a.model}: {a.outcome} {a.error}".strip() for a in run.attempts) or "no candidates"
+        )
+        raise GenerationFailed(f"no model produced an image ({detail})", decision, tuple(run.attempts))
+
+    def _try_model(
+        self,
+        model: str,
+        req: ImageRequest,
+        ctx: RouteContext,
+        run: _Run,
+        tenant: str | None,
+        decision: Decision,
+    ) -> GeneratedImage | None:
+        spec, provider, reason = self._usable(model, run)
+        cost = spec.price_for(req.quality, req.width, req.height) if spec else 0.0
+        if not reason and run.cap_usd is not None and run.spent_usd + cost > run.cap_usd + 1e-9:
+            reason = f"predicted ${cost:.4f} exceeds the remaining budget"
+        if reason or spec is None:
+            run.attempts.append(Attempt(model, "skipped", reason))
+            return None
+        for attempt in range(1, self.policy.max_retries + 2):
+            image, action = self._attempt(provider, spec, req, ctx, run, tenant, attempt, cost)
+            if image is not None:
+                return image
+            if action.kind == "stop":
+                raise GenerationRefused(run.attempts[-1].error, decision, tuple(run.attempts))
+            if action.kind == "next":
+                return None
+            self.sleeper(action.delay_s)
+        return None
+
+    def _usable(self, model: str, run: _Run) -> tuple[ModelSpec | None, Any, str]:
+        """(spec, provider, '') when the model can be called now, else the reason to skip it."""
+        spec = self.catalog.find(model)
+        provider = self.providers.get(spec.provider) if spec else None
+        if spec is None:
+            return None, None, "not in the catalog"
+        if provider is None:
+            return spec, None, f"provider {spec.provider} is not configured"
+        if run.deadline_s is not None and run.elapsed(self.clock()) >= run.deadline_s:
+            return spec, None, "deadline passed"
+        if not self.breaker.allow(model):
+            return spec, None, "circuit breaker open"
+        return spec, provider, ""
+
+    def _attempt(
+        self,
+        provider: Any,
+        spec: ModelSpec,
+        req: ImageRequest,
+        ctx: RouteContext,
+        run: _Run,
+        tenant: str | None,
+        attempt: int,
+        cost: float,
+    ) -> tuple[GeneratedImage | None, Action]:
+        """One billed call, recorded in ledger, breaker and run; the image, or the action to take next."""
+        began = self.clock()
+        try:
+            image = self._call(provider, spec, req, run)
+        except GatewayError as exc:
+            return None, self._failed(exc, spec, run, tenant, ctx, attempt, cost, self.clock() - began)
+        latency = self.clock() - began
+        actual = image.cost_usd if image.cost_usd is not None else cost
+        run.spent_usd += actual
+        run.attempts.append(Attempt(spec.id, "ok", latency_s=round(latency, 4), cost_usd=actual))
+        self.breaker.record(spec.id, ok=True)
+        self._bill(spec.id, cost, actual, "ok", latency, tenant, ctx)
+        return image, Action("next")
+
+    def _call(self, provider: Any, spec: ModelSpec, req: ImageRequest, run: _Run) -> GeneratedImage:
+        try:
+            return provider.generate(req, spec, deadline=run.monotonic_deadline())
+        except GatewayError:
+            raise
+        except Exception as exc:  # a bug in one adapter must not take the request down: log it, move on
+            log.exception("provider %s raised an unmapped error", spec.provider)
+            raise BadResponse(f"adapter error: {type(exc).__name__}", provider=spec.provider) from exc
+
+    def _failed(
+        self,
+        exc: GatewayError,
+        spec: ModelSpec,
+        run: _Run,
+        tenant: str | None,
+        ctx: RouteContext,
+        attempt: int,
+        cost: float,
+        latency: float,
+    ) -> Action:
+        run.spent_usd += cost  # assume the failed call was billed: vendors have no idempotency keys
+        spend = Spend(run.spent_usd, cost, run.cap_usd)
+        action = next_action(
+            exc,
+            attempt,
+            run.elapsed(self.clock()),
+            deadline_s=run.deadline_s,
+            spend=spend,
+            policy=self.policy,
+        )
+        run.attempts.append(
+            Attempt(
+                spec.id,
+                type(exc).__name__,
+                str(exc),
+                round(latency, 4),
+                cost,
+                f"{action.kind}: {action.reason}",
+            )
+        )
+        if counts_against_health(exc):
+            self.breaker.record(spec.id, ok=False)
+        self._bill(spec.id, cost, 0.0, type(exc).__name__, latency, tenant, ctx)
+        return action
+
+    def _bill(
+        self,
+        model: str,
+        predicted: float,
+        actual: float,
+        outcome: str,
+        latency: float,
+        tenant: str | None,
+        ctx: RouteContext,
+    ) -> None:
+        self.ledger.record(
+            CallRecord(
+                model,
+                predicted,
+                actual,
+                outcome,
+                round(latency, 4),
+                tenant=tenant or "default",
+                tier=ctx.tier,
+            )
+        )
+
+    # --- introspection -------------------------------------------------------------------------------
+    def health(self, model_id: str) -> str:
+        """Breaker state of a catalog model: closed, open, half-open; unknown for other ids."""
+        return self.breaker.state(model_id) if model_id in self.catalog else "unknown"
+
+    def spend(self, tenant: str | None = None) -> dict[str, Any]:
+        """Today's spend summary (per model, tier, tenant) with the daily budget."""
+        summary = self.ledger.spend(tenant)
+        summary["budget_usd"] = self.settings.budget_usd
+        if tenant is not None:
+            summary["remaining_usd"] = self.ledger.remaining_budget(tenant, self.settings.budget_usd)
+        return summary
+
+    def close(self) -> None:
+        """Close every provider's HTTP client and whatever this gateway opened."""
+        for provider in self.providers.values():
+            provider.close()
+        for resource in self._owned:
+            resource.close()
+
+
+def _min(a: float | None, b: float | None) -> float | None:
+    values = [v for v in (a, b) if v is not None]
+    return min(values) if values else None
+
+
+def _router(catalog: Catalog) -> Any:
+    """The configured router (rules shipped with the package or from the catalog)."""
+    from .router import Router, load_rules
+
+    return Router(catalog, load_rules())
