@@ -149,6 +149,10 @@ class Router:
             predicted_latency_s=chosen.latency_p50_s, reasons=tuple(reasons),
         )
 
+    def knows(self, model_id: str) -> bool:
+        """True for catalog ids and the built-in local providers."""
+        return model_id in self.catalog or model_id in self._locals
+
     def rule_for(self, intent: str, tier: str, quality: str, layer: str | None) -> Rule:
         """The first matching rule (precomputed for known intents; scanned for custom overrides)."""
         rule = self._table.get((intent, tier, quality, layer)) or self._scan(intent, tier, quality, layer)
