@@ -163,7 +163,7 @@ class VertexEmulator(Emulator):
                 f"Permission 'aiplatform.endpoints.predict' denied on "
                 f"resource '{resource}' (or it may not exist).",
             )
-        if not request.headers.get("Authorization", "").startswith("Bearer "):
+        if not request.headers.get("Authorization", "").removeprefix("Bearer ").strip():
             return google_error(
                 401,
                 "UNAUTHENTICATED",
@@ -322,7 +322,7 @@ class GeminiEmulator(Emulator):
                 "@type": "type.googleapis.com/google.rpc.QuotaFailure",
                 "violations": [
                     {
-                        "quotaMetric": "generativelanguage.googleapis.com/generate_content_paid_tier_input_token_count",
+                        "quotaMetric": "generativelanguage.googleapis.com/generate_content_paid_tier_input_token_count",  # noqa: E501
                         "quotaId": "GenerateContentPaidTierInputTokensPerModelPerMinute",
                         "quotaValue": "1000000",
                     }

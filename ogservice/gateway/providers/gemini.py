@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..errors import BadResponse, ContentRefused, GatewayError
+from ..errors import BadResponse, ContentRefused, GatewayError, NotConfigured
 from ..images import decode_b64
 from ..request import GeneratedImage, ImageRequest
 from ..sizes import nearest_aspect, requested_label
@@ -42,12 +42,14 @@ class TokenRates:
 
 
 # [3P] Google's pricing page as quoted in shared/providers.md; thinking tokens bill as text output.
-TOKEN_RATES = MappingProxyType({
-    "gemini-2.5-flash-image": TokenRates(0.30e-6, 2.50e-6, 30e-6),
-    "gemini-3-pro-image": TokenRates(2.0e-6, 12e-6, 120e-6),
-    "gemini-3-pro-image-preview": TokenRates(2.0e-6, 12e-6, 120e-6),
-    "gemini-3.1-flash-image": TokenRates(0.50e-6, 3.0e-6, 60e-6),
-})
+TOKEN_RATES = MappingProxyType(
+    {
+        "gemini-2.5-flash-image": TokenRates(0.30e-6, 2.50e-6, 30e-6),
+        "gemini-3-pro-image": TokenRates(2.0e-6, 12e-6, 120e-6),
+        "gemini-3-pro-image-preview": TokenRates(2.0e-6, 12e-6, 120e-6),
+        "gemini-3.1-flash-image": TokenRates(0.50e-6, 3.0e-6, 60e-6),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,9 @@ class GeminiProvider(HttpProvider):
     def build_request(self, req: ImageRequest, spec: ModelSpec) -> httpx.Request:
         """POST the plan's body to `/v1beta/models/{model}:generateContent`."""
         url = f"{self.base_url}/v1beta/models/{spec.vendor_model}:generateContent"
-        headers = {"x-goog-api-key": self.config.api_key or ""}
+        if not self.config.api_key:
+            raise NotConfigured("the Gemini API needs OGS_GEMINI_API_KEY", provider=self.name)
+        headers = {"x-goog-api-key": self.config.api_key}
         return httpx.Request("POST", url, json=plan(req, spec).body, headers=headers)
 
     def parse_response(self, resp: httpx.Response, req: ImageRequest, spec: ModelSpec) -> GeneratedImage:
@@ -81,9 +85,14 @@ class GeminiProvider(HttpProvider):
         if not isinstance(inline, dict) or not isinstance(inline.get("data"), str):
             raise BadResponse("inlineData has no base64 data", provider=self.name, status=resp.status_code)
         return self.image(
-            decode_b64(inline["data"], provider=self.name), req, spec,
-            requested=requested_label(req), produced=chosen.produced, notes=chosen.notes,
-            seed=chosen.seed, cost_usd=cost_usd(body.get("usageMetadata"), spec.vendor_model),
+            decode_b64(inline["data"], provider=self.name),
+            req,
+            spec,
+            requested=requested_label(req),
+            produced=chosen.produced,
+            notes=chosen.notes,
+            seed=chosen.seed,
+            cost_usd=cost_usd(body.get("usageMetadata"), spec.vendor_model),
         )
 
     def error_for(self, resp: httpx.Response) -> GatewayError:
@@ -159,9 +168,16 @@ def parts_of(candidate: dict[str, Any], provider: str) -> list[dict[str, Any]]:
 def refusal(candidates: list[dict[str, Any]], provider: str) -> ContentRefused:
     """Explain a 200 without an image by its finishReason and any text the model sent."""
     reason = str(candidates[0].get("finishReason") or "NO_IMAGE") if candidates else "NO_IMAGE"
-    texts = [str(p["text"]) for c in candidates for p in parts_of(c, provider) if p.get("text") and not p.get("thought")]
+    texts = [
+        str(p["text"])
+        for c in candidates
+        for p in parts_of(c, provider)
+        if p.get("text") and not p.get("thought")
+    ]
     said = f"; model said: {' '.join(texts)[:300]}" if texts else ""
-    return ContentRefused(f"no image returned (finishReason {reason}){said}", provider=provider, status=200, code=reason)
+    return ContentRefused(
+        f"no image returned (finishReason {reason}){said}", provider=provider, status=200, code=reason
+    )
 
 
 def cost_usd(usage: object, vendor_model: str) -> float | None:
@@ -177,8 +193,14 @@ def cost_usd(usage: object, vendor_model: str) -> float | None:
 
 def _priced(usage: dict[str, Any], rates: TokenRates) -> float:
     details = usage.get("candidatesTokensDetails") or []
-    image_tokens = sum(int(d.get("tokenCount", 0)) for d in details if isinstance(d, dict) and d.get("modality") == "IMAGE")
-    text_tokens = int(usage.get("candidatesTokenCount", 0)) - image_tokens + int(usage.get("thoughtsTokenCount", 0))
+    image_tokens = sum(
+        int(d.get("tokenCount", 0)) for d in details if isinstance(d, dict) and d.get("modality") == "IMAGE"
+    )
+    text_tokens = (
+        int(usage.get("candidatesTokenCount", 0)) - image_tokens + int(usage.get("thoughtsTokenCount", 0))
+    )
     prompt_tokens = int(usage.get("promptTokenCount", 0))
-    cost = prompt_tokens * rates.prompt + max(text_tokens, 0) * rates.text_out + image_tokens * rates.image_out
+    cost = (
+        prompt_tokens * rates.prompt + max(text_tokens, 0) * rates.text_out + image_tokens * rates.image_out
+    )
     return round(cost, 6)

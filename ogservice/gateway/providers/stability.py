@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..errors import BadResponse, ContentRefused, GatewayError, RateLimited
+from ..errors import BadResponse, ContentRefused, GatewayError, NotConfigured, RateLimited
 from ..images import decode_b64
 from ..request import GeneratedImage, ImageRequest
 from ..sizes import nearest_aspect, requested_label
@@ -27,11 +27,27 @@ if TYPE_CHECKING:
     from ..catalog import ModelSpec
 
 SD3_ASPECTS = ("16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21")
-STYLE_PRESETS = frozenset({
-    "3d-model", "analog-film", "anime", "cinematic", "comic-book", "digital-art", "enhance", "fantasy-art",
-    "isometric", "line-art", "low-poly", "modeling-compound", "neon-punk", "origami", "photographic",
-    "pixel-art", "tile-texture",
-})
+STYLE_PRESETS = frozenset(
+    {
+        "3d-model",
+        "analog-film",
+        "anime",
+        "cinematic",
+        "comic-book",
+        "digital-art",
+        "enhance",
+        "fantasy-art",
+        "isometric",
+        "line-art",
+        "low-poly",
+        "modeling-compound",
+        "neon-punk",
+        "origami",
+        "photographic",
+        "pixel-art",
+        "tile-texture",
+    }
+)
 LOCKOUT_SECONDS = 60.0  # Stability's documented time-out after exceeding 150 requests / 10 s
 
 
@@ -53,8 +69,13 @@ class StabilityProvider(HttpProvider):
     def build_request(self, req: ImageRequest, spec: ModelSpec) -> httpx.Request:
         """Multipart POST; every field is a plain form part (filename None), which forces multipart."""
         url = f"{self.base_url}/v2beta/stable-image/generate/sd3"
-        headers = {"Authorization": f"Bearer {self.config.api_key or ''}", "Accept": "image/*",
-                   "stability-client-id": "ogservice"}
+        if not self.config.api_key:
+            raise NotConfigured("Stability needs OGS_STABILITY_API_KEY", provider=self.name)
+        headers = {
+            "Authorization": f"Bearer {self.config.api_key}",
+            "Accept": "image/*",
+            "stability-client-id": "ogservice",
+        }
         files = [(key, (None, value)) for key, value in plan(req, spec).fields.items()]
         return httpx.Request("POST", url, files=files, headers=headers)
 
@@ -62,11 +83,22 @@ class StabilityProvider(HttpProvider):
         """Raw bytes (Accept image/*) or the JSON form; CONTENT_FILTERED is a refusal."""
         data, finish, seed = self._payload(resp)
         if finish == "CONTENT_FILTERED":
-            raise ContentRefused("output blurred by Stability's content filter", provider=self.name,
-                                 status=resp.status_code, code="CONTENT_FILTERED")
+            raise ContentRefused(
+                "output blurred by Stability's content filter",
+                provider=self.name,
+                status=resp.status_code,
+                code="CONTENT_FILTERED",
+            )
         chosen = plan(req, spec)
-        return self.image(data, req, spec, requested=requested_label(req), produced=chosen.produced,
-                          notes=chosen.notes, seed=parse_seed(seed))
+        return self.image(
+            data,
+            req,
+            spec,
+            requested=requested_label(req),
+            produced=chosen.produced,
+            notes=chosen.notes,
+            seed=parse_seed(seed),
+        )
 
     def _payload(self, resp: httpx.Response) -> tuple[bytes, str, object]:
         """(image bytes, finish reason, seed) from either response form."""
@@ -77,8 +109,14 @@ class StabilityProvider(HttpProvider):
             body = json_body(resp, self.name)
             if not isinstance(body.get("image"), str):
                 raise BadResponse("JSON answer has no image", provider=self.name, status=resp.status_code)
-            return decode_b64(body["image"], provider=self.name), str(body.get("finish_reason", "")), body.get("seed")
-        raise BadResponse(f"unexpected content-type {media_type!r}", provider=self.name, status=resp.status_code)
+            return (
+                decode_b64(body["image"], provider=self.name),
+                str(body.get("finish_reason", "")),
+                body.get("seed"),
+            )
+        raise BadResponse(
+            f"unexpected content-type {media_type!r}", provider=self.name, status=resp.status_code
+        )
 
     def error_for(self, resp: httpx.Response) -> GatewayError:
         """Stability's `{id, name, errors[]}` envelope; moderation and the 60 s lock-out are special."""
@@ -121,14 +159,21 @@ def takes_negative_prompt(vendor_model: str) -> bool:
 def plan(req: ImageRequest, spec: ModelSpec) -> StabilityPlan:
     """Map the canonical request onto SD3 form fields, noting every approximation and drop."""
     aspect = nearest_aspect(req, spec.aspects or SD3_ASPECTS, vendor=spec.vendor_model)
-    fields = {"prompt": req.prompt, "model": spec.vendor_model, "aspect_ratio": aspect.value, "output_format": "png"}
+    fields = {
+        "prompt": req.prompt,
+        "model": spec.vendor_model,
+        "aspect_ratio": aspect.value,
+        "output_format": "png",
+    }
     notes = [aspect.note] if aspect.note else []
     if req.seed is not None:
         fields["seed"] = str(req.seed)
     _negative(req, spec.vendor_model, fields, notes)
     _cfg_scale(req, spec.vendor_model, fields, notes)
     _style(req, spec.vendor_model, fields, notes)
-    notes.extend(f"{f} not supported by {spec.vendor_model}; dropped" for f, v in _unsupported(req).items() if v)
+    notes.extend(
+        f"{f} not supported by {spec.vendor_model}; dropped" for f, v in _unsupported(req).items() if v
+    )
     fields.update({key: str(value) for key, value in spec.options.items()})
     return StabilityPlan(fields=fields, produced=aspect.value, notes=tuple(notes))
 

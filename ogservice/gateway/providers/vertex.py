@@ -60,10 +60,12 @@ class VertexProvider(HttpProvider):
 
     def build_request(self, req: ImageRequest, spec: ModelSpec) -> httpx.Request:
         """POST the plan's body to the model's `:predict` under the project and location."""
-        if not self.config.project:
-            raise NotConfigured("Vertex AI needs OGS_VERTEX_PROJECT", provider=self.name)
-        headers = {"Authorization": f"Bearer {self.config.api_key or ''}"}
-        return httpx.Request("POST", self.predict_url(spec.vendor_model), json=plan(req, spec).body, headers=headers)
+        if not (self.config.project and self.config.api_key):
+            raise NotConfigured("Vertex AI needs OGS_VERTEX_PROJECT and an access token", provider=self.name)
+        headers = {"Authorization": f"Bearer {self.config.api_key}"}
+        return httpx.Request(
+            "POST", self.predict_url(spec.vendor_model), json=plan(req, spec).body, headers=headers
+        )
 
     def predict_url(self, vendor_model: str) -> str:
         """The documented path; kept verbatim under a base-URL override."""
@@ -76,11 +78,18 @@ class VertexProvider(HttpProvider):
         prediction = first_image(json_body(resp, self.name), self.name)
         encoded = prediction["bytesBase64Encoded"]
         if not isinstance(encoded, str):
-            raise BadResponse("bytesBase64Encoded is not a string", provider=self.name, status=resp.status_code)
+            raise BadResponse(
+                "bytesBase64Encoded is not a string", provider=self.name, status=resp.status_code
+            )
         notes = chosen.notes + revised_prompt_note(prediction)
         return self.image(
-            decode_b64(encoded, provider=self.name), req, spec,
-            requested=requested_label(req), produced=chosen.produced, notes=notes, seed=chosen.seed,
+            decode_b64(encoded, provider=self.name),
+            req,
+            spec,
+            requested=requested_label(req),
+            produced=chosen.produced,
+            notes=notes,
+            seed=chosen.seed,
         )
 
     def error_for(self, resp: httpx.Response) -> GatewayError:
@@ -146,7 +155,9 @@ def first_image(body: dict[str, Any], provider: str) -> dict[str, Any]:
     for prediction in predictions:
         if isinstance(prediction, dict) and "bytesBase64Encoded" in prediction:
             return prediction
-    reasons = [str(p["raiFilteredReason"]) for p in predictions if isinstance(p, dict) and p.get("raiFilteredReason")]
+    reasons = [
+        str(p["raiFilteredReason"]) for p in predictions if isinstance(p, dict) and p.get("raiFilteredReason")
+    ]
     message = "; ".join(reasons) or "no image returned: every sample was filtered by Responsible AI"
     raise ContentRefused(message, provider=provider, status=200, code="RAI_FILTERED")
 
