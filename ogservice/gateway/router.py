@@ -140,7 +140,8 @@ class Router:
         local, last_resort = self._last_resort(found.intent, survivors, rejected)
         survivors = survivors if local is None else [*survivors, local]
         chosen = survivors[0]
-        reasons = [found.explain(), head, *_warnings(chosen, needs), *last_resort, _summary(chosen, needs)]
+        summary = _summary(chosen, needs, len(rejected))
+        reasons = [found.explain(), head, *_warnings(chosen, needs), *last_resort, summary]
         return Decision(
             model=chosen.id, intent=found.intent, rule=rule,
             fallbacks=tuple(s.id for s in survivors[1:]),
@@ -278,7 +279,8 @@ def _warnings(chosen: ModelSpec, needs: _Needs) -> list[str]:
     return []
 
 
-def _summary(chosen: ModelSpec, needs: _Needs) -> str:
+def _summary(chosen: ModelSpec, needs: _Needs, rejections: int) -> str:
     cost = chosen.price_for(needs.quality, needs.width, needs.height)
-    return (f"chose {chosen.id} ({chosen.provider}): predicted ${cost:.4f}, ~{chosen.latency_p50_s:g} s "
-            f"(p50) for {needs.quality} {needs.width}x{needs.height}")
+    after = f" after {rejections} rejected candidate{'s' * (rejections != 1)}" if rejections else ""
+    return (f"chose {chosen.id} ({chosen.provider}){after}: predicted ${cost:.4f}, "
+            f"~{chosen.latency_p50_s:g} s (p50) for {needs.quality} {needs.width}x{needs.height}")

@@ -1,0 +1,101 @@
+"""POST /v1/route (explain a routing decision) and GET /v1/models (the catalog, availability, health).
+
+The router is built once per app when the blueprint is registered (app.extensions["ogs.router"]).
+When the gateway (app.extensions["ogs.gateway"]) is present, open breakers feed the decision and
+`health`/`spend` feed the model list; without it health is "unknown".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
+from pydantic import ValidationError
+
+from ..config import Settings
+from ..errors import BadRequest, UnprocessableField
+from ..gateway.catalog import ModelSpec, unknown_model_message
+from ..gateway.cli_route import RouteQuery, build_router, configured_providers, decision_json
+from ..gateway.router import Router
+
+bp = Blueprint("route_api", __name__)
+
+# Breaker states that keep a model out of routing (the gateway's Breaker: closed | open | half-open).
+UNHEALTHY = frozenset({"open"})
+
+
+@bp.record_once
+def _build_router(state: BlueprintSetupState) -> None:
+    """Load catalog and rules at start-up, so a broken config refuses to start instead of failing later."""
+    state.app.extensions["ogs.router"] = build_router(state.app.extensions["ogs.settings"])
+
+
+@bp.post("/v1/route")
+def route() -> Response:
+    """Explain which model would serve this prompt, with fallbacks, rejections, cost and latency."""
+    query = _query(request.get_json(silent=True))
+    router: Router = current_app.extensions["ogs.router"]
+    if query.model and not router.knows(query.model):
+        raise UnprocessableField(unknown_model_message(query.model, router.catalog.ids()), field="model")
+    try:
+        req = query.image_request()
+    except ValidationError as exc:
+        raise UnprocessableField(_problem(exc), field="size") from None
+    ctx = query.context(_settings(), **_gateway_knowledge(router))
+    return jsonify(decision_json(router.decide(req, ctx)))
+
+
+@bp.get("/v1/models")
+def models() -> Response:
+    """The catalog with availability (provider configured), retirement, health and today's spend."""
+    router: Router = current_app.extensions["ogs.router"]
+    available = configured_providers(_settings())
+    gateway = current_app.extensions.get("ogs.gateway")
+    listing = [_model_json(m, m.provider in available, _health(gateway, m.id)) for m in router.catalog.models]
+    return jsonify(models=listing, spend=gateway.spend() if gateway is not None else None)
+
+
+def _query(body: Any) -> RouteQuery:
+    """The validated body; 400 when it is not a JSON object, 422 naming the first bad field."""
+    if not isinstance(body, dict):
+        raise BadRequest("expected a JSON object body, e.g. {\"prompt\": \"a red fox\"}")
+    try:
+        return RouteQuery.model_validate(body)
+    except ValidationError as exc:
+        field = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        raise UnprocessableField(_problem(exc), field=field) from None
+
+
+def _problem(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "body"
+    return f"{where}: {str(err['msg']).removeprefix('Value error, ')}"
+
+
+def _settings() -> Settings:
+    return current_app.extensions["ogs.settings"]
+
+
+def _gateway_knowledge(router: Router) -> dict[str, Any]:
+    """Open breakers from the gateway, when one is installed."""
+    gateway = current_app.extensions.get("ogs.gateway")
+    if gateway is None:
+        return {}
+    return {"unhealthy_models": frozenset(i for i in router.catalog.ids() if gateway.health(i) in UNHEALTHY)}
+
+
+def _health(gateway: Any, model_id: str) -> str:
+    return gateway.health(model_id) if gateway is not None else "unknown"
+
+
+def _model_json(spec: ModelSpec, available: bool, health: str) -> dict[str, Any]:
+    """One catalog entry as GET /v1/models shows it."""
+    return {
+        "id": spec.id, "provider": spec.provider, "vendor_model": spec.vendor_model,
+        "capabilities": spec.capabilities.model_dump(),
+        "price": spec.price, "price_per_mp": spec.price_per_mp,
+        "latency_p50_s": spec.latency_p50_s, "latency_p95_s": spec.latency_p95_s, "tiers": list(spec.tiers),
+        "sizes": list(spec.sizes), "aspects": list(spec.aspects),
+        "available": available, "retired": spec.retired, "health": health,
+    }

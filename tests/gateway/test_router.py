@@ -1,0 +1,270 @@
+"""The router: the seeds' routing policy (shipped rules.toml) over a small test catalog, plus every filter."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import get_args
+
+import pytest
+
+from ogservice.gateway.catalog import CatalogError, load_catalog
+from ogservice.gateway.decision import RouteContext
+from ogservice.gateway.intent import INTENTS
+from ogservice.gateway.request import ImageRequest, Quality, Tier
+from ogservice.gateway.router import RULES_FILE, Router, load_rules
+
+ALL_REMOTE = frozenset({"openai", "ideogram", "gemini", "vertex", "stability", "fal", "replicate"})
+
+
+def _model(mid: str, provider: str, price: str, p50: float, p95: float, **extra: str) -> str:
+    lines = [f'id = "{mid}"', f'provider = "{provider}"', f"price = {price}",
+             f"latency_p50_s = {p50}", f"latency_p95_s = {p95}", *(f"{k} = {v}" for k, v in extra.items())]
+    return "[[model]]\n" + "\n".join(lines) + "\n"
+
+
+# Prices and latencies in the spirit of providers.md; none retired except dall-e-3, so the seeds' picks win.
+TEST_CATALOG = "\n".join([
+    _model("ideogram-v3", "ideogram", "{ draft = 0.03, standard = 0.06, high = 0.09, ultra = 0.09 }", 9, 20),
+    _model("ideogram-v2a", "ideogram", "{ default = 0.04 }", 8, 18),
+    _model("ideogram-v2a-turbo", "ideogram", "{ default = 0.025 }", 3, 6),
+    _model("ideogram-v2-turbo", "ideogram", "{ default = 0.05 }", 4, 8),
+    _model("gpt-image-1.5", "openai",
+           '{ draft = 0.009, standard = 0.034, high = 0.133, ultra = 0.133, "standard@1536x1024" = 0.05 }',
+           8, 25, sizes='["1024x1024", "1536x1024", "1024x1536"]', capabilities="{ transparency = true }"),
+    _model("gpt-image-1", "openai", "{ draft = 0.011, standard = 0.042, high = 0.167, ultra = 0.167 }",
+           8, 25),
+    _model("gpt-image-2", "openai", "{ draft = 0.006, standard = 0.053, high = 0.211, ultra = 0.211 }",
+           60, 280, tiers='["pro", "enterprise"]'),
+    _model("dall-e-3", "openai", "{ default = 0.04 }", 10, 18,
+           retired='"2026-05-12: shut down by the vendor"'),
+    _model("imagen-4-fast", "vertex", "{ default = 0.02 }", 3, 5),
+    _model("imagen-4", "vertex", "{ default = 0.04 }", 10, 18),
+    _model("imagen-4-ultra", "vertex", "{ default = 0.06 }", 28, 45, tiers='["pro", "enterprise"]'),
+    _model("nano-banana", "gemini", "{ default = 0.039 }", 12, 20),
+    _model("nano-banana-pro", "gemini", "{ default = 0.134 }", 15, 30, tiers='["pro", "enterprise"]'),
+    _model("flux-schnell", "fal", "0.0\nprice_per_mp = 0.003", 2, 6),
+    _model("sd3.5-large-turbo", "stability", "{ default = 0.04 }", 3, 4.8),
+    _model("local-procedural", "local", "{ default = 0.0 }", 0.05, 0.2),
+    _model("local-type", "local", "{ default = 0.0 }", 0.05, 0.2, capabilities="{ transparency = true }"),
+]).replace("price = 0.0\nprice_per_mp", "price_per_mp")
+
+
+@pytest.fixture
+def router(tmp_path: Path) -> Router:
+    path = tmp_path / "models.toml"
+    path.write_text(TEST_CATALOG)
+    return Router(load_catalog(path), load_rules())
+
+
+def decide(router: Router, prompt: str, **ctx: object) -> object:
+    req_fields = {k: ctx.pop(k) for k in ("width", "height", "transparent") if k in ctx}
+    ctx.setdefault("configured_providers", ALL_REMOTE | {"local"})
+    return router.decide(ImageRequest(prompt=prompt, **req_fields), RouteContext(**ctx))
+
+
+# --- the seeds' examples ------------------------------------------------------------------------------
+def test_text_in_prompt_goes_to_the_text_specialist(router: Router):
+    d = decide(router, "text saying 'Hello World', clear font, legible")
+    assert (d.model, d.intent, d.rule) == ("ideogram-v3", "typography", "typography")
+    assert d.fallbacks == ("ideogram-v2a", "gpt-image-1.5", "local-type")
+
+
+def test_quoted_logo_text_goes_to_the_text_specialist(router: Router):
+    assert decide(router, 'a simple logo with the text "CyberCafe"').model == "ideogram-v3"
+
+
+def test_typography_draft_uses_the_fast_text_model(router: Router):
+    d = decide(router, 'a badge saying "Launch 2024"', quality="draft")
+    assert d.model == "ideogram-v2a-turbo"
+
+
+def test_hero_layer_on_enterprise_gets_the_highest_fidelity_model(router: Router):
+    d = decide(router, "a futuristic city at night", layer="hero", tier="enterprise")
+    assert (d.model, d.rule) == ("imagen-4-ultra", "hero-enterprise")
+    assert d.fallbacks[:2] == ("gpt-image-2", "nano-banana-pro")
+
+
+def test_hero_layer_on_free_tier_is_not_upgraded(router: Router):
+    assert decide(router, "a futuristic city at night", layer="hero").model == "imagen-4"
+
+
+def test_pro_tier_gets_the_pro_variant(router: Router):
+    assert decide(router, "a cozy reading nook", tier="free").model == "imagen-4"
+    assert decide(router, "a cozy reading nook", tier="pro").model == "nano-banana-pro"
+
+
+def test_wide_angle_goes_to_imagen(router: Router):
+    d = decide(router, "wide angle architectural shot of a plaza")
+    assert (d.model, d.intent) == ("imagen-4", "wide_angle")
+    assert decide(router, "a panorama of the alps", tier="pro").model == "imagen-4-ultra"
+
+
+def test_drafts_and_backgrounds_go_to_the_fastest_models(router: Router):
+    assert decide(router, "a cybernetic cat", quality="draft").model == "imagen-4-fast"
+    assert decide(router, "minimalist tech background, blue gradient").model == "imagen-4-fast"
+    d = decide(router, "a calm lake", layer="background")
+    assert d.candidates()[:4] == ("imagen-4-fast", "flux-schnell", "sd3.5-large-turbo", "ideogram-v2a-turbo")
+
+
+def test_complex_scene_goes_to_the_gpt_image_model(router: Router):
+    d = decide(router, "A cybernetic cat eating a galaxy while sitting on a binary tree")
+    assert (d.model, d.intent) == ("gpt-image-1.5", "complex_scene")
+
+
+# --- filters ------------------------------------------------------------------------------------------
+def test_unconfigured_provider_is_rejected_with_the_setting_to_set(router: Router):
+    d = decide(router, "text saying 'SALE'", configured_providers=frozenset({"openai"}))
+    assert d.model == "gpt-image-1.5"
+    reasons = {r.model: r.reason for r in d.rejected}
+    assert reasons["ideogram-v3"] == "provider ideogram not configured (set OGS_IDEOGRAM_API_KEY)"
+
+
+def test_no_keys_routes_to_local_providers(router: Router):
+    text = decide(router, 'a poster that says "Hello"', configured_providers=frozenset({"local"}))
+    art = decide(router, "a cozy reading nook", configured_providers=frozenset({"local"}))
+    assert (text.model, text.fallbacks) == ("local-type", ())
+    assert (art.model, art.fallbacks) == ("local-procedural", ())
+    assert art.reasons[-1].startswith("chose local-procedural (local) after 5 rejected candidates")
+    assert {r.model for r in art.rejected} == {"imagen-4", "nano-banana", "flux-dev", "sd3.5-large",
+                                               "nano-banana-2"}
+
+
+def test_open_circuit_skips_the_model(router: Router):
+    d = decide(router, "text saying 'SALE'", unhealthy_models=frozenset({"ideogram-v3"}))
+    assert d.model == "ideogram-v2a"
+    assert ("ideogram-v3", "circuit open (recent failures)") in {(r.model, r.reason) for r in d.rejected}
+
+
+def test_tier_filter_names_the_allowed_tiers(router: Router):
+    d = decide(router, "anything", model="imagen-4-ultra", tier="free")
+    assert d.model == "local-procedural"
+    assert d.rejected[0].reason == "not offered on tier free (tiers: pro, enterprise)"
+
+
+def test_budget_filter_shows_cost_and_remaining(router: Router):
+    d = decide(router, "a futuristic city", layer="hero", tier="enterprise", budget_remaining_usd=0.055)
+    assert d.model == "gpt-image-2"
+    assert d.rejected[0].model == "imagen-4-ultra"
+    assert d.rejected[0].reason == "predicted cost $0.0600 > remaining budget $0.0550"
+
+
+def test_deadline_filter_uses_the_p95_prior(router: Router):
+    d = decide(router, "a futuristic city", layer="hero", tier="enterprise", deadline_s=31)
+    assert d.model == "nano-banana-pro"  # p95 30 s fits; imagen-4-ultra p95 45 s and gpt-image-2 280 s do not
+    assert [r.model for r in d.rejected] == ["imagen-4-ultra", "gpt-image-2"]
+    assert d.rejected[0].reason == "latency p95 45 s > deadline 31 s"
+
+
+def test_transparency_requirement(router: Router):
+    d = decide(router, "a cozy reading nook", transparent=True)
+    assert d.model == "local-procedural"  # no workhorse model can make transparency...
+    assert any("transparent" in r.reason for r in d.rejected)
+    assert decide(router, "text saying 'SALE'", transparent=True).model == "gpt-image-1.5"
+
+
+def test_all_failing_reasons_are_reported(router: Router):
+    d = decide(router, "x", model="imagen-4-ultra", tier="free", configured_providers=frozenset({"local"}))
+    assert "not configured" in d.rejected[0].reason and "tier free" in d.rejected[0].reason
+
+
+def test_fallbacks_keep_rule_order_after_rejections(router: Router):
+    d = decide(router, "a calm lake", layer="background", unhealthy_models=frozenset({"flux-schnell"}),
+               configured_providers=frozenset({"vertex", "stability", "local"}))
+    assert d.candidates() == ("imagen-4-fast", "sd3.5-large-turbo", "local-procedural")
+
+
+# --- explicit model, retired models, unknown ids -------------------------------------------------------
+def test_explicit_model_skips_rules_but_keeps_a_local_fallback(router: Router):
+    d = decide(router, "text saying 'SALE'", model="gpt-image-1")
+    assert (d.model, d.rule, d.fallbacks) == ("gpt-image-1", "explicit", ("local-type",))
+
+
+def test_explicit_model_still_obeys_budget(router: Router):
+    d = decide(router, "a lake", model="nano-banana", budget_remaining_usd=0.01)
+    assert d.model == "local-procedural"
+    assert "remaining budget $0.0100" in d.rejected[0].reason
+
+
+def test_retired_model_is_skipped_unless_requested_by_name(tmp_path: Path, router: Router):
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nname = "all"\nprefer = ["dall-e-3", "gpt-image-1", "local-procedural"]\n')
+    by_rule = Router(router.catalog, load_rules(rules))
+    d = decide(by_rule, "a lake")
+    assert d.model == "gpt-image-1"
+    assert d.rejected[0].reason.startswith("retired (2026-05-12: shut down by the vendor)")
+    named = decide(router, "a lake", model="dall-e-3")
+    assert named.model == "dall-e-3"
+    assert any(r.startswith("warning: dall-e-3 is retired") for r in named.reasons)
+
+
+def test_unknown_explicit_model_is_rejected_with_close_matches(router: Router):
+    d = decide(router, "a lake", model="gpt-imag-1")
+    assert d.model == "local-procedural"
+    assert "did you mean gpt-image-1" in d.rejected[0].reason
+
+
+def test_rule_ids_missing_from_the_catalog_are_reported_not_fatal(router: Router):
+    d = decide(router, "a cozy reading nook")  # workhorse also lists nano-banana-2, sd3.5-large, flux-dev
+    assert d.model == "imagen-4"
+    assert "nano-banana-2" in {r.model for r in d.rejected if "not in the catalog" in r.reason}
+
+
+# --- prediction, configuration ----------------------------------------------------------------------
+def test_prediction_uses_quality_and_size_prices_and_the_p50(router: Router):
+    d = decide(router, "A cat eating a galaxy while sitting on a binary tree", width=1536, height=1024)
+    assert (d.model, d.predicted_cost_usd, d.predicted_latency_s) == ("gpt-image-1.5", 0.05, 8)
+    d = decide(router, "a calm lake", layer="background", width=2048, height=1024,
+               configured_providers=frozenset({"fal", "local"}))
+    assert (d.model, d.predicted_cost_usd) == ("flux-schnell", 0.009)  # 2.1 MP rounds up to 3 MP
+
+
+def test_swapping_a_model_is_one_string_in_config(tmp_path: Path, router: Router):
+    rules = tmp_path / "rules.toml"
+    original = RULES_FILE.read_text()
+    rules.write_text(original.replace('prefer = ["nano-banana-pro",', 'prefer = ["gpt-image-1",'))
+    swapped = Router(router.catalog, load_rules(rules))
+    assert decide(router, "a cozy reading nook", tier="pro").model == "nano-banana-pro"
+    assert decide(swapped, "a cozy reading nook", tier="pro").model == "gpt-image-1"
+
+
+def test_reasons_explain_intent_rule_and_choice(router: Router):
+    d = decide(router, 'a neon sign saying "OPEN 24/7"')
+    assert d.reasons[0].startswith("intent typography (quoted text 'OPEN 24/7'")
+    assert d.reasons[1].startswith('rule "typography" (intent=typography')
+    assert d.reasons[-1].startswith("chose ideogram-v3 (ideogram): predicted $0.0600")
+
+
+def test_precomputed_rule_table_agrees_with_a_scan_of_the_rules(router: Router):
+    layers = (None, "background", "typography", "hero", "final", "image")
+    for key in itertools.product(INTENTS, get_args(Tier), get_args(Quality), layers):
+        expected = next(r for r in router.rules if r.matches(*key))
+        assert router.rule_for(*key) is expected, key
+
+
+def test_custom_intent_override_falls_through_to_the_catch_all(router: Router):
+    assert decide(router, "a lake", intent="banner").rule == "workhorse"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[[rule]]\nname = "a"\nintent = ["typo"]\nprefer = ["x"]\n', "rule[1].intent.0: Input should be"),
+    ('[[rule]]\nname = "a"\nintent = ["draft"]\nprefer = ["x"]\n', "must have no conditions"),
+    ('[[rule]]\nname = "a"\nprefer = []\n', "rule[1].prefer: Tuple should have at least 1 item"),
+    ('[[rule]]\nname = "a"\nprefer = ["x"]\n' * 2, "duplicate rule name 'a'"),
+    ('[[rule]]\nname = "a"\nprefers = ["x"]\n', "rule[1].prefer: Field required"),
+    ("[[rule]\n", "invalid TOML"),
+])
+def test_rules_file_errors_name_file_rule_and_field(tmp_path: Path, text: str, message: str):
+    path = tmp_path / "bad-rules.toml"
+    path.write_text(text)
+    with pytest.raises(CatalogError) as info:
+        load_rules(path)
+    assert str(info.value).startswith(f"{path}: ") and message in str(info.value)
+
+
+def test_shipped_rules_end_with_a_local_model_and_name_only_catalog_ids():
+    catalog = load_catalog()
+    for rule in load_rules():
+        assert catalog.get(rule.prefer[-1]).provider == "local", rule.name
+    missing = {i for rule in load_rules() for i in rule.prefer if i not in catalog}
+    assert not missing, f"rules.toml names ids missing from the shipped catalog: {sorted(missing)}"
