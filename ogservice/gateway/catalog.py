@@ -28,6 +28,9 @@ QUALITIES: tuple[Quality, ...] = ("draft", "standard", "high", "ultra")
 KNOWN_PROVIDERS = frozenset({*PROVIDERS, "local"})
 _PRICE_KEY = re.compile(r"^(draft|standard|high|ultra)@\d+x\d+$")
 _SIZE = re.compile(r"^\d+x\d+$")
+# Per-megapixel vendors (fal) bill a 1024x1024 image as one megapixel, rounding partial ones up;
+# with 10^6 the most common size would be predicted at twice its price.
+MEGAPIXEL = 1024 * 1024
 
 
 class CatalogError(ConfigError):
@@ -116,7 +119,7 @@ class ModelSpec(BaseModel):
     def price_for(self, quality: Quality, width: int = 1024, height: int = 1024) -> float:
         """Predicted USD for one image: per megapixel, or by "quality@WxH", then quality, then default."""
         if self.price_per_mp is not None:
-            return round(self.price_per_mp * math.ceil(width * height / 1_000_000), 6)
+            return round(self.price_per_mp * math.ceil(width * height / MEGAPIXEL), 6)
         if self.sizes:
             size = nearest_size(ImageRequest(prompt="-", width=width, height=height), self.sizes).value
             if (key := f"{quality}@{size}") in self.price:
