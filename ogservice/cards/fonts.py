@@ -30,8 +30,15 @@ ALIASES = MappingProxyType(
 ALIAS_ORDER = ("Inter", "Noto Serif", "Noto Mono")
 CJK_LANGS = MappingProxyType({"JP": "ja", "KR": "ko", "SC": "zh", "TC": "zh-TW", "HK": "zh-HK"})
 CJK_DEFAULT_ORDER = ("zh", "ja", "zh-TW", "zh-HK", "ko")
-CJK_TAGS = (("zh-hant", "zh-TW"), ("zh-tw", "zh-TW"), ("zh-hk", "zh-HK"), ("zh-mo", "zh-HK"), ("zh", "zh"),
-            ("ja", "ja"), ("ko", "ko"))
+CJK_TAGS = (
+    ("zh-hant", "zh-TW"),
+    ("zh-tw", "zh-TW"),
+    ("zh-hk", "zh-HK"),
+    ("zh-mo", "zh-HK"),
+    ("zh", "zh"),
+    ("ja", "ja"),
+    ("ko", "ko"),
+)
 EMOJI_TABLES = ("CBDT", "sbix", "COLR", "SVG ")
 MEASURE_SIZE = 1000  # advances are measured once at this size and scaled (linear to < 0.3 px)
 FONT_CACHE_SIZE = 256
@@ -136,10 +143,18 @@ def _face(path: Path, index: int, font: TTFont, digest: str, seen: dict[object, 
     italic = bool(font["OS/2"].fsSelection & 1)
     role = _role(font, coverage)
     return FontFace(
-        path=path, index=index, family=family, weight=int(font["OS/2"].usWeightClass),
-        style="italic" if italic else "normal", sha256=digest, role=role,
-        lang=_cjk_lang(family) if role == "cjk" else None, ascent=hhea.ascent / upem,
-        descent=-hhea.descent / upem, bitmap_size=_bitmap_size(font), coverage=coverage,
+        path=path,
+        index=index,
+        family=family,
+        weight=int(font["OS/2"].usWeightClass),
+        style="italic" if italic else "normal",
+        sha256=digest,
+        role=role,
+        lang=_cjk_lang(family) if role == "cjk" else None,
+        ascent=hhea.ascent / upem,
+        descent=-hhea.descent / upem,
+        bitmap_size=_bitmap_size(font),
+        coverage=coverage,
     )
 
 

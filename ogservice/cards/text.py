@@ -1,0 +1,317 @@
+"""Local typesetting: auto-fit, balanced wrapping, clamp, bidi, font fallback; returns a laid-out block.
+
+Everything is measured once in em (raqm shaping with kerning and ligatures), so the auto-fit binary
+search costs arithmetic, not shaping. Drawing lives in `text_draw` (re-exported here).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from PIL import ImageFont
+
+from ogservice.cards.fonts import FontFace, FontRegistry
+from ogservice.cards.text_bidi import paragraph_level, visual_order
+from ogservice.cards.text_break import (
+    Lines,
+    Measure,
+    Piece,
+    balanced_lines,
+    clamp_lines,
+    greedy_lines,
+    make_pieces,
+    split_piece,
+)
+from ogservice.cards.text_itemize import Cluster, MissingPolicy, is_emoji, itemize, pick_face
+
+__all__ = ["Line", "Run", "TextBlock", "TextStyle", "draw_text", "layout_text"]
+
+ELLIPSIS = "\u2026"
+WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    """How a text field is set: family (or alias), weight, size range, line limits, alignment, language."""
+
+    family: str = "sans"
+    weight: int = 400
+    min_size: int = 24
+    max_size: int = 72
+    max_lines: int = 3
+    line_height: float = 1.15
+    align: Literal["start", "center", "end"] = "start"
+    uppercase: bool = False
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """A visual run: consecutive characters in one font and one direction; x is relative to the box."""
+
+    text: str
+    font_path: str
+    x: float
+    width: float
+    direction: Literal["ltr", "rtl"]
+    face: FontFace = field(repr=False, compare=False)
+    font: ImageFont.FreeTypeFont = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line: its runs in visual (left-to-right) order, its width, and its baseline y in the block."""
+
+    runs: tuple[Run, ...]
+    x: float
+    width: float
+    baseline: float
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """A laid-out text block, ready to draw at any origin; coordinates relative to the block's top-left."""
+
+    size: int
+    lines: tuple[Line, ...]
+    width: int
+    height: int
+    clamped: bool
+    direction: Literal["ltr", "rtl"]
+    missing: tuple[str, ...]
+    lang: str | None = None
+
+    def glyph_sources(self) -> list[tuple[str, str]]:
+        """(character, font id) for every character drawn; the id is a path (`path#index` in a .ttc)."""
+        return [(char, run.font_path) for line in self.lines for run in line.runs for char in run.text]
+
+    def bbox(self, origin: tuple[int, int]) -> tuple[int, int, int, int]:
+        """The block's box (left, top, right, bottom) when drawn with its top-left at `origin`."""
+        return (origin[0], origin[1], origin[0] + self.width, origin[1] + self.height)
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """The size-independent analysis of a paragraph: clusters, pieces and vertical metrics in em."""
+
+    clusters: tuple[Cluster, ...]
+    pieces: tuple[Piece, ...]
+    chain: tuple[FontFace, ...]
+    base: int
+    ascent: float
+    descent: float
+    missing: tuple[str, ...]
+    lang: str | None
+
+
+def layout_text(
+    registry: FontRegistry,
+    text: str,
+    width: int,
+    height: int,
+    style: TextStyle,
+    missing: MissingPolicy = "placeholder",
+) -> TextBlock:
+    """Fit `text` into a width x height box: largest size in range, balanced lines, clamp at min size."""
+    setting = _analyse(registry, text, style, missing)
+    if not setting.pieces:
+        direction = _direction(setting.base)
+        return TextBlock(style.max_size, (), 0, 0, False, direction, setting.missing, setting.lang)
+    size = _fitted_size(setting, width, height, style)
+    if size is None:
+        return _clamped(registry, setting, style, width, height)
+    count = len(greedy_lines(setting.pieces, width / size))
+    lines = _cluster_lines(setting.pieces, balanced_lines(setting.pieces, width / size, count))
+    return _block(registry, setting, style, (width, size), lines, clamped=False)
+
+
+def _analyse(registry: FontRegistry, text: str, style: TextStyle, missing: MissingPolicy) -> _Setting:
+    """Normalise, itemize and measure a paragraph once (sizes only scale these em widths)."""
+    text = WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    text = text.upper() if style.uppercase else text
+    lang = style.lang or _guess_lang(text)
+    base = paragraph_level(text)
+    chain = registry.chain(style.family, style.weight, lang)
+    items = itemize(text, chain, base, missing)
+    measure = _measurer(registry, items.clusters, lang)
+    pieces = make_pieces([c.text for c in items.clusters], measure, is_emoji)
+    faces = {c.face for c in items.clusters} or {chain[0]}
+    asc, desc = max(f.ascent for f in faces), max(f.descent for f in faces)
+    return _Setting(items.clusters, tuple(pieces), chain, base, asc, desc, items.missing, lang)
+
+
+def _guess_lang(text: str) -> str | None:
+    """Language hint from the text itself: kana means Japanese, Hangul Korean (picks the CJK face)."""
+    if any("\u3040" <= c <= "\u30ff" for c in text):
+        return "ja"
+    if any("\uac00" <= c <= "\ud7af" for c in text):
+        return "ko"
+    return None
+
+
+def _direction(level: int) -> Literal["ltr", "rtl"]:
+    """Direction of an embedding level: odd levels are right-to-left."""
+    return "rtl" if level % 2 else "ltr"
+
+
+def _runs(clusters: Sequence[Cluster]) -> list[tuple[str, FontFace, int]]:
+    """Group consecutive clusters sharing a face and a bidi level into (text, face, level) runs."""
+    runs: list[tuple[str, FontFace, int]] = []
+    for c in clusters:
+        if runs and runs[-1][1] == c.face and runs[-1][2] == c.level:
+            runs[-1] = (runs[-1][0] + c.text, c.face, c.level)
+        else:
+            runs.append((c.text, c.face, c.level))
+    return runs
+
+
+def _measurer(registry: FontRegistry, clusters: Sequence[Cluster], lang: str | None) -> Measure:
+    """Em width of a cluster range, shaped run by run (cached in the registry)."""
+
+    def measure(start: int, end: int) -> float:
+        runs = _runs(clusters[start:end])
+        return sum(registry.advance(face, text, _direction(level), lang) for text, face, level in runs)
+
+    return measure
+
+
+def _lines_allowed(setting: _Setting, height: int, size: int, style: TextStyle) -> int:
+    """How many lines fit the box height at this size (at least one), capped by max_lines."""
+    spare = height - (setting.ascent + setting.descent) * size
+    return max(1, min(style.max_lines, 1 + int(spare // (style.line_height * size))))
+
+
+def _fits(setting: _Setting, width: int, height: int, size: int, style: TextStyle) -> bool:
+    """No piece wider than the box, and the greedy line count within what the height allows."""
+    max_width = width / size
+    if any(p.width > max_width for p in setting.pieces):
+        return False
+    return len(greedy_lines(setting.pieces, max_width)) <= _lines_allowed(setting, height, size, style)
+
+
+def _fitted_size(setting: _Setting, width: int, height: int, style: TextStyle) -> int | None:
+    """Largest integer size in [min_size, max_size] that fits (binary search), or None."""
+    lo, hi, best = style.min_size, style.max_size, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if _fits(setting, width, height, mid, style):
+            best, lo = mid, mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def _cluster_lines(pieces: Sequence[Piece], lines: Lines) -> Lines:
+    """Piece ranges to cluster ranges (trailing spaces of each line dropped)."""
+    return [(pieces[i].start, pieces[j - 1].end) for i, j in lines]
+
+
+def _clamped(
+    registry: FontRegistry, setting: _Setting, style: TextStyle, width: int, height: int
+) -> TextBlock:
+    """At min size: break overlong words by characters, then clamp to the allowed lines with an ellipsis."""
+    size = style.min_size
+    measure = _measurer(registry, setting.clusters, setting.lang)
+    pieces = [q for p in setting.pieces for q in (split_piece(p, measure) if p.width * size > width else [p])]
+    limit = _lines_allowed(setting, height, size, style)
+    count = len(greedy_lines(pieces, width / size))
+    if count <= limit:
+        lines = _cluster_lines(pieces, balanced_lines(pieces, width / size, count))
+        return _block(registry, setting, style, (width, size), lines, clamped=False)
+    ellipsis = _ellipsis(setting, pieces[greedy_lines(pieces, width / size)[limit - 1][0]].start)
+    lines = clamp_lines(pieces, width / size, limit, registry.advance(ellipsis.face, ELLIPSIS), measure)
+    return _block(registry, setting, style, (width, size), lines, clamped=True)
+
+
+def _ellipsis(setting: _Setting, near: int) -> Cluster:
+    """The '…' cluster, in the font of the text it ends when that font has one, at paragraph level."""
+    face = pick_face(setting.chain, ELLIPSIS, setting.clusters[near].face) or setting.chain[0]
+    return Cluster(ELLIPSIS, face, setting.base)
+
+
+def _block(
+    registry: FontRegistry,
+    setting: _Setting,
+    style: TextStyle,
+    box: tuple[int, int],
+    lines: Lines,
+    clamped: bool,
+) -> TextBlock:
+    """Position runs line by line: visual order, alignment within the block, baselines, ink extent."""
+    size = box[1]
+    visual = []
+    for n, (start, end) in enumerate(lines):
+        clusters = list(setting.clusters[start:end])
+        if clamped and n == len(lines) - 1:
+            clusters.append(_ellipsis(setting, max(start, end - 1)))
+        visual.append(_visual_runs(registry, clusters, setting.lang, size))
+    block_width = max(sum(w for *_, w in runs) for runs in visual)
+    built = tuple(
+        _line(
+            registry,
+            runs,
+            setting,
+            style,
+            (block_width, size),
+            (setting.ascent + n * style.line_height) * size,
+        )
+        for n, runs in enumerate(visual)
+    )
+    height = (setting.ascent + (len(lines) - 1) * style.line_height + setting.descent) * size
+    return TextBlock(
+        size,
+        built,
+        math.ceil(block_width),
+        math.ceil(height),
+        clamped,
+        _direction(setting.base),
+        setting.missing,
+        setting.lang,
+    )
+
+
+VisualRun = tuple[str, FontFace, int, float]  # text, face, level, width in px
+
+
+def _visual_runs(
+    registry: FontRegistry, clusters: Sequence[Cluster], lang: str | None, size: int
+) -> list[VisualRun]:
+    """A line's runs in visual order with their shaped widths at `size`."""
+    logical = _runs(clusters)
+    ordered = visual_order(logical, [level for _, _, level in logical])
+    return [(t, f, lv, registry.advance(f, t, _direction(lv), lang) * size) for t, f, lv in ordered]
+
+
+def _line(
+    registry: FontRegistry,
+    runs: Sequence[VisualRun],
+    setting: _Setting,
+    style: TextStyle,
+    box: tuple[float, int],
+    baseline: float,
+) -> Line:
+    """One line, shifted inside the block by the alignment (start means right for RTL paragraphs)."""
+    block_width, size = box
+    width = sum(w for *_, w in runs)
+    offset = _align_offset(style.align, setting.base, block_width - width)
+    placed, x = [], offset
+    for text, face, level, w in runs:
+        placed.append(Run(text, face.id, x, w, _direction(level), face, registry.font(face, size)))
+        x += w
+    return Line(tuple(placed), offset, width, baseline)
+
+
+def _align_offset(align: str, base: int, slack: float) -> float:
+    """Left offset of a line: start/end flip for right-to-left paragraphs."""
+    if align == "center":
+        return slack / 2
+    right = (align == "end") != (base % 2 == 1)
+    return slack if right else 0.0
+
+
+from ogservice.cards.text_draw import draw_text  # noqa: E402  (draw needs the block types above)

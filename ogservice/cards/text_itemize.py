@@ -1,0 +1,130 @@
+"""Split text into clusters and give each a font and a bidi level (the input of line breaking).
+
+A cluster is a base character with everything that must stay with it: combining marks, variation
+selectors, emoji modifiers and tags, ZWJ plus the next character, the second of a flag pair.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+from ogservice.cards.fonts import FontFace
+from ogservice.cards.text_bidi import embedding_levels
+from ogservice.errors import UnprocessableField
+
+MissingPolicy = Literal["placeholder", "skip", "error"]
+ZWJ = "\u200d"
+VS16 = "\ufe0f"
+PLACEHOLDER = "\ufffd"
+IGNORABLE = frozenset({0x200C, 0x200D, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)})
+EXTENDERS = frozenset(
+    {0x200D, 0x20E3, *range(0xFE00, 0xFE10), *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)}
+)
+EMOJI_BLOCKS = ((0x1F000, 0x1FAFF), (0x1F1E6, 0x1F1FF))
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A grapheme-like cluster with its resolved font face and bidi embedding level."""
+
+    text: str
+    face: FontFace
+    level: int
+
+
+@dataclass(frozen=True)
+class Itemized:
+    """A paragraph as clusters, plus the characters no font could draw (in order of appearance)."""
+
+    clusters: tuple[Cluster, ...]
+    missing: tuple[str, ...]
+
+
+def split_clusters(text: str) -> list[str]:
+    """Group characters into clusters that must never be split across fonts or lines."""
+    out: list[str] = []
+    for char in text:
+        if out and _extends(out[-1], char):
+            out[-1] += char
+        else:
+            out.append(char)
+    return out
+
+
+def _extends(cluster: str, char: str) -> bool:
+    """Whether `char` belongs to the cluster before it."""
+    cp = ord(char)
+    if cp in EXTENDERS or unicodedata.category(char) in ("Mn", "Me", "Mc") or cluster[-1] == ZWJ:
+        return True
+    return _is_regional(cp) and len(cluster) == 1 and _is_regional(ord(cluster))
+
+
+def _is_regional(cp: int) -> bool:
+    """Regional indicator symbols pair up into flags."""
+    return 0x1F1E6 <= cp <= 0x1F1FF
+
+
+def is_emoji(cluster: str) -> bool:
+    """Clusters asking for emoji presentation: pictographs, VS16, ZWJ sequences, keycaps, flags."""
+    cp = ord(cluster[0])
+    if any(lo <= cp <= hi for lo, hi in EMOJI_BLOCKS):
+        return True
+    return len(cluster) > 1 and (VS16 in cluster or "\u20e3" in cluster or ZWJ in cluster)
+
+
+def _face_covers(face: FontFace, cluster: str) -> bool:
+    """A face serves a cluster when it maps every character except default-ignorables."""
+    return all(ord(c) in IGNORABLE or ord(c) in face.coverage for c in cluster)
+
+
+def _common(cluster: str) -> bool:
+    """Spaces, punctuation, symbols and digits: script-neutral, they may stay in the previous font."""
+    return unicodedata.category(cluster[0])[0] in "ZPSN"
+
+
+def pick_face(chain: tuple[FontFace, ...], cluster: str, previous: FontFace | None) -> FontFace | None:
+    """The face for a cluster: the emoji font for emoji, the previous font for neutrals, else the chain."""
+    if is_emoji(cluster):
+        emoji = [f for f in chain if f.role == "emoji" and _face_covers(f, cluster)]
+        if emoji:
+            return emoji[0]
+    sticky = previous is not None and previous.role != "emoji" and _common(cluster)
+    if sticky and previous is not None and _face_covers(previous, cluster):
+        return previous
+    return next((f for f in chain if _face_covers(f, cluster)), None)
+
+
+def itemize(text: str, chain: tuple[FontFace, ...], base: int, missing: MissingPolicy) -> Itemized:
+    """Clusters of `text` with faces and levels; uncovered clusters handled by the missing policy."""
+    levels = embedding_levels(text, base)
+    out: list[Cluster] = []
+    lost: list[str] = []
+    pos, previous = 0, None
+    for cluster in split_clusters(text):
+        level, pos = levels[pos], pos + len(cluster)
+        face = pick_face(chain, cluster, previous)
+        if face is None:
+            lost += [c for c in cluster if ord(c) not in IGNORABLE and c not in lost]
+            replacement = _replacement(chain, cluster, missing)
+            if replacement is None:
+                continue
+            cluster, face = replacement
+        out.append(Cluster(cluster, face, level))
+        previous = face
+    return Itemized(tuple(out), tuple(dict.fromkeys(lost)))
+
+
+def _replacement(
+    chain: tuple[FontFace, ...], cluster: str, missing: MissingPolicy
+) -> tuple[str, FontFace] | None:
+    """What to draw for an uncovered cluster: U+FFFD (placeholder), nothing (skip), or raise (error)."""
+    if missing == "error":
+        names = ", ".join(f"U+{ord(c):04X}" for c in cluster if ord(c) not in IGNORABLE)
+        raise UnprocessableField(f"no available font can draw {names}", field="text")
+    if missing == "skip":
+        return None
+    face = next((f for f in chain if _face_covers(f, PLACEHOLDER)), None)
+    face = face or next(f for f in chain if _face_covers(f, "?"))
+    return (PLACEHOLDER if face.covers(PLACEHOLDER) else "?"), face
