@@ -125,6 +125,7 @@ def unknown_name(name: str, where: str) -> str:
 
 
 def b64(data: bytes) -> str:
+    """Base64 text as Google puts it in JSON."""
     return base64.b64encode(data).decode()
 
 
@@ -418,6 +419,7 @@ def gemini_problem(body: object, model: str) -> tuple[str, str] | None:
 
 
 def modality_problem(config: dict[str, Any]) -> tuple[str, str] | None:
+    """responseModalities is a proto enum: anything but TEXT/IMAGE is an invalid value."""
     for i, value in enumerate(config.get("responseModalities", [])):
         if value not in ("TEXT", "IMAGE"):
             field = f"generation_config.response_modalities[{i}]"

@@ -172,6 +172,7 @@ def form_errors(form: dict[str, str], files: list[str]) -> list[str]:
 
 
 def enum_errors(form: dict[str, str]) -> list[str]:
+    """Fields restricted to a fixed set of values."""
     allowed = {
         "model": MODELS,
         "aspect_ratio": SD3_SIZES,
@@ -187,6 +188,7 @@ def enum_errors(form: dict[str, str]) -> list[str]:
 
 
 def number_errors(form: dict[str, str]) -> list[str]:
+    """Numeric fields outside Stability's documented ranges (or not numbers at all)."""
     ranges = {"seed": (0, 4294967294), "cfg_scale": (1, 10), "strength": (0, 1)}
     errors = []
     for name, (low, high) in ranges.items():

@@ -96,6 +96,7 @@ class GeminiProvider(HttpProvider):
         )
 
     def error_for(self, resp: httpx.Response) -> GatewayError:
+        """Google's error envelope (see google_errors)."""
         return google_error(resp, self.name)
 
 

@@ -179,6 +179,7 @@ def plan(req: ImageRequest, spec: ModelSpec) -> StabilityPlan:
 
 
 def _negative(req: ImageRequest, model: str, fields: dict[str, str], notes: list[str]) -> None:
+    """negative_prompt where the model uses it; a note where it does not."""
     if not req.negative_prompt:
         return
     if takes_negative_prompt(model):
@@ -198,6 +199,7 @@ def _cfg_scale(req: ImageRequest, model: str, fields: dict[str, str], notes: lis
 
 
 def _style(req: ImageRequest, model: str, fields: dict[str, str], notes: list[str]) -> None:
+    """style -> style_preset only when it is one of Stability's presets."""
     if not req.style:
         return
     if req.style in STYLE_PRESETS:
@@ -207,4 +209,5 @@ def _style(req: ImageRequest, model: str, fields: dict[str, str], notes: list[st
 
 
 def _unsupported(req: ImageRequest) -> dict[str, Any]:
+    """Canonical options the SD3 endpoint has no field for."""
     return {"steps": req.steps, "transparent": req.transparent or None}

@@ -93,6 +93,7 @@ class VertexProvider(HttpProvider):
         )
 
     def error_for(self, resp: httpx.Response) -> GatewayError:
+        """Google's error envelope (see google_errors)."""
         return google_error(resp, self.name)
 
 
