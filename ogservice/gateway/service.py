@@ -319,6 +319,20 @@ class Gateway:
             )
         )
 
+    def call_once(
+        self, model_id: str, req: ImageRequest, ctx: RouteContext | None = None, tenant: str | None = None
+    ) -> tuple[GeneratedImage | None, Attempt]:
+        """One call to one model, no retry or fallback (benchmarks); still fed to breaker and ledger."""
+        ctx = ctx or RouteContext()
+        spec = self.catalog.get(model_id)
+        provider = self.providers.get(spec.provider)
+        run = _Run(self.clock(), ctx.deadline_s, None)
+        if provider is None:
+            return None, Attempt(model_id, "skipped", f"provider {spec.provider} is not configured")
+        cost = spec.price_for(req.quality, req.width, req.height)
+        image, _ = self._attempt(provider, spec, req, ctx, run, tenant, 1, cost)
+        return image, run.attempts[-1]
+
     # --- introspection -------------------------------------------------------------------------------
     def health(self, model_id: str) -> str:
         """Breaker state of a catalog model: closed, open, half-open; unknown for other ids."""
