@@ -207,7 +207,8 @@ class ComfyUIProvider(HttpProvider):
         entry = body.get(asked.url.path.rsplit("/", 1)[-1])
         if not isinstance(entry, dict):
             raise BadResponse("history has no entry for our prompt", provider=self.name)
-        status = entry.get("status") if isinstance(entry.get("status"), dict) else {}
+        status = entry.get("status")
+        status = status if isinstance(status, dict) else {}
         if status.get("status_str") == "error":
             raise ProviderUnavailable(_execution_error(status), provider=self.name, code="execution_error")
         image = _first_output(entry.get("outputs"))
