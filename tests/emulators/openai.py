@@ -125,7 +125,7 @@ class OpenAIEmulator(Emulator):
         try:
             self.check_auth()
             model, rules = self.validate(body)
-            return self.answer(body, model, rules)
+            return self.answer(body, model, rules)  # type: ignore[arg-type]  # validate() proved it a dict
         except Problem as problem:
             return self.error(problem)
 

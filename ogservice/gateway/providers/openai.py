@@ -156,17 +156,25 @@ def cost_from_usage(usage: Any, vendor_model: str) -> float | None:
     rates = TOKEN_RATES.get(vendor_model)
     if rates is None or not isinstance(usage, dict):
         return None
-    inp = usage.get("input_tokens_details") or {}
-    out = usage.get("output_tokens_details") or {}
-    text_in = inp.get("text_tokens", usage.get("input_tokens", 0))
-    image_out = out.get("image_tokens", usage.get("output_tokens", 0))
+    inp, out = _details(usage, "input_tokens_details"), _details(usage, "output_tokens_details")
     total = (
-        text_in * rates.text_in
-        + inp.get("image_tokens", 0) * rates.image_in
-        + out.get("text_tokens", 0) * rates.text_out
-        + image_out * rates.image_out
+        _count(inp, "text_tokens", _count(usage, "input_tokens")) * rates.text_in
+        + _count(inp, "image_tokens") * rates.image_in
+        + _count(out, "text_tokens") * rates.text_out
+        + _count(out, "image_tokens", _count(usage, "output_tokens")) * rates.image_out
     )
     return round(total / 1_000_000, 6)
+
+
+def _details(usage: dict[str, Any], key: str) -> dict[str, Any]:
+    value = usage.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _count(values: dict[str, Any], key: str, default: int = 0) -> int:
+    """A token count, or `default` when absent or not a number (a bad usage block never fails a call)."""
+    value = values.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
 
 
 def reset_seconds(text: str | None) -> float | None:

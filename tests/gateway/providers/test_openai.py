@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import tomllib
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from ogservice.gateway import errors
 from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.openai import OpenAIProvider
 from ogservice.gateway.request import ImageRequest
+from tests.emulators.base import png_bytes
 from tests.emulators.openai import OpenAIEmulator, free_size_problem
 
 FRAGMENT = Path(__file__).parents[3] / "ogservice" / "gateway" / "models" / "openai.toml"
@@ -339,3 +341,14 @@ def test_missing_key_is_not_configured():
     provider = OpenAIProvider(ProviderConfig(name="openai"))
     with pytest.raises(errors.NotConfigured):
         provider.build_request(ImageRequest(prompt="x"), SPECS["gpt-image-1"])
+
+
+def test_a_garbled_usage_block_never_fails_the_call():
+    body = {
+        "data": [{"b64_json": base64.b64encode(png_bytes(64, 64)).decode()}],
+        "usage": {"input_tokens": None},
+    }
+    resp = httpx.Response(200, json=body, request=httpx.Request("POST", "https://api.openai.com/v1/x"))
+    provider = OpenAIProvider(ProviderConfig(name="openai", api_key="k"))
+    image = provider.parse_response(resp, ImageRequest(prompt="x"), SPECS["gpt-image-1"])
+    assert image.width == 64 and image.cost_usd == 0.0
