@@ -162,9 +162,10 @@ def _faces_of(path: Path, seen: dict[object, frozenset[int]]) -> list[FontFace]:
     """All faces in one font file (several for a .ttc collection)."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if path.suffix.lower() in (".ttc", ".otc"):
-        fonts = TTCollection(str(path), lazy=True).fonts
-        return [_face(path, i, f, digest, seen) for i, f in enumerate(fonts)]
-    return [_face(path, 0, TTFont(str(path), lazy=True), digest, seen)]
+        with TTCollection(str(path), lazy=True) as collection:
+            return [_face(path, i, f, digest, seen) for i, f in enumerate(collection.fonts)]
+    with TTFont(str(path), lazy=True) as font:
+        return [_face(path, 0, font, digest, seen)]
 
 
 def _font_files(dirs: Iterable[Path]) -> list[Path]:

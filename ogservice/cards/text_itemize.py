@@ -113,7 +113,16 @@ def itemize(text: str, chain: tuple[FontFace, ...], base: int, missing: MissingP
             cluster, face = replacement
         out.append(Cluster(cluster, face, level))
         previous = face
-    return Itemized(tuple(out), tuple(dict.fromkeys(lost)))
+    return Itemized(_collapse_spaces(out), tuple(dict.fromkeys(lost)))
+
+
+def _collapse_spaces(clusters: list[Cluster]) -> tuple[Cluster, ...]:
+    """Drop the doubled or edge spaces a skipped character leaves behind."""
+    out: list[Cluster] = []
+    for c in clusters:
+        if not (c.text.isspace() and (not out or out[-1].text.isspace())):
+            out.append(c)
+    return tuple(out[:-1] if out and out[-1].text.isspace() else out)
 
 
 def _replacement(
