@@ -170,7 +170,22 @@ class OpenAIEmulator(Emulator):
         return model, rules
 
     def check_values(self, body: dict[str, Any], rules: Rules) -> None:
-        prompt = body.get("prompt")
+        """Prompt, n, enums, size and format combinations, each answered like the vendor."""
+        self.check_prompt(body.get("prompt"), rules)
+        n = body.get("n", 1)
+        if not isinstance(n, int) or not 1 <= n <= rules.max_n:
+            raise Problem(
+                400, f"Invalid 'n': must be between 1 and {rules.max_n}.", param="n", code="invalid_value"
+            )
+        if body.get("quality", rules.qualities[0]) not in rules.qualities:
+            raise invalid("quality", body["quality"], rules.qualities)
+        for key, allowed in ENUMS.items():
+            if key in body and body[key] not in allowed:
+                raise invalid(key, body[key], allowed)
+        self.check_size(body.get("size", rules.sizes[0] if rules.sizes else "auto"), rules)
+        self.check_format(body)
+
+    def check_prompt(self, prompt: Any, rules: Rules) -> None:
         if not isinstance(prompt, str) or not prompt:
             raise Problem(
                 400,
@@ -186,18 +201,6 @@ class OpenAIEmulator(Emulator):
                 param="prompt",
                 code="string_above_max_length",
             )
-        n = body.get("n", 1)
-        if not isinstance(n, int) or not 1 <= n <= rules.max_n:
-            raise Problem(
-                400, f"Invalid 'n': must be between 1 and {rules.max_n}.", param="n", code="invalid_value"
-            )
-        if body.get("quality", rules.qualities[0]) not in rules.qualities:
-            raise invalid("quality", body["quality"], rules.qualities)
-        for key, allowed in ENUMS.items():
-            if key in body and body[key] not in allowed:
-                raise invalid(key, body[key], allowed)
-        self.check_size(body.get("size", rules.sizes[0] if rules.sizes else "auto"), rules)
-        self.check_format(body)
 
     def check_size(self, size: Any, rules: Rules) -> None:
         if rules.sizes and size not in rules.sizes:
