@@ -163,7 +163,7 @@ def _runs(clusters: Sequence[Cluster]) -> list[tuple[str, FontFace, int]]:
     """Group consecutive clusters sharing a face and a bidi level into (text, face, level) runs."""
     runs: list[tuple[str, FontFace, int]] = []
     for c in clusters:
-        if runs and runs[-1][1] == c.face and runs[-1][2] == c.level:
+        if runs and runs[-1][1] is c.face and runs[-1][2] == c.level:  # identity: faces are unique
             runs[-1] = (runs[-1][0] + c.text, c.face, c.level)
         else:
             runs.append((c.text, c.face, c.level))

@@ -47,7 +47,7 @@ class Piece:
 def is_cjk(cluster: str) -> bool:
     """Ideographs, kana and CJK punctuation: each is its own break unit (Hangul keeps word spaces)."""
     cp = ord(cluster[0])
-    return any(lo <= cp <= hi for lo, hi in CJK_RANGES)
+    return cp >= 0x2E80 and any(lo <= cp <= hi for lo, hi in CJK_RANGES)
 
 
 def can_break_before(prev: str, cur: str, emoji: Callable[[str], bool]) -> bool:

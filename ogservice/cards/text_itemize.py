@@ -22,7 +22,6 @@ IGNORABLE = frozenset({0x200C, 0x200D, *range(0xFE00, 0xFE10), *range(0xE0100, 0
 EXTENDERS = frozenset(
     {0x200D, 0x20E3, *range(0xFE00, 0xFE10), *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)}
 )
-EMOJI_BLOCKS = ((0x1F000, 0x1FAFF), (0x1F1E6, 0x1F1FF))
 
 
 @dataclass(frozen=True)
@@ -69,13 +68,15 @@ def _is_regional(cp: int) -> bool:
 def is_emoji(cluster: str) -> bool:
     """Clusters asking for emoji presentation: pictographs, VS16, ZWJ sequences, keycaps, flags."""
     cp = ord(cluster[0])
-    if any(lo <= cp <= hi for lo, hi in EMOJI_BLOCKS):
+    if 0x1F000 <= cp <= 0x1FAFF:  # pictographs, flags (regional indicators) and their neighbours
         return True
     return len(cluster) > 1 and (VS16 in cluster or "\u20e3" in cluster or ZWJ in cluster)
 
 
 def _face_covers(face: FontFace, cluster: str) -> bool:
     """A face serves a cluster when it maps every character except default-ignorables."""
+    if len(cluster) == 1:
+        return ord(cluster) in face.coverage
     return all(ord(c) in IGNORABLE or ord(c) in face.coverage for c in cluster)
 
 
