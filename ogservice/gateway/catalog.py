@@ -121,10 +121,15 @@ class ModelSpec(BaseModel):
         if self.price_per_mp is not None:
             return round(self.price_per_mp * math.ceil(width * height / MEGAPIXEL), 6)
         if self.sizes:
-            size = nearest_size(ImageRequest(prompt="-", width=width, height=height), self.sizes).value
-            if (key := f"{quality}@{size}") in self.price:
+            if (key := f"{quality}@{_nearest(self.sizes, width, height)}") in self.price:
                 return self.price[key]
         return self.price.get(quality, self.price.get("default", 0.0))
+
+
+@lru_cache(maxsize=4096)
+def _nearest(sizes: tuple[str, ...], width: int, height: int) -> str:
+    """Memoised nearest vendor size: the router prices every candidate of every decision."""
+    return nearest_size(ImageRequest(prompt="-", width=width, height=height), sizes).value
 
 
 @dataclass(frozen=True)

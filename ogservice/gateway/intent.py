@@ -9,7 +9,7 @@ Pure and cheap (a handful of precompiled regexes, microseconds per prompt). Prec
      even quality=draft (the rules then pick a fast text model)
   4. quality=draft, then draft words (draft, sketch, thumbnail, mockup...)
   5. wide_angle (wide angle, panorama, ultra-wide, vista)
-  6. complex_scene (several subjects and relations; a score, see `_complex_signals`)
+  6. complex_scene (several subjects and relations; a weighted score, see `_complex_signals`)
   7. photoreal (photo, DSLR, 35mm, portrait, product shot...)
   8. background words (background, abstract, gradient, texture, pattern, wallpaper): after photoreal,
      so "product shot on a white background" is a photo, not a background
@@ -30,7 +30,7 @@ INTENTS: tuple[str, ...] = get_args(Intent)
 SCAN_CHARS = 1000
 COMPLEX_THRESHOLD = 3
 
-_QUOTE_CHARS = frozenset("\"'“«„")
+_QUOTE_CHARS = ("\"", "'", "“", "«", "„")
 _QUOTED = re.compile(r'"([^"\n]{1,120})"|“([^”\n]{1,120})”|«([^»\n]{1,120})»|„([^“”\n]{1,120})[“”]'
                      r"|(?<![\w'])'([^'\n]{2,80})'(?![\w'])")
 # One token per word; hyphenated words, "f/1.8" and "35mm" stay whole.
@@ -56,14 +56,18 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
                   "bokeh", "studio lighting", "shot on"),
     "background": ("background", "backgrounds", "backdrop", "backdrops", "abstract", "gradient", "gradients",
                    "texture", "textures", "pattern", "patterns", "wallpaper", "wallpapers", "seamless"),
-    "join": ("and", "but", "while", "whereas", "as well as"),
+    "join": ("and", "while", "as well as"),
+    "twist": ("but", "whereas", "instead of", "as if", "looks", "looks like", "pretending"),
     "relation": ("with", "holding", "riding", "eating", "chasing", "playing", "sitting on", "standing on",
                  "next to", "beside", "behind", "in front of", "on top of", "underneath", "between",
-                 "surrounded by", "reflecting", "reflected", "looks", "looking at", "instead of", "as if"),
+                 "surrounded by", "reflecting", "reflected", "looking at"),
     "crowd": ("crowd", "crowds", "group of", "groups of", "many", "several", "dozens", "hundreds",
               "family of", "team of", "army of", "busy", "bustling"),
 }
 _CATEGORY_OF = MappingProxyType({word: cat for cat, words in _KEYWORDS.items() for word in words})
+_PHRASE_STARTS = frozenset(word.split()[0] for word in _CATEGORY_OF if " " in word)
+# complex_scene score per keyword: a twist ("but", "as if": nested logic) or a crowd weighs two.
+_COMPLEX_WEIGHTS = MappingProxyType({"join": 1, "relation": 1, "twist": 2, "crowd": 2})
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ def detect_intent(
     if quality == "draft":
         return IntentResult("draft", ("quality=draft",))
     for intent in ("draft", "wide_angle", "complex_scene", "photoreal", "background"):
-        found = _complex_signals(text, hits) if intent == "complex_scene" else _signals(hits, intent)
+        found = _complex_signals(hits) if intent == "complex_scene" else _signals(hits, intent)
         if found:
             return IntentResult(intent, found)
     return IntentResult("general")
@@ -103,20 +107,24 @@ def detect_intent(
 def _hits(text: str) -> dict[str, list[str]]:
     """Every keyword of the prompt (words, 2- and 3-word phrases) grouped by category, in prompt order."""
     tokens = _TOKEN.findall(text)
-    grams = [*tokens, *map(" ".join, zip(tokens, tokens[1:], strict=False)),
-             *map(" ".join, zip(tokens, tokens[1:], tokens[2:], strict=False))]
+    lookup = _CATEGORY_OF.get
     hits: dict[str, list[str]] = {}
-    for gram in grams:
-        if category := _CATEGORY_OF.get(gram):
-            hits.setdefault(category, []).append(gram)
-    if lenses := [t for t in tokens if _LENS.match(t)]:
-        hits.setdefault("photoreal", []).extend(lenses)
+    for i, token in enumerate(tokens):
+        # Phrases are only built where one can start, which keeps long prompts cheap.
+        grams = [token]
+        if token in _PHRASE_STARTS:
+            grams += (" ".join(tokens[i:i + 2]), " ".join(tokens[i:i + 3]))
+        for gram in grams:
+            if category := lookup(gram):
+                hits.setdefault(category, []).append(gram)
+        if (token[-2:] == "mm" or token[:2] == "f/") and _LENS.match(token):
+            hits.setdefault("photoreal", []).append(token)
     return hits
 
 
 def _quoted(prompt: str) -> tuple[str, ...]:
     """Quoted text, case kept ("SALE 50% OFF"); skipped cheaply when the prompt has no quote mark."""
-    if _QUOTE_CHARS.isdisjoint(prompt):
+    if not any(mark in prompt for mark in _QUOTE_CHARS):
         return ()
     return tuple(f"quoted text {next(g for g in m.groups() if g)!r}" for m in _QUOTED.finditer(prompt))
 
@@ -126,10 +134,12 @@ def _signals(hits: dict[str, list[str]], category: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f'"{word}"' for word in hits.get(category, ())))
 
 
-def _complex_signals(text: str, hits: dict[str, list[str]]) -> tuple[str, ...]:
-    """Several subjects and relations: clause joins + relation words + 2 per crowd word >= threshold."""
-    joins = len(hits.get("join", ())) + text.count(",") + text.count(";")
-    score = joins + len(hits.get("relation", ())) + 2 * len(hits.get("crowd", ()))
+def _complex_signals(hits: dict[str, list[str]]) -> tuple[str, ...]:
+    """Several subjects and relations: weighted joins, relations, twists and crowds >= threshold.
+
+    Commas do not count: comma-separated style tags ("4k, cinematic, moody") are not a scene.
+    """
+    score = sum(weight * len(hits.get(cat, ())) for cat, weight in _COMPLEX_WEIGHTS.items())
     if score < COMPLEX_THRESHOLD:
         return ()
-    return (f"{joins} clause joins", *_signals(hits, "relation"), *_signals(hits, "crowd"))
+    return tuple(word for cat in _COMPLEX_WEIGHTS for word in _signals(hits, cat))

@@ -142,7 +142,8 @@ class Router:
         chosen = survivors[0]
         summary = _summary(chosen, needs, len(rejected))
         reasons = [found.explain(), head, *_warnings(chosen, needs), *last_resort, summary]
-        return Decision(
+        # Every field is built from validated values above; skipping re-validation halves the cost.
+        return Decision.model_construct(
             model=chosen.id, intent=found.intent, rule=rule,
             fallbacks=tuple(s.id for s in survivors[1:]),
             rejected=tuple(r for r in rejected if local is None or r.model != local.id),

@@ -77,8 +77,13 @@ def test_order_of_prompt_signals():
 
 def test_complex_scene_needs_several_relations():
     assert detect_intent("a cat with a hat").intent == "general"
+    assert detect_intent("a cat with a hat and a scarf").intent == "general"
+    tags = "portrait of a chef, 85mm, f/1.8, studio lighting, bokeh, 4k, moody, cinematic"
+    assert detect_intent(tags).intent == "photoreal"  # commas between style tags are not a scene
     found = detect_intent("a cat with a hat, holding a wrench and riding a bike")
     assert found.intent == "complex_scene" and '"riding"' in found.signals
+    assert detect_intent("A robot painting a self-portrait, but the painting looks human.").signals == (
+        '"but"', '"looks"')
 
 
 def test_every_result_is_a_known_intent():
