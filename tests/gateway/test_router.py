@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 from typing import get_args
 
 import pytest
+from click.testing import CliRunner, Result
 
 from ogservice.gateway.catalog import CatalogError, load_catalog
+from ogservice.gateway.cli_route import route
 from ogservice.gateway.decision import RouteContext
 from ogservice.gateway.intent import INTENTS
 from ogservice.gateway.request import ImageRequest, Quality, Tier
@@ -268,3 +271,59 @@ def test_shipped_rules_end_with_a_local_model_and_name_only_catalog_ids():
         assert catalog.get(rule.prefer[-1]).provider == "local", rule.name
     missing = {i for rule in load_rules() for i in rule.prefer if i not in catalog}
     assert not missing, f"rules.toml names ids missing from the shipped catalog: {sorted(missing)}"
+
+
+# --- the `ogservice route` command ---------------------------------------------------------------------
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    models = tmp_path / "models.toml"
+    models.write_text(TEST_CATALOG)
+    for name in ("OGS_OPENAI_API_KEY", "OGS_VERTEX_API_KEY", "OGS_GEMINI_API_KEY", "OGS_TIER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OGS_DEV", "1")
+    monkeypatch.setenv("OGS_MODELS_FILE", str(models))
+    monkeypatch.setenv("OGS_IDEOGRAM_API_KEY", "k-ideogram")
+    return models
+
+
+def run_route(*args: str) -> Result:
+    return CliRunner().invoke(route, list(args))
+
+
+def test_cli_json_decision_uses_configured_providers(cli_env: Path):
+    result = run_route("--prompt", 'a sign saying "OPEN"', "--size", "1200x630", "--json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert {"model", "intent", "fallbacks", "rejected", "predicted_cost_usd", "predicted_latency_s", "rule",
+            "reasons"} <= body.keys()
+    assert (body["model"], body["fallbacks"]) == ("ideogram-v3", ["ideogram-v2a", "local-type"])
+    assert body["rejected"] == [{"model": "gpt-image-1.5",
+                                 "reason": "provider openai not configured (set OGS_OPENAI_API_KEY)"}]
+
+
+def test_cli_readable_explanation(cli_env: Path):
+    result = run_route("--prompt", "a lake", "--tier", "pro", "--budget", "0.01", "--deadline", "10")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("model:     local-procedural\nintent:    general\nrule:      pro\n")
+    assert "  - nano-banana-pro: provider gemini not configured (set OGS_GEMINI_API_KEY); predicted cost" in (
+        result.output)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--model", "ideogram-v33"), "unknown model 'ideogram-v33': not in the catalog; did you mean"),
+    (("--size", "10x10"), "width: Input should be greater than or equal to 64"),
+    (("--size", "wide"), "size: String should match pattern"),
+    (("--tier", "gold"), "'gold' is not one of 'free', 'pro', 'enterprise'"),
+])
+def test_cli_rejects_bad_options_with_a_clear_message(cli_env: Path, args: tuple[str, ...], message: str):
+    result = run_route("--prompt", "a lake", *args)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_cli_reports_an_invalid_catalog_without_a_traceback(cli_env: Path):
+    broken = cli_env.with_name("broken.toml")
+    broken.write_text('[[model]]\nid = "x"\nprovider = "openai"\nprice = { standard = 0.1 }\n')
+    result = CliRunner().invoke(route, ["--prompt", "a lake"], env={"OGS_MODELS_FILE": str(broken)})
+    assert result.exit_code == 1
+    missing = "price has no 'default' and misses draft, high, ultra (or set price_per_mp)"
+    assert result.output == f"Error: {broken}: model[1]: {missing} (id 'x')\n"
