@@ -208,6 +208,9 @@ class Breaker:
                     pipe.watch(key)
                     old = BreakerState.from_hash(pipe.hgetall(key))
                     new = transition(old, ok, now, self.config)
+                    if new == old:  # the healthy steady state: nothing to write, one round trip in all
+                        pipe.unwatch()
+                        return new
                     pipe.multi()
                     self._queue_write(pipe, model, old, new)
                     pipe.execute()

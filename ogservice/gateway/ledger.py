@@ -41,21 +41,18 @@ class CallRecord:
     at: float = 0.0  # unix time; filled by the ledger when 0
 
     def counters(self) -> dict[str, float]:
-        """The hash fields this record increments."""
-        failed = 0.0 if self.outcome == "ok" else 1.0
-        fields: dict[str, float] = {}
-        for scope in ("", f"model:{self.model}:"):
-            fields.update(
-                {
-                    f"{scope}actual": self.actual_usd,
-                    f"{scope}predicted": self.predicted_usd,
-                    f"{scope}calls": 1.0,
-                    f"{scope}errors": failed,
-                    f"{scope}latency": self.latency_s,
-                }
-            )
-        fields.update({f"tier:{self.tier}:actual": self.actual_usd, f"tier:{self.tier}:calls": 1.0})
-        return fields
+        """The non-zero hash fields this record increments (totals are sums over models, not stored)."""
+        model, tier = f"model:{self.model}:", f"tier:{self.tier}:"
+        fields = {
+            f"{model}actual": self.actual_usd,
+            f"{model}predicted": self.predicted_usd,
+            f"{model}calls": 1.0,
+            f"{model}errors": 0.0 if self.outcome == "ok" else 1.0,
+            f"{model}latency": self.latency_s,
+            f"{tier}actual": self.actual_usd,
+            f"{tier}calls": 1.0,
+        }
+        return {k: v for k, v in fields.items() if v}
 
 
 class Ledger:
@@ -109,7 +106,7 @@ class Ledger:
             f"{self.prefix}{day}:tenants",
             f"{self.prefix}{day}:calls",
         )
-        with r.pipeline(transaction=True) as pipe:
+        with r.pipeline(transaction=False) as pipe:  # counters commute: no MULTI needed
             for field, amount in call.counters().items():
                 pipe.hincrbyfloat(key, field, amount)
             pipe.sadd(tenants, call.tenant)
@@ -138,11 +135,19 @@ class Ledger:
         total: Counter[str] = Counter({k.decode(): float(v) for k, v in raw.items()})
         with self._lock:
             total.update(self._totals.get((day, tenant), Counter()))
-        return total
+        return with_totals(total)
 
     def _redis_recent(self, r: redis.Redis, day: str, limit: int) -> list[CallRecord]:
         rows = r.lrange(f"{self.prefix}{day}:calls", 0, limit - 1)
         return [CallRecord(**json.loads(row)) for row in rows]
+
+
+def with_totals(c: Counter[str]) -> Counter[str]:
+    """Add the request-wide totals (`actual`, `calls`, ...) as sums of the per-model fields."""
+    for key, value in list(c.items()):
+        if key.startswith("model:"):
+            c[key.rsplit(":", 1)[1]] += value
+    return c
 
 
 def summarize(c: Counter[str]) -> dict[str, Any]:
