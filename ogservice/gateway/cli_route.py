@@ -102,7 +102,7 @@ def explain(decision: Decision) -> str:
 def route(as_json: bool, **options: Any) -> None:
     """Explain which model would serve a prompt: intent, rule, filters, fallbacks, cost and latency."""
     try:
-        settings = load_settings()
+        settings = _routing_settings()
         router = build_router(settings)
         query = RouteQuery(**{k: v for k, v in options.items() if v is not None and v is not False})
         req = query.image_request()
@@ -114,6 +114,21 @@ def route(as_json: bool, **options: Any) -> None:
         raise click.UsageError(unknown_model_message(query.model, router.catalog.ids()))
     decision = router.decide(req, query.context(settings))
     click.echo(json.dumps(decision_json(decision)) if as_json else explain(decision))
+
+
+def _routing_settings() -> Settings:
+    """Settings for routing: a setup that cannot serve yet (no signing key) may still explain routes."""
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        # Signing keys matter for serving, not for routing: retry in dev mode, say so, and if the
+        # configuration is still invalid, report the original problem.
+        try:
+            settings = load_settings(dev=True)
+        except ConfigError:
+            raise exc from None
+        click.echo(f"note: {exc}; routing anyway", err=True)
+        return settings
 
 
 def _first_problem(exc: ValidationError) -> str:

@@ -327,3 +327,12 @@ def test_cli_reports_an_invalid_catalog_without_a_traceback(cli_env: Path):
     assert result.exit_code == 1
     missing = "price has no 'default' and misses draft, high, ultra (or set price_per_mp)"
     assert result.output == f"Error: {broken}: model[1]: {missing} (id 'x')\n"
+
+
+def test_cli_routes_even_before_a_signing_key_is_set(cli_env: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("OGS_DEV")
+    monkeypatch.delenv("OGS_SIGNING_KEYS", raising=False)
+    result = run_route("--prompt", 'a sign saying "OPEN"', "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["model"] == "ideogram-v3"
+    assert "note: invalid configuration: OGS_SIGNING_KEYS is required" in result.stderr
