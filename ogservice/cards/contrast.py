@@ -1,0 +1,154 @@
+"""Legibility is measured, not hoped for: worst-case WCAG contrast of text over a background region.
+
+The region is read through a fixed pseudo-random sample of its pixels (no averaging, so a busy
+black-and-white pattern stays black and white, and no regular grid that a periodic pattern could
+alias with). The worst case is a low percentile of the per-pixel contrast, so a few stray specks do
+not condemn a region. When no plain text colour reaches the target, a scrim (translucent panel or
+soft gradient) is computed with the least 8-bit opacity that does, by replaying Pillow's own
+blending arithmetic on the samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from .color import NEAR_BLACK, RGB, WHITE, contrast_ratio, luminance_array, relative_luminance
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, x1/y1 exclusive
+
+SAMPLES = 4096  # pixels read per region: the 1st percentile then rests on ~40 of them
+PERCENTILE = 1.0  # ignore the rarest 1% (anti-aliasing specks, grain) when taking the worst case
+MAX_BRAND_SCRIM = 0.6  # above this opacity a neutral text colour is kept instead of the brand colour
+DARK_SCRIM: RGB = (8, 8, 12)
+LIGHT_SCRIM: RGB = WHITE
+
+
+@dataclass(frozen=True)
+class Scrim:
+    """A translucent panel or gradient behind text; opacity is a multiple of 1/255 (8-bit alpha)."""
+
+    rgb: RGB
+    opacity: float
+    shape: Literal["panel", "gradient"] = "panel"
+    padding: int = 12
+    radius: int = 12
+
+    @property
+    def alpha(self) -> int:
+        """Opacity as the 8-bit mask value Pillow blends with."""
+        return round(self.opacity * 255)
+
+
+@dataclass(frozen=True)
+class Legibility:
+    """The text colour to use, the scrim it needs (if any), and the worst-case contrast achieved."""
+
+    text_rgb: RGB
+    scrim: Scrim | None
+    ratio: float
+
+
+def measure_contrast(background: Image.Image, box: Box, text_rgb: RGB) -> float:
+    """Worst-case (1st percentile) WCAG contrast between text_rgb and the background inside box."""
+    return _worst(luminance_array(_samples(background, box)), relative_luminance(text_rgb))
+
+
+def choose_legible(
+    background: Image.Image, box: Box, preferred: RGB | None = None, min_ratio: float = 4.5
+) -> Legibility:
+    """Preferred colour if it reads; else white or near-black; else the lightest scrim that makes it read."""
+    pixels = _samples(background, box)
+    lum = luminance_array(pixels)
+    plain = [(c, _worst(lum, relative_luminance(c))) for c in (WHITE, NEAR_BLACK)]
+    if preferred is not None and (ratio := _worst(lum, relative_luminance(preferred))) >= min_ratio:
+        return Legibility(preferred, None, ratio)
+    best = max(plain, key=lambda pair: pair[1])
+    if best[1] >= min_ratio:
+        return Legibility(best[0], None, best[1])
+    return _with_scrim(pixels, box, preferred, min_ratio)
+
+
+def _with_scrim(pixels: np.ndarray, box: Box, preferred: RGB | None, min_ratio: float) -> Legibility:
+    """The text colour and scrim needing the least opacity; the brand colour wins unless it needs a lot."""
+    padding = max(8, min(32, round(min(box[2] - box[0], box[3] - box[1]) * 0.15)))
+    options = [_scrim_for(pixels, c, min_ratio, padding) for c in (WHITE, NEAR_BLACK)]
+    neutral = min(options, key=lambda c: (c.ratio < min_ratio, c.scrim.opacity if c.scrim else 0.0))
+    if preferred is not None:
+        brand = _scrim_for(pixels, preferred, min_ratio, padding)
+        if brand.ratio >= min_ratio and brand.scrim is not None and brand.scrim.opacity <= MAX_BRAND_SCRIM:
+            return brand
+    return neutral
+
+
+def _scrim_for(pixels: np.ndarray, text: RGB, min_ratio: float, padding: int) -> Legibility:
+    """Least 8-bit alpha of a dark (for light text) or light (for dark text) scrim reaching min_ratio."""
+    dark = contrast_ratio(text, DARK_SCRIM) >= contrast_ratio(text, LIGHT_SCRIM)
+    scrim_rgb, text_lum = (DARK_SCRIM if dark else LIGHT_SCRIM), relative_luminance(text)
+    lo, hi = 0, 255  # contrast only grows with alpha (pixels move away from the text), so bisect
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _worst(luminance_array(blend(pixels, scrim_rgb, mid)), text_lum) >= min_ratio:
+            hi = mid
+        else:
+            lo = mid + 1
+    ratio = _worst(luminance_array(blend(pixels, scrim_rgb, lo)), text_lum)
+    return Legibility(text, Scrim(scrim_rgb, lo / 255, padding=padding, radius=padding), ratio)
+
+
+def blend(pixels: np.ndarray, rgb: RGB, alpha: int) -> np.ndarray:
+    """Pixels after Pillow pastes `rgb` over them through an 8-bit mask value (its exact rounding)."""
+    value = pixels.astype(np.int32) * (255 - alpha) + np.array(rgb, np.int32) * alpha + 128
+    return ((value + (value >> 8)) >> 8).astype(np.uint8)
+
+
+def apply_scrim(image: Image.Image, box: Box, scrim: Scrim) -> None:
+    """Draw the scrim behind box, in place: a rounded panel, or a gradient fading in above the box."""
+    x0, y0, x1, y1 = box
+    pad = scrim.padding
+    if scrim.shape == "panel":
+        region = (max(0, x0 - pad), max(0, y0 - pad), min(image.width, x1 + pad), min(image.height, y1 + pad))
+        mask = Image.new("L", (region[2] - region[0], region[3] - region[1]))
+        outline = (
+            x0 - pad - region[0],
+            y0 - pad - region[1],
+            x1 + pad - region[0] - 1,
+            y1 + pad - region[1] - 1,
+        )
+        ImageDraw.Draw(mask).rounded_rectangle(outline, radius=scrim.radius, fill=scrim.alpha)
+    else:
+        region, mask = _gradient_mask(image.size, box, scrim)
+    image.paste(scrim.rgb, region, mask)
+
+
+def _gradient_mask(size: tuple[int, int], box: Box, scrim: Scrim) -> tuple[Box, Image.Image]:
+    """Full-width band: clear 4 paddings above the box, full alpha from 1 padding above it to below it."""
+    top, full = max(0, box[1] - 4 * scrim.padding), max(0, box[1] - scrim.padding)
+    bottom = min(size[1], box[3] + scrim.padding)
+    rows = np.arange(top, bottom)
+    ramp = np.clip((rows - top) / max(1, full - top), 0.0, 1.0) if full > top else np.ones(len(rows))
+    strip = Image.fromarray(np.ceil(ramp * scrim.alpha).astype(np.uint8)[:, None])
+    return (0, top, size[0], bottom), strip.resize((size[0], bottom - top), Image.NEAREST)
+
+
+def _samples(background: Image.Image, box: Box) -> np.ndarray:
+    """(n, 3) uint8 pixels from inside box: all of them if few, else a fixed pseudo-random subset."""
+    x0, y0 = max(0, box[0]), max(0, box[1])
+    x1, y1 = min(background.width, box[2]), min(background.height, box[3])
+    if x1 <= x0 or y1 <= y0:
+        raise ValueError(f"box {box} does not overlap the {background.width}x{background.height} image")
+    rgb = background if background.mode == "RGB" else background.convert("RGB")
+    region = np.asarray(rgb.crop((x0, y0, x1, y1))).reshape(-1, 3)
+    if len(region) <= SAMPLES:
+        return region
+    # A fixed seed: the same image and box always give the same answer.
+    return region[np.random.default_rng(0).integers(0, len(region), SAMPLES)]
+
+
+def _worst(lum: np.ndarray, text_lum: float) -> float:
+    """Low-percentile WCAG contrast between a text luminance and each sampled background luminance."""
+    ratios = (np.maximum(lum, text_lum) + 0.05) / (np.minimum(lum, text_lum) + 0.05)
+    return float(np.percentile(ratios, PERCENTILE))
