@@ -128,7 +128,9 @@ class Router:
         self._locals = MappingProxyType({i: catalog.find(i) or _builtin_local(i) for i in _local_ids()})
         self._prefer = MappingProxyType({r.name: tuple(self._spec(i) for i in r.prefer) for r in self.rules})
         keys = itertools.product(INTENTS, get_args(Tier), get_args(Quality), _LAYERS)
-        self._table = MappingProxyType({k: rule for k in keys if (rule := self._scan(*k)) is not None})
+        table: dict[tuple[str, str, str, str | None], Rule] = {
+            k: rule for k in keys if (rule := self._scan(*k)) is not None}
+        self._table = MappingProxyType(table)
 
     def decide(self, req: ImageRequest, ctx: RouteContext) -> Decision:
         """Choose a model and ordered fallbacks for one request, explaining every step."""
