@@ -116,6 +116,8 @@ def generate(
         f"model:    {result.model} ({result.image.provider}); rule {result.decision.rule}, "
         f"intent {result.decision.intent}"
     )
+    for rejected in result.decision.rejected:
+        click.echo(f"rejected: {rejected.model}: {rejected.reason}")
     _echo_attempts(result.attempts)
     for line in (*result.image.notes, note):
         if line:

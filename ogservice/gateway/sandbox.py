@@ -11,6 +11,7 @@ import importlib
 import math
 import pkgutil
 import random
+import signal
 import sys
 import threading
 import time
@@ -158,8 +159,19 @@ def run_forever(port_base: int = 0, speed: float = 10.0, echo: Callable[[str], N
             echo(f"# {', '.join(ep.providers)} at {ep.base_url} (p50 ~{ep.p50_s:.2f}s)")
             echo("\n".join(ep.env))
         echo("# sandbox running; paste the lines above into another shell. Ctrl-C stops it.")
+        _stop_on_signals()
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
             echo("# sandbox stopped")
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM end the sandbox cleanly, even when started in the background (SIGINT ignored)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
