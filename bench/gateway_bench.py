@@ -132,7 +132,8 @@ def emulator_overhead(n: int, client: redis.Redis, prefix: str, decision: object
 
     emulator = OpenAIEmulator()
     provider = OpenAIProvider(
-        ProviderConfig(name="openai", api_key="test-key", base_url=emulator.base_url), client=emulator.client()
+        ProviderConfig(name="openai", api_key="test-key", base_url=emulator.base_url),
+        client=emulator.client(),
     )
     gateway, timed = build(provider, client, prefix)
     try:
