@@ -27,9 +27,11 @@ from .color import THEMES, Palette, oklab_array, oklab_to_srgb8_array, palette_f
 __all__ = ["STYLES", "THEMES", "Palette", "palette_from_brand", "procedural", "seed_from", "theme"]
 
 FIELD_SCALE, GRAIN_SCALE = 8, 4  # the colour field and the grain are computed at 1/8 and 1/4 scale
+MIN_FIELD_ROWS = 32  # thin banners get a finer field, so 8-pixel blocks never span a steep change
 MAX_SIDE = 8192
 STYLES = ("gradient", "mesh", "grain", "geometric", "aurora")
 GRAIN_LEVELS = 2  # grain amplitude in 8-bit steps either side: felt, not seen
+GRAIN_PERIOD = 32  # grain columns (at grain scale) before the pattern repeats along a row
 PATTERN_DELTA = 10  # how much lighter (dark palettes) or darker the geometric shapes are
 
 
@@ -44,25 +46,26 @@ def seed_from(*parts: str) -> int:
 
 @dataclass(frozen=True)
 class Field:
-    """Normalised coordinates of the tiny grid: x, y in units of the longer canvas side."""
+    """Coordinates of the field's grid in units of the longer canvas side; `cell` is one grid step."""
 
     x: np.ndarray
     y: np.ndarray
     w: float
     h: float
+    cell: float
 
     @classmethod
     def of(cls, width: int, height: int) -> Field:
-        side = max(width, height)
-        tw, th = max(2, math.ceil(width / FIELD_SCALE)), max(2, math.ceil(height / FIELD_SCALE))
+        side, scale = max(width, height), max(1, min(FIELD_SCALE, min(width, height) // MIN_FIELD_ROWS))
+        tw, th = max(2, math.ceil(width / scale)), max(2, math.ceil(height / scale))
         x = ((np.arange(tw) + 0.5) / tw * (width / side)).astype(np.float32)
         y = ((np.arange(th) + 0.5) / th * (height / side)).astype(np.float32)
-        return cls(x[None, :], y[:, None], width / side, height / side)
+        return cls(x[None, :], y[:, None], width / side, height / side, scale / side)
 
 
 def _ramp(t: np.ndarray, palette: Palette) -> np.ndarray:
     """OKLab colour of each t in [0, 1] along the palette's stops (evenly spaced)."""
-    return _ramp_table(palette.stops)[(t * (_RAMP_STEPS - 1) + 0.5).astype(np.intp)]
+    return _ramp_table(palette.stops).take((t * (_RAMP_STEPS - 1) + 0.5).astype(np.intp), axis=0)
 
 
 _RAMP_STEPS = 1024
@@ -118,12 +121,16 @@ def _mesh(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
     """Mesh gradient: a few large soft colour blobs melting into a gradient base."""
     base = _ramp(_linear_t(rng, f), palette)
     colors = _stops_lab(palette.stops)
-    total, weight = base * 0.35, np.full(base.shape[:2] + (1,), 0.35, np.float32)
-    for _ in range(int(rng.integers(3, 6))):
-        centre = (rng.uniform(-0.1, f.w + 0.1), rng.uniform(-0.1, f.h + 0.1))
-        w = _blob(f, *centre, rng.uniform(0.17, 0.42))[..., None]
-        total, weight = total + w * colors[rng.integers(len(colors))], weight + w
-    return total / weight
+    count = int(rng.integers(3, 6))
+    cx, cy = rng.uniform(-0.1, f.w + 0.1, count), rng.uniform(-0.1, f.h + 0.1, count)
+    radius = rng.uniform(0.17, 0.42, count).astype(np.float32)
+    picks = colors[rng.integers(len(colors), size=count)]
+    # Gaussian blobs are separable, so their weighted sum is a rank-`count` matrix product.
+    gy = np.exp(-(((f.y - cy) / radius) ** 2))  # (rows, count)
+    gx = np.exp(-(((f.x.T - cx) / radius) ** 2)).T  # (count, cols)
+    weight = 0.35 + gy @ gx
+    paint = (gy @ (gx[:, :, None] * picks[:, None, :]).reshape(count, -1)).reshape(base.shape)
+    return (0.35 * base + paint) / weight[..., None]
 
 
 def _soft(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
@@ -133,6 +140,12 @@ def _soft(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
     return _glow(rng, f, _ramp(_linear_t(rng, f), pair), 0.04 if palette.dark else -0.02)
 
 
+def _vertical(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
+    """A top-to-bottom (or bottom-to-top) gradient: rows of one colour, which keeps grain cheap as PNG."""
+    t = np.broadcast_to(f.y / f.h, (f.y.shape[0], f.x.shape[1]))
+    return _ramp(1 - t if rng.random() < 0.5 else t, palette)
+
+
 def _aurora(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
     """Northern-lights ribbons: wavy luminous bands over the palette's first stop."""
     colors = _stops_lab(palette.stops)
@@ -140,7 +153,7 @@ def _aurora(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
     for k in range(int(rng.integers(2, 4))):
         centre = rng.uniform(0.25, 0.75) * f.h + 0.07 * np.sin(rng.uniform(4, 9) * f.x + rng.uniform(0, 6.3))
         # A sharp lower edge and a long glow upward, like curtains.
-        spread = np.where(f.y > centre, 0.04, rng.uniform(0.12, 0.22))
+        spread = np.where(f.y > centre, max(0.04, 4 * f.cell), rng.uniform(0.12, 0.22))
         band = _bump((f.y - centre) / spread)[..., None] * rng.uniform(0.5, 0.85)
         lab += band * (colors[1 + k % (len(colors) - 1)] - lab)
     return lab
@@ -155,7 +168,7 @@ def _bump(z: np.ndarray) -> np.ndarray:
 
 _FIELDS: MappingProxyType[str, Callable[[np.random.Generator, Field, Palette], np.ndarray]] = (
     MappingProxyType(
-        {"gradient": _gradient, "mesh": _mesh, "grain": _soft, "geometric": _soft, "aurora": _aurora}
+        {"gradient": _gradient, "mesh": _mesh, "grain": _vertical, "geometric": _soft, "aurora": _aurora}
     )
 )
 
@@ -175,7 +188,8 @@ def procedural(
         srgb = np.clip(srgb, PATTERN_DELTA, 255 - PATTERN_DELTA)
     small = Image.fromarray(srgb)
     if kind == "grain":
-        small = small.resize((math.ceil(width / GRAIN_SCALE), math.ceil(height / GRAIN_SCALE)), Image.NEAREST)
+        grain_scale = min(GRAIN_SCALE, max(1, min(width, height) // MIN_FIELD_ROWS))
+        small = small.resize((math.ceil(width / grain_scale), math.ceil(height / grain_scale)), Image.NEAREST)
         small = ImageChops.add(small, _grain(small.size, seed), 1.0, -GRAIN_LEVELS)
     full = small.resize((width, height), Image.NEAREST)
     return _pattern(full, rng, pal) if kind == "geometric" else full
@@ -190,33 +204,44 @@ def _check(width: int, height: int, seed: int) -> None:
 
 
 def _grain(size: tuple[int, int], seed: int) -> Image.Image:
-    """Monochrome grain at 1/4 scale: after social sites downscale a card it reads as fine film grain."""
-    noise = np.random.default_rng([seed, 99]).integers(0, 2 * GRAIN_LEVELS + 1, (size[1], size[0]), np.uint8)
-    layer = Image.fromarray(noise)
+    """Monochrome grain, 0..2*GRAIN_LEVELS, repeating every GRAIN_PERIOD columns.
+
+    Per-pixel noise is what PNG compresses worst (a fully random grain costs ~90 KB at 1200x630).
+    Over a vertical gradient every row is constant, so grain that repeats along the row gives
+    deflate long matches (~40 KB); at this amplitude the 128-pixel repeat cannot be seen.
+    """
+    noise = np.random.default_rng([seed, 99]).integers(
+        0, 2 * GRAIN_LEVELS + 1, (size[1], GRAIN_PERIOD), np.uint8
+    )
+    layer = Image.fromarray(
+        np.ascontiguousarray(np.tile(noise, (1, -(-size[0] // GRAIN_PERIOD)))[:, : size[0]])
+    )
     return Image.merge("RGB", (layer, layer, layer))
 
 
 def _pattern(full: Image.Image, rng: np.random.Generator, palette: Palette) -> Image.Image:
     """Add a tiled low-contrast pattern fading from one corner: lighter on dark palettes, darker on light."""
     kind = PATTERNS[int(rng.integers(len(PATTERNS)))]
-    # Few cell sizes and fade levels, so a worker's tile cache stays small and warm.
+    # Few cell sizes and fade steps, so a worker's tile cache stays small and warm.
     cell = min(192, max(32, 16 * round(min(full.size) / (16 * int(rng.integers(4, 7))))))
     corner = (int(rng.integers(2)) * full.size[0], int(rng.integers(2)) * full.size[1])
     reach = math.hypot(*full.size)
     layer = Image.new("RGB", full.size)
     for y in range(0, full.size[1], cell):
         for x in range(0, full.size[0], cell):
-            near = 1 - min(1.0, math.hypot(x + cell / 2 - corner[0], y + cell / 2 - corner[1]) / reach)
-            layer.paste(_tile(kind, cell, round(PATTERN_DELTA * (0.3 + 0.7 * near))), (x, y))
+            far = math.hypot(x + cell / 2 - corner[0], y + cell / 2 - corner[1]) / reach
+            layer.paste(_tile(kind, cell, _FADE[min(len(_FADE) - 1, int(far * len(_FADE)))]), (x, y))
     combine = ImageChops.add_modulo if palette.dark else ImageChops.subtract_modulo
     return combine(full, layer)
 
+
+_FADE = tuple(round(PATTERN_DELTA * k) for k in (1.0, 0.75, 0.5, 0.3))  # pattern strength by distance
 
 PATTERNS = ("dots", "rings", "triangles", "stripes", "plus")
 _SUPERSAMPLE = 4
 
 
-@lru_cache(maxsize=96)
+@lru_cache(maxsize=160)
 def _tile(kind: str, cell: int, level: int) -> Image.Image:
     """One period of a pattern valued 0..level, RGB (cached; callers only paste it, never change it)."""
     mask = _coverage(kind, cell).point(lambda v: round(v * level / 255))
