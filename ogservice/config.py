@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     max_pixels: int = Field(2400 * 2400, ge=10_000, description="Largest accepted canvas (width*height).")
 
     models_file: Path | None = Field(None, description="Model catalog TOML replacing the shipped one.")
+    rules_file: Path | None = Field(None, description="Routing rules TOML replacing the shipped one.")
     tier: Literal["free", "pro", "enterprise"] = Field("free", description="Default tier for routing.")
     budget_usd: float = Field(10.0, ge=0, description="Spend cap per tenant and day for remote models.")
 
