@@ -138,7 +138,7 @@ class Gateway:
         return cls(
             settings,
             catalog,
-            _router(catalog),
+            _router(catalog, settings),
             build_providers(settings, catalog, client),
             Breaker(r, settings.redis_prefix),
             Ledger(r, settings.redis_prefix),
@@ -359,8 +359,8 @@ def _min(a: float | None, b: float | None) -> float | None:
     return min(values) if values else None
 
 
-def _router(catalog: Catalog) -> Any:
-    """The configured router (rules shipped with the package or from the catalog)."""
+def _router(catalog: Catalog, settings: Settings) -> Any:
+    """The router over this catalog with the shipped rules, or OGS_RULES_FILE's."""
     from .router import Router, load_rules
 
-    return Router(catalog, load_rules())
+    return Router(catalog, load_rules(settings.rules_file))
