@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -91,19 +90,15 @@ def serve(host: str | None, port: int | None, workers: int | None, dev: bool | N
     run_server(settings)
 
 
-def _register_optional_commands() -> None:
+def _register_commands() -> None:
     """Commands that live next to the code they drive (gateway, benchmarks)."""
     from .bench import bench
+    from .gateway import cli_route, cli_run
 
+    bench.add_command(cli_run.models)
     main.add_command(bench)
-    for module_name in ("ogservice.gateway.cli_route", "ogservice.gateway.cli_run"):
-        try:
-            module = __import__(module_name, fromlist=["COMMANDS"])
-        except ImportError as exc:  # pragma: no cover - only while a piece is missing
-            print(f"warning: {module_name} unavailable: {exc}", file=sys.stderr)
-            continue
-        for command in module.COMMANDS:
-            main.add_command(command)
+    for command in (*cli_route.COMMANDS, *cli_run.COMMANDS):
+        main.add_command(command)
 
 
-_register_optional_commands()
+_register_commands()

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
 
     models_file: Path | None = Field(None, description="Model catalog TOML replacing the shipped one.")
     rules_file: Path | None = Field(None, description="Routing rules TOML replacing the shipped one.")
+    allow_fallback_on_refusal: bool = Field(
+        False, description="After a model refuses (safety), try the next model instead of stopping."
+    )
     tier: Literal["free", "pro", "enterprise"] = Field("free", description="Default tier for routing.")
     budget_usd: float = Field(10.0, ge=0, description="Spend cap per tenant and day for remote models.")
 

@@ -23,7 +23,7 @@ from .cards import backgrounds
 from .cards.compose import Canvas, Composition, compose
 from .cards.encode import encode_png
 from .cards.fields import CardRequest, parse_card_request
-from .cards.fonts import FontRegistry
+from .cards.fonts import BUNDLED_FONTS_DIR, FontRegistry
 from .cards.templates import BUNDLED_DIR, Template, load_templates
 from .config import Settings
 from .errors import NotFound, ServiceUnavailable
@@ -184,7 +184,7 @@ def _check_deadline(job: Job, step: str) -> None:
 
 
 def _font_dirs(settings: Settings) -> list[Path]:
-    return [*([settings.fonts_dir] if settings.fonts_dir else [])]
+    return [BUNDLED_FONTS_DIR, *([settings.fonts_dir] if settings.fonts_dir else [])]
 
 
 STEPS: tuple[Step, ...] = (_parse, _key, _lookup, _render)

@@ -178,7 +178,12 @@ def _load_cached(path: Path | None) -> Catalog:
     files = [path] if path is not None else sorted(MODELS_DIR.glob("*.toml"))
     if not files:
         raise CatalogError(f"{MODELS_DIR}: no *.toml catalog fragments")
-    return _merge([(_label(f), spec) for f in files for spec in _read_fragment(f)])
+    entries = [(_label(f), spec) for f in files for spec in _read_fragment(f)]
+    if path is not None:  # a user's catalog always keeps the built-in local models as the last resort
+        own = {spec.id for _, (_, spec) in entries}
+        local = MODELS_DIR / "local.toml"
+        entries += [(_label(local), item) for item in _read_fragment(local) if item[1].id not in own]
+    return _merge(entries)
 
 
 def _label(path: Path) -> str:

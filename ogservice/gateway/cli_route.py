@@ -69,7 +69,7 @@ def configured_providers(settings: Settings) -> frozenset[str]:
 
 def build_router(settings: Settings) -> Router:
     """The router for these settings: OGS_MODELS_FILE or the shipped catalog; OGS_RULES_FILE or rules.toml."""
-    return Router(load_catalog(settings.models_file), load_rules(getattr(settings, "rules_file", None)))
+    return Router(load_catalog(settings.models_file), load_rules(settings.rules_file))
 
 
 def decision_json(decision: Decision) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import Settings, load_settings
 from ..errors import OgsError
+from ..gateway.service import Gateway
 from ..pipeline import CardService
 from ..store import open_store
 
@@ -21,6 +22,7 @@ def build_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.extensions["ogs.settings"] = settings
     app.extensions["ogs.cards"] = CardService(settings, open_store(settings))
+    app.extensions["ogs.gateway"] = Gateway.from_settings(settings)
     _register_blueprints(app)
     _register_errors(app)
     return app
