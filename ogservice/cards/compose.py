@@ -114,9 +114,11 @@ def _legible_color(
     rect = (round(ink[0]), round(ink[1]), round(ink[0] + ink[2]), round(ink[1] + ink[3]))
     preferred = _preferred(wanted, image, rect, palette)
     choice = contrast.choose_legible(image, rect, preferred, min_ratio=MIN_CONTRAST)
-    if choice.scrim is not None:
-        contrast.apply_scrim(image, rect, choice.scrim)
-    return choice.text_rgb, contrast.measure_contrast(image, rect, choice.text_rgb), choice.scrim is not None
+    if choice.scrim is None:
+        return choice.text_rgb, choice.ratio, False
+    contrast.apply_scrim(image, rect, choice.scrim)
+    # Re-measure on the pixels as they now are: the reported ratio is what a reader gets.
+    return choice.text_rgb, contrast.measure_contrast(image, rect, choice.text_rgb), True
 
 
 def _preferred(
@@ -125,17 +127,41 @@ def _preferred(
     if wanted == "auto":
         return None
     if wanted == "accent":
-        return palette.accent
+        return accent(palette)
     if wanted in ("muted", "on-accent"):
-        behind = contrast.average_color(image, rect)
-        base = (255, 255, 255) if color.luminance(behind) < 0.4 else (17, 17, 23)
-        return color.mix(base, behind, 0.22) if wanted == "muted" else base
+        behind = _average(image, rect)
+        base = (255, 255, 255) if color.relative_luminance(behind) < 0.3 else (17, 17, 23)
+        return color.mix(base, behind, 0.25) if wanted == "muted" else base
     return color.parse_color(wanted)
+
+
+def accent(palette: backgrounds.Palette) -> tuple[int, int, int]:
+    """The palette's most colourful stop, pushed lighter or darker until it stands out (3:1, WCAG UI)."""
+    mean = tuple(round(sum(c[i] for c in palette.stops) / len(palette.stops)) for i in range(3))
+    chosen = max(palette.stops, key=lambda c: max(c) - min(c))
+    for _ in range(12):
+        if color.contrast_ratio(chosen, mean) >= 3.0:
+            break
+        chosen = color.lighten(chosen, 0.15) if palette.dark else color.darken(chosen, 0.15)
+    return chosen
+
+
+def _average(image: Image.Image, rect: tuple[int, int, int, int]) -> tuple[int, int, int]:
+    region = image.crop(rect).convert("RGB").resize((1, 1), Image.BOX)
+    return region.getpixel((0, 0))  # type: ignore[return-value]
 
 
 def _fill(value: str, palette: backgrounds.Palette) -> tuple[int, ...]:
     if value in ("", "accent"):
-        return palette.accent
+        return accent(palette)
+    return _rgba(value)
+
+
+def _rgba(value: str) -> tuple[int, ...]:
+    """#RRGGBBAA keeps its alpha (translucent shapes); anything else is parsed as an opaque colour."""
+    text = value.strip().lstrip("#")
+    if len(text) == 8:
+        return tuple(int(text[i : i + 2], 16) for i in (0, 2, 4, 6))
     return color.parse_color(value)
 
 

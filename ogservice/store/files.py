@@ -39,8 +39,7 @@ class FileStore:
     def put(self, key: str, data: bytes, ttl: int | None = None) -> None:
         path = self.path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            fd, tmp = self._temp_beside(path)
             try:
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(data)
@@ -55,6 +54,15 @@ class FileStore:
 
     def close(self) -> None:
         pass
+
+    @staticmethod
+    def _temp_beside(path: Path) -> tuple[int, str]:
+        """A temp file in the target's folder (same filesystem, so os.replace is atomic)."""
+        try:
+            return tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        except FileNotFoundError:  # first write into this shard: create it (mkdir costs, so only then)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
 
     def _failed(self, action: str, key: str, exc: OSError) -> None:
         self.errors += 1

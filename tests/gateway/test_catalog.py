@@ -52,8 +52,19 @@ def test_shipped_catalog_has_every_required_model():
 
 def test_shipped_catalog_is_the_union_of_the_fragments():
     per_fragment = [load_catalog(path).ids() for path in sorted(MODELS_DIR.glob("*.toml"))]
-    assert load_catalog().ids() == tuple(mid for ids in per_fragment for mid in ids)
-    assert ("local-procedural", "local-type") in per_fragment
+    # A single file keeps the local models as the last resort, so strip them before comparing.
+    own = [tuple(m for m in ids if not m.startswith("local-")) for ids in per_fragment]
+    assert sorted(load_catalog().ids()) == sorted([*(m for ids in own for m in ids), "local-procedural", "local-type"])
+    assert all({"local-procedural", "local-type"} <= set(ids) for ids in per_fragment)
+
+
+def test_user_catalog_keeps_local_models_as_last_resort(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        '[[model]]\nid = "mine"\nprovider = "openai"\nvendor_model = "gpt-image-1"\n'
+        'price = { default = 0.04 }\n'
+    )
+    assert load_catalog(path).ids() == ("mine", "local-procedural", "local-type")
 
 
 def test_local_models_are_free_fast_and_on_every_tier():
@@ -65,8 +76,7 @@ def test_local_models_are_free_fast_and_on_every_tier():
 
 def test_models_file_replaces_the_shipped_catalog(tmp_path: Path):
     catalog = load_catalog(write(tmp_path, GOOD))
-    assert catalog.ids() == ("alpha", "beta")
-    assert [m.id for m in catalog.models] == ["alpha", "beta"]
+    assert catalog.ids() == ("alpha", "beta", "local-procedural", "local-type")  # local: the last resort
     beta = catalog.get("beta")
     assert beta.capabilities.transparency and beta.capabilities.text_rendering == 3
     assert beta.retired == "2026-05-12: gone" and beta.tiers == ("pro",)

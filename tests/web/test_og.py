@@ -101,7 +101,7 @@ def _bad_requests():
         ("bad-theme", signed("/og/blog-post.png", [*TITLE, ("theme", "neon")]), 422),
         ("bad-brand-color", signed("/og/promo-banner.png", [("headline", "x"), ("brand_color", "blue")]), 422),
         ("bad-size-name", signed("/og/blog-post.png", [*TITLE, ("size", "poster")]), 400),
-        ("huge-size", signed("/og/blog-post.png", [*TITLE, ("size", "40000x40000")]), 400),
+        ("huge-size", signed("/og/blog-post.png", [*TITLE, ("size", "40000x40000")]), 422),
         ("too-many-pixels", signed("/og/blog-post.png", [*TITLE, ("size", "4096x4096")]), 422),
         ("zero-size", signed("/og/blog-post.png", [*TITLE, ("size", "0x630")]), 422),
         ("negative-seed", signed("/og/blog-post.png", [*TITLE, ("seed", "-1")]), 400),
