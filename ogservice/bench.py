@@ -42,8 +42,12 @@ def bench_render(count: int, as_json: bool) -> None:
         service = CardService(settings, FileStore(Path(tmp)))
         times, size = [], 0
         for i in range(count + 5):
-            params = [("title", STANDARD_TITLE), ("subtitle", "Procedural backgrounds, real fonts, one cache"),
-                      ("site", "ogservice.dev"), ("seed", str(i))]  # a new seed each time: always a cold cache
+            params = [
+                ("title", STANDARD_TITLE),
+                ("subtitle", "Procedural backgrounds, real fonts, one cache"),
+                ("site", "ogservice.dev"),
+                ("seed", str(i)),
+            ]  # a new seed each time: always a cold cache
             started = time.perf_counter()
             job = service.run("blog-post", params)
             elapsed = (time.perf_counter() - started) * 1000
@@ -86,8 +90,23 @@ def bench_cached(connections: int, duration: int, workers: int) -> None:
             url = _wait_and_sign(env_port, tmp)
             png = urllib.request.urlopen(url, timeout=10).read()  # warm: render once, then cached
             (Path(tmp) / "card.png").write_bytes(png)
-            bare = _start([sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", "4",
-                           "-b", f"127.0.0.1:{bare_port}", "ogservice.bench_ceiling:app"], tmp)
+            bare = _start(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "-w",
+                    str(workers),
+                    "-k",
+                    "gthread",
+                    "--threads",
+                    "4",
+                    "-b",
+                    f"127.0.0.1:{bare_port}",
+                    "ogservice.bench_ceiling:app",
+                ],
+                tmp,
+            )
             try:
                 _wait(bare_port)
                 ours = _wrk(url, connections, duration)
@@ -135,7 +154,9 @@ def _wait_and_sign(port: int, data_dir: str) -> str:
 def _wrk(url: str, connections: int, duration: int) -> dict[str, float]:
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rps = float(next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec")))
     p99 = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("99%"))

@@ -32,7 +32,9 @@ def _fields(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
     return fields
 
 
-_field_option = click.option("--field", "-f", "fields", multiple=True, metavar="KEY=VALUE", help="A template field.")
+_field_option = click.option(
+    "--field", "-f", "fields", multiple=True, metavar="KEY=VALUE", help="A template field."
+)
 _size_option = click.option("--size", default=None, help="Size preset name or WIDTHxHEIGHT.")
 
 
@@ -48,7 +50,11 @@ def render(template: str, fields: tuple[str, ...], size: str | None, seed: int |
     from .store.files import FileStore
 
     settings = _settings(dev=True)
-    params = _fields(fields) + ([("size", size)] if size else []) + ([("seed", str(seed))] if seed is not None else [])
+    params = (
+        _fields(fields)
+        + ([("size", size)] if size else [])
+        + ([("seed", str(seed))] if seed is not None else [])
+    )
     service = CardService(settings, FileStore(settings.data_dir))
     try:
         job = service.run(template, params)

@@ -74,7 +74,9 @@ class CardService:
             raise NotFound(f"no template named '{name[:64]}'; available: {', '.join(sorted(self.templates))}")
         return template
 
-    def run(self, template_name: str, params: Sequence[tuple[str, str]], timeout_ms: int | None = None) -> Job:
+    def run(
+        self, template_name: str, params: Sequence[tuple[str, str]], timeout_ms: int | None = None
+    ) -> Job:
         """Run the steps for one request; raises OgsError subclasses for bad input."""
         budget = (timeout_ms or self.settings.render_timeout_ms) / 1000
         job = Job(template_name, params, deadline=time.monotonic() + budget)

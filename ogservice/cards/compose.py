@@ -54,7 +54,9 @@ def compose(template: Template, canvas: Canvas, fonts: FontRegistry) -> Composit
     """Render every layer of the preset's layout in order onto the procedural background."""
     preset = canvas.preset
     style = _resolve(template.background.style, canvas.fields) or "auto"
-    image = backgrounds.procedural(preset.width, preset.height, seed=canvas.seed, style=style, palette=canvas.palette)
+    image = backgrounds.procedural(
+        preset.width, preset.height, seed=canvas.seed, style=style, palette=canvas.palette
+    )
     result = Composition(image)
     layout = template.layouts[preset.layout]
     bottoms: dict[str, float] = {}
@@ -62,7 +64,9 @@ def compose(template: Template, canvas: Canvas, fonts: FontRegistry) -> Composit
         box = scaled_box(layer, layout.ref, preset, bottoms)
         text = resolve_text(layer.text, canvas.fields) if layer.text else ""
         if layer.kind == "rect":
-            _draw_rect(image, box, _fill(layer.fill, canvas.palette), layer.radius * _scale(layout.ref, preset))
+            _draw_rect(
+                image, box, _fill(layer.fill, canvas.palette), layer.radius * _scale(layout.ref, preset)
+            )
             bottoms[layer.id] = box[1] + box[3]
         elif text:
             report = _draw_text_layer(image, layer, box, text, canvas, fonts, _scale(layout.ref, preset))
@@ -86,7 +90,9 @@ def _draw_text_layer(
         uppercase=layer.uppercase,
     )
     block = layout_text(fonts, text, int(box[2] - 2 * pad_x), int(box[3] - 2 * pad_y), style, canvas.missing)
-    outer = place(box, block.width + 2 * pad_x, block.height + 2 * pad_y, layer.align, layer.valign, block.direction)
+    outer = place(
+        box, block.width + 2 * pad_x, block.height + 2 * pad_y, layer.align, layer.valign, block.direction
+    )
     ink = (outer[0] + pad_x, outer[1] + pad_y, block.width, block.height)
     if layer.kind == "pill":
         fill = _fill(layer.fill, canvas.palette)

@@ -38,7 +38,9 @@ def parse_card_request(template: Template, params: Sequence[tuple[str, str]], ma
         seen.add(key)
         if key not in RESERVED and key not in template.fields:
             allowed = ", ".join(sorted(template.fields))
-            raise BadRequest(f"unknown field '{key}'; template {template.name} accepts: {allowed}", parameter=key)
+            raise BadRequest(
+                f"unknown field '{key}'; template {template.name} accepts: {allowed}", parameter=key
+            )
         values[key] = value
     fields = {name: _field_value(name, values.get(name), template) for name in template.fields}
     size_name, preset = parse_size(template, values.get("size", ""), max_pixels)
@@ -52,7 +54,9 @@ def clean_text(name: str, value: str) -> str:
         if unicodedata.category(char) == "Cc" and char not in "\t\n\r":
             raise BadRequest(f"field '{name}' contains a control character U+{ord(char):04X}", parameter=name)
         if unicodedata.category(char) in ("Cs", "Co") or char in "\ufffe\uffff":
-            raise BadRequest(f"field '{name}' contains an invalid character U+{ord(char):04X}", parameter=name)
+            raise BadRequest(
+                f"field '{name}' contains an invalid character U+{ord(char):04X}", parameter=name
+            )
     return _SPACE.sub(" ", value).strip()
 
 
@@ -69,7 +73,9 @@ def _field_value(name: str, raw: str | None, template: Template) -> str:
         )
     if spec.kind == "choice" and value not in spec.choices:
         raise UnprocessableField(
-            f"field '{name}' must be one of: {', '.join(spec.choices)}", parameter=name, choices=list(spec.choices)
+            f"field '{name}' must be one of: {', '.join(spec.choices)}",
+            parameter=name,
+            choices=list(spec.choices),
         )
     if spec.kind == "color":
         match = _COLOR.match(value)

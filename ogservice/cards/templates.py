@@ -116,7 +116,9 @@ def load_template(path: Path) -> Template:
     try:
         return Template(**data, digest=hashlib.sha256(raw).hexdigest())
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'template'}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'template'}: {e['msg']}" for e in exc.errors()
+        )
         raise TemplateError(f"{path}: {problems}") from None
 
 

@@ -20,7 +20,9 @@ class ImageRequest(BaseModel):
     negative_prompt: str | None = Field(None, max_length=4000)
     width: int = Field(1024, ge=64, le=4096)
     height: int = Field(1024, ge=64, le=4096)
-    aspect_ratio: str | None = Field(None, pattern=r"^\d{1,2}:\d{1,2}$", description="Overrides width/height.")
+    aspect_ratio: str | None = Field(
+        None, pattern=r"^\d{1,2}:\d{1,2}$", description="Overrides width/height."
+    )
     quality: Quality = "standard"
     seed: int | None = Field(None, ge=0, le=2147483647)
     style: str | None = Field(None, max_length=64)

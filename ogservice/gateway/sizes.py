@@ -63,5 +63,7 @@ def _choice(req: ImageRequest, value: str, exact: bool, vendor: str) -> SizeChoi
     if exact:
         return SizeChoice(value, True)
     if req.strict:
-        raise StrictSizeError(f"{asked} is not supported; nearest is {value}", provider=vendor, code="strict_size")
+        raise StrictSizeError(
+            f"{asked} is not supported; nearest is {value}", provider=vendor, code="strict_size"
+        )
     return SizeChoice(value, False, f"size {asked} not supported by {vendor or 'the model'}; using {value}")

@@ -21,11 +21,19 @@ box = [80, 80, 1040, 400]
 def test_bundled_templates_load_with_their_presets():
     templates = load_templates([BUNDLED_DIR])
     assert set(templates) >= {"blog-post", "promo-banner", "hero"}
-    assert (templates["blog-post"].sizes["og"].width, templates["blog-post"].sizes["og"].height) == (1200, 630)
+    assert (templates["blog-post"].sizes["og"].width, templates["blog-post"].sizes["og"].height) == (
+        1200,
+        630,
+    )
     banner = templates["promo-banner"].sizes
     assert {k: (v.width, v.height) for k, v in banner.items()} == {
-        "feed": (1200, 628), "square": (1080, 1080), "story": (1080, 1920), "leaderboard": (728, 90),
-        "rectangle": (300, 250), "billboard": (970, 250), "skyscraper": (160, 600),
+        "feed": (1200, 628),
+        "square": (1080, 1080),
+        "story": (1080, 1920),
+        "leaderboard": (728, 90),
+        "rectangle": (300, 250),
+        "billboard": (970, 250),
+        "skyscraper": (160, 600),
     }
     # Each banner aspect has its own layout, not a scaled copy of one design.
     assert len({v.layout for v in banner.values()}) == len(banner)

@@ -35,7 +35,9 @@ FAILURES = (
 )
 
 
-def png_bytes(width: int, height: int, color: tuple[int, int, int] = (40, 90, 200), fmt: str = "PNG") -> bytes:
+def png_bytes(
+    width: int, height: int, color: tuple[int, int, int] = (40, 90, 200), fmt: str = "PNG"
+) -> bytes:
     """A real image of the given size, as a vendor would return it."""
     buf = io.BytesIO()
     mode = "RGBA" if fmt == "PNG" else "RGB"
@@ -51,7 +53,9 @@ class Emulator:
 
     def __init__(self) -> None:
         self.app = Flask(f"emulator-{self.name}")
-        self.requests: list[dict[str, Any]] = []  # what the vendor received: {"path", "headers", "json"|"form"}
+        self.requests: list[
+            dict[str, Any]
+        ] = []  # what the vendor received: {"path", "headers", "json"|"form"}
         self._failures: list[str] = []
         self._files: dict[str, tuple[bytes, str, float]] = {}
         self.base_url = "http://emulator.test"

@@ -10,15 +10,35 @@ from ogservice.config import ConfigError
 from ogservice.gateway.catalog import MODELS_DIR, CatalogError, load_catalog
 
 REQUIRED_IDS = (
-    "imagen-4-fast", "imagen-4", "imagen-4-ultra", "nano-banana", "nano-banana-pro",
-    "ideogram-v1-turbo", "ideogram-v2", "ideogram-v2-turbo", "ideogram-v2a", "ideogram-v2a-turbo",
+    "imagen-4-fast",
+    "imagen-4",
+    "imagen-4-ultra",
+    "nano-banana",
+    "nano-banana-pro",
+    "ideogram-v1-turbo",
+    "ideogram-v2",
+    "ideogram-v2-turbo",
+    "ideogram-v2a",
+    "ideogram-v2a-turbo",
     "ideogram-v3",
-    "dall-e-3", "gpt-image-1", "gpt-image-1.5", "gpt-image-2",
-    "sd3.5-large", "sd3.5-large-turbo", "sd3.5-medium", "flux-schnell", "flux-dev",
-    "flux-schnell-replicate", "flux-dev-replicate", "sdxl-a1111", "comfyui", "local-procedural", "local-type",
+    "dall-e-3",
+    "gpt-image-1",
+    "gpt-image-1.5",
+    "gpt-image-2",
+    "sd3.5-large",
+    "sd3.5-large-turbo",
+    "sd3.5-medium",
+    "flux-schnell",
+    "flux-dev",
+    "flux-schnell-replicate",
+    "flux-dev-replicate",
+    "sdxl-a1111",
+    "comfyui",
+    "local-procedural",
+    "local-type",
 )
 
-GOOD = '''
+GOOD = """
 [[model]]
 id = "alpha"
 provider = "openai"
@@ -36,7 +56,7 @@ retired = "2026-05-12: gone"
 [model.capabilities]
 text_rendering = 3
 transparency = true
-'''
+"""
 
 
 def write(tmp_path: Path, text: str, name: str = "models.toml") -> Path:
@@ -54,7 +74,9 @@ def test_shipped_catalog_is_the_union_of_the_fragments():
     per_fragment = [load_catalog(path).ids() for path in sorted(MODELS_DIR.glob("*.toml"))]
     # A single file keeps the local models as the last resort, so strip them before comparing.
     own = [tuple(m for m in ids if not m.startswith("local-")) for ids in per_fragment]
-    assert sorted(load_catalog().ids()) == sorted([*(m for ids in own for m in ids), "local-procedural", "local-type"])
+    assert sorted(load_catalog().ids()) == sorted(
+        [*(m for ids in own for m in ids), "local-procedural", "local-type"]
+    )
     assert all({"local-procedural", "local-type"} <= set(ids) for ids in per_fragment)
 
 
@@ -62,7 +84,7 @@ def test_user_catalog_keeps_local_models_as_last_resort(tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text(
         '[[model]]\nid = "mine"\nprovider = "openai"\nvendor_model = "gpt-image-1"\n'
-        'price = { default = 0.04 }\n'
+        "price = { default = 0.04 }\n"
     )
     assert load_catalog(path).ids() == ("mine", "local-procedural", "local-type")
 
@@ -98,17 +120,26 @@ def test_get_unknown_id_suggests_close_matches(tmp_path: Path):
     assert "alpha" in catalog and "gamma" not in catalog and catalog.find("gamma") is None
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (("standard = 0.04", 'standard = "cheap"'), "model[1].price.standard: Input should be a valid number"),
-    (("standard = 0.04", "standrad = 0.04"), "model[1].price: unknown price key 'standrad'"),
-    (('provider = "fal"', 'provider = "fall"'), "model[2].provider: unknown provider 'fall'"),
-    (("price_per_mp = 0.025", "price_per_mb = 0.025"), "model[2].price_per_mb: Extra inputs are not"),
-    (("text_rendering = 3", "text_rendering = 9"), "model[2].capabilities.text_rendering: Input should be"),
-    (('tiers = ["pro"]', 'tiers = ["gold"]'), "model[2].tiers.0: Input should be 'free', 'pro' or"),
-    (('"1536x1024"]', '"1536*1024"]'), "model[1].sizes: size '1536*1024' is not WxH"),
-    (("latency_p95_s = 20.0", "latency_p95_s = 2.0"), "model[1]: latency_p95_s is below"),
-    (("price_per_mp = 0.025", ""), "model[2]: price has no 'default' and misses draft"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            ("standard = 0.04", 'standard = "cheap"'),
+            "model[1].price.standard: Input should be a valid number",
+        ),
+        (("standard = 0.04", "standrad = 0.04"), "model[1].price: unknown price key 'standrad'"),
+        (('provider = "fal"', 'provider = "fall"'), "model[2].provider: unknown provider 'fall'"),
+        (("price_per_mp = 0.025", "price_per_mb = 0.025"), "model[2].price_per_mb: Extra inputs are not"),
+        (
+            ("text_rendering = 3", "text_rendering = 9"),
+            "model[2].capabilities.text_rendering: Input should be",
+        ),
+        (('tiers = ["pro"]', 'tiers = ["gold"]'), "model[2].tiers.0: Input should be 'free', 'pro' or"),
+        (('"1536x1024"]', '"1536*1024"]'), "model[1].sizes: size '1536*1024' is not WxH"),
+        (("latency_p95_s = 20.0", "latency_p95_s = 2.0"), "model[1]: latency_p95_s is below"),
+        (("price_per_mp = 0.025", ""), "model[2]: price has no 'default' and misses draft"),
+    ],
+)
 def test_errors_name_the_file_the_table_and_the_field(tmp_path: Path, edit: tuple[str, str], message: str):
     path = write(tmp_path, GOOD.replace(*edit), "vendor.toml")
     with pytest.raises(CatalogError) as info:
@@ -123,11 +154,14 @@ def test_duplicate_ids_name_both_places(tmp_path: Path):
         load_catalog(path)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[[model]\n", "invalid TOML"),
-    ("", "no [[model]] tables"),
-    ('[[models]]\nid = "x"\n', "unknown top-level key 'models'"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[model]\n", "invalid TOML"),
+        ("", "no [[model]] tables"),
+        ('[[models]]\nid = "x"\n', "unknown top-level key 'models'"),
+    ],
+)
 def test_malformed_files_are_named(tmp_path: Path, text: str, message: str):
     path = write(tmp_path, text)
     with pytest.raises(CatalogError) as info:

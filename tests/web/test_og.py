@@ -70,7 +70,8 @@ def test_rotated_old_key_still_verifies(client):
 
 
 @pytest.mark.parametrize(
-    "size,expected", [("og", (1200, 630)), ("x", (1200, 600)), ("square", (1080, 1080)), ("800x418", (800, 418))]
+    "size,expected",
+    [("og", (1200, 630)), ("x", (1200, 600)), ("square", (1080, 1080)), ("800x418", (800, 418))],
 )
 def test_sizes(client, size, expected):
     resp = client.get(signed("/og/blog-post.png", [*TITLE, ("size", size)]))
@@ -99,7 +100,11 @@ def _bad_requests():
         ("invalid-utf8", "/og/blog-post.png?title=%FF%FE%FD&s=" + sig, 400),
         ("lone-surrogate-utf8", "/og/blog-post.png?title=%ED%A0%80&s=" + sig, 400),
         ("bad-theme", signed("/og/blog-post.png", [*TITLE, ("theme", "neon")]), 422),
-        ("bad-brand-color", signed("/og/promo-banner.png", [("headline", "x"), ("brand_color", "blue")]), 422),
+        (
+            "bad-brand-color",
+            signed("/og/promo-banner.png", [("headline", "x"), ("brand_color", "blue")]),
+            422,
+        ),
         ("bad-size-name", signed("/og/blog-post.png", [*TITLE, ("size", "poster")]), 400),
         ("huge-size", signed("/og/blog-post.png", [*TITLE, ("size", "40000x40000")]), 422),
         ("too-many-pixels", signed("/og/blog-post.png", [*TITLE, ("size", "4096x4096")]), 422),
@@ -114,7 +119,9 @@ def _bad_requests():
     ]
 
 
-@pytest.mark.parametrize(("name", "url", "status"), _bad_requests(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("name", "url", "status"), _bad_requests(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_bad_input_yields_problem_json_4xx(client, name, url, status):
     resp = client.get(url)
     assert resp.status_code == status, resp.data[:300]

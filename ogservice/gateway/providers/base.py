@@ -65,7 +65,9 @@ class HttpProvider:
         return default_error(resp, self.name)
 
     # --- the shared driver ---------------------------------------------------------------------
-    def generate(self, req: ImageRequest, spec: ModelSpec, *, deadline: float | None = None) -> GeneratedImage:
+    def generate(
+        self, req: ImageRequest, spec: ModelSpec, *, deadline: float | None = None
+    ) -> GeneratedImage:
         """Run one generation to completion (or raise a GatewayError) before `deadline` (monotonic)."""
         request = self.build_request(req, spec)
         for step in range(self.max_steps):
@@ -91,7 +93,9 @@ class HttpProvider:
         except httpx.TimeoutException as exc:
             raise ProviderTimeout(f"timed out: {type(exc).__name__}", provider=self.name) from None
         except httpx.TransportError as exc:
-            raise ProviderUnavailable(f"connection failed: {type(exc).__name__}", provider=self.name) from None
+            raise ProviderUnavailable(
+                f"connection failed: {type(exc).__name__}", provider=self.name
+            ) from None
         if resp.status_code >= 400:
             raise self.error_for(resp)
         return resp

@@ -59,7 +59,9 @@ def test_happy_path_returns_a_valid_image_and_reports_size(case: ContractCase, s
     assert emulator.requests, "the emulator saw no request"
 
 
-@pytest.mark.parametrize(("case", "kind", "error_name"), FAILURE_CASES, ids=lambda v: getattr(v, "model_id", v))
+@pytest.mark.parametrize(
+    ("case", "kind", "error_name"), FAILURE_CASES, ids=lambda v: getattr(v, "model_id", v)
+)
 def test_failure_maps_to_gateway_error(case: ContractCase, kind: str, error_name: str):
     emulator = case.emulator_cls()
     spec = load_catalog().get(case.model_id)
