@@ -119,18 +119,17 @@ def _gradient(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarra
 
 def _mesh(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
     """Mesh gradient: a few large soft colour blobs melting into a gradient base."""
-    base = _ramp(_linear_t(rng, f), palette)
+    lab = _ramp(_linear_t(rng, f), palette) * np.float32(0.35)
+    weight = np.full(lab.shape[:2], 0.35, np.float32)
     colors = _stops_lab(palette.stops)
-    count = int(rng.integers(3, 6))
-    cx, cy = rng.uniform(-0.1, f.w + 0.1, count), rng.uniform(-0.1, f.h + 0.1, count)
-    radius = rng.uniform(0.17, 0.42, count).astype(np.float32)
-    picks = colors[rng.integers(len(colors), size=count)]
-    # Gaussian blobs are separable, so their weighted sum is a rank-`count` matrix product.
-    gy = np.exp(-(((f.y - cy) / radius) ** 2))  # (rows, count)
-    gx = np.exp(-(((f.x.T - cx) / radius) ** 2)).T  # (count, cols)
-    weight = 0.35 + gy @ gx
-    paint = (gy @ (gx[:, :, None] * picks[:, None, :]).reshape(count, -1)).reshape(base.shape)
-    return (0.35 * base + paint) / weight[..., None]
+    for _ in range(int(rng.integers(3, 6))):
+        centre = (rng.uniform(-0.1, f.w + 0.1), rng.uniform(-0.1, f.h + 0.1))
+        blob = _blob(f, *centre, rng.uniform(0.17, 0.42))
+        weight += blob
+        for channel, value in enumerate(colors[rng.integers(len(colors))]):
+            lab[..., channel] += blob * value
+    lab /= weight[..., None]
+    return lab
 
 
 def _soft(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
@@ -149,14 +148,16 @@ def _vertical(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarra
 def _aurora(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
     """Northern-lights ribbons: wavy luminous bands over the palette's first stop."""
     colors = _stops_lab(palette.stops)
-    lab = np.broadcast_to(colors[0], (f.y.shape[0], f.x.shape[1], 3)).copy()
+    planes = [np.full((f.y.shape[0], f.x.shape[1]), value, np.float32) for value in colors[0]]
+    below = np.float32(1 / max(0.04, 4 * f.cell))  # a sharp lower edge (but never sharper than 4 cells)
     for k in range(int(rng.integers(2, 4))):
         centre = rng.uniform(0.25, 0.75) * f.h + 0.07 * np.sin(rng.uniform(4, 9) * f.x + rng.uniform(0, 6.3))
-        # A sharp lower edge and a long glow upward, like curtains.
-        spread = np.where(f.y > centre, max(0.04, 4 * f.cell), rng.uniform(0.12, 0.22))
-        band = _bump((f.y - centre) / spread)[..., None] * rng.uniform(0.5, 0.85)
-        lab += band * (colors[1 + k % (len(colors) - 1)] - lab)
-    return lab
+        d = f.y - centre
+        band = _bump(d * np.where(d > 0, below, np.float32(1 / rng.uniform(0.12, 0.22))))  # long glow upward
+        band *= np.float32(rng.uniform(0.5, 0.85))
+        for plane, value in zip(planes, colors[1 + k % (len(colors) - 1)], strict=True):
+            plane += band * (value - plane)
+    return np.stack(planes, axis=-1)
 
 
 def _bump(z: np.ndarray) -> np.ndarray:
@@ -225,14 +226,28 @@ def _pattern(full: Image.Image, rng: np.random.Generator, palette: Palette) -> I
     # Few cell sizes and fade steps, so a worker's tile cache stays small and warm.
     cell = min(192, max(32, 16 * round(min(full.size) / (16 * int(rng.integers(4, 7))))))
     corner = (int(rng.integers(2)) * full.size[0], int(rng.integers(2)) * full.size[1])
-    reach = math.hypot(*full.size)
-    layer = Image.new("RGB", full.size)
-    for y in range(0, full.size[1], cell):
-        for x in range(0, full.size[0], cell):
-            far = math.hypot(x + cell / 2 - corner[0], y + cell / 2 - corner[1]) / reach
-            layer.paste(_tile(kind, cell, _FADE[min(len(_FADE) - 1, int(far * len(_FADE)))]), (x, y))
     combine = ImageChops.add_modulo if palette.dark else ImageChops.subtract_modulo
-    return combine(full, layer)
+    for box in _cells(full.size, cell):
+        far = math.hypot(box[0] + cell / 2 - corner[0], box[1] + cell / 2 - corner[1]) / math.hypot(
+            *full.size
+        )
+        tile = _tile(kind, cell, _FADE[min(len(_FADE) - 1, int(far * len(_FADE)))])
+        # Cell by cell, in place: a full-size pattern layer would mean two more 3 MB allocations a
+        # card, and with glibc's default heap trimming those page-fault (measured ~3x slower).
+        region = full.crop(box)
+        full.paste(
+            combine(region, tile if region.size == tile.size else tile.crop((0, 0, *region.size))), box
+        )
+    return full
+
+
+def _cells(size: tuple[int, int], cell: int) -> list[tuple[int, int, int, int]]:
+    """Boxes of a grid of cell x cell squares covering the canvas, clipped at its right and bottom."""
+    return [
+        (x, y, min(x + cell, size[0]), min(y + cell, size[1]))
+        for y in range(0, size[1], cell)
+        for x in range(0, size[0], cell)
+    ]
 
 
 _FADE = tuple(round(PATTERN_DELTA * k) for k in (1.0, 0.75, 0.5, 0.3))  # pattern strength by distance

@@ -186,12 +186,24 @@ def oklab_array(colors: list[RGB] | tuple[RGB, ...]) -> np.ndarray:
 
 def oklab_to_srgb8_array(lab: np.ndarray) -> np.ndarray:
     """uint8 sRGB (..., 3) of an OKLab field (..., 3), clipped to the gamut; vectorised for backgrounds."""
-    flat = lab.reshape(-1, 3).astype(np.float32, copy=False)  # 2-D matmul: one BLAS call, not one per row
-    lms = flat @ _LMS_FROM_LAB.T.astype(np.float32)
-    linear = np.clip((lms * lms * lms) @ _LINEAR_FROM_LMS.T.astype(np.float32), 0.0, 1.0)
-    # A table instead of np.power: pow costs ~30 ns a value here, the lookup ~2 ns.
-    index = (linear * (_ENCODE_STEPS - 1) + 0.5).astype(np.intp)
-    return _encode_table().take(index).reshape(lab.shape)
+    # Plane by plane with scalar weights: 2-3x faster here than (n, 3) @ (3, 3) matmuls, which
+    # allocate more and larger temporaries; a table replaces np.power (~30 ns a value here).
+    planes = [lab[..., 0], lab[..., 1], lab[..., 2]]
+    lms = [_cube(_combine(row, planes)) for row in _LMS_FROM_LAB]
+    out = np.empty(lab.shape, np.uint8)
+    for channel, row in enumerate(_LINEAR_FROM_LMS):
+        linear = np.clip(_combine(row, lms), 0.0, 1.0)
+        out[..., channel] = _encode_table().take((linear * (_ENCODE_STEPS - 1) + 0.5).astype(np.intp))
+    return out
+
+
+def _combine(weights: np.ndarray, planes: list[np.ndarray]) -> np.ndarray:
+    """weights[0] * planes[0] + weights[1] * planes[1] + weights[2] * planes[2], in the planes' dtype."""
+    return planes[0] * weights[0].item() + planes[1] * weights[1].item() + planes[2] * weights[2].item()
+
+
+def _cube(values: np.ndarray) -> np.ndarray:
+    return values * values * values
 
 
 _ENCODE_STEPS = 16384  # linear-light resolution: finer than 1/4 of an 8-bit step even in the darks
@@ -209,13 +221,15 @@ def _encode_table() -> np.ndarray:
 
 def luminance_array(rgb8: np.ndarray) -> np.ndarray:
     """WCAG relative luminance of each pixel of a uint8 (..., 3) array."""
-    return _luminance_table()[rgb8] @ np.array([0.2126, 0.7152, 0.0722])
+    table = _luminance_table()
+    return table[0].take(rgb8[..., 0]) + table[1].take(rgb8[..., 1]) + table[2].take(rgb8[..., 2])
 
 
 @cache
 def _luminance_table() -> np.ndarray:
-    """Read-only 256-entry sRGB -> linear table, built once per process."""
-    table = np.array([_linear(i / 255) for i in range(256)])
+    """Read-only (3, 256) table: each channel's weighted linear-light contribution, built once."""
+    linear = np.array([_linear(i / 255) for i in range(256)])
+    table = np.stack([0.2126 * linear, 0.7152 * linear, 0.0722 * linear])
     table.flags.writeable = False
     return table
 

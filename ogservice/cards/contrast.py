@@ -78,13 +78,12 @@ def choose_legible(
 def _with_scrim(pixels: np.ndarray, box: Box, preferred: RGB | None, min_ratio: float) -> Legibility:
     """The text colour and scrim needing the least opacity; the brand colour wins unless it needs a lot."""
     padding = max(8, min(32, round(min(box[2] - box[0], box[3] - box[1]) * 0.15)))
-    options = [_scrim_for(pixels, c, min_ratio, padding) for c in (WHITE, NEAR_BLACK)]
-    neutral = min(options, key=lambda c: (c.ratio < min_ratio, c.scrim.opacity if c.scrim else 0.0))
     if preferred is not None:
         brand = _scrim_for(pixels, preferred, min_ratio, padding)
         if brand.ratio >= min_ratio and brand.scrim is not None and brand.scrim.opacity <= MAX_BRAND_SCRIM:
             return brand
-    return neutral
+    options = [_scrim_for(pixels, c, min_ratio, padding) for c in (WHITE, NEAR_BLACK)]
+    return min(options, key=lambda c: (c.ratio < min_ratio, c.scrim.opacity if c.scrim else 0.0))
 
 
 def _scrim_for(pixels: np.ndarray, text: RGB, min_ratio: float, padding: int) -> Legibility:
@@ -154,4 +153,5 @@ def _samples(background: Image.Image, box: Box) -> np.ndarray:
 def _worst(lum: np.ndarray, text_lum: float) -> float:
     """Low-percentile WCAG contrast between a text luminance and each sampled background luminance."""
     ratios = (np.maximum(lum, text_lum) + 0.05) / (np.minimum(lum, text_lum) + 0.05)
-    return float(np.percentile(ratios, SAMPLED_PERCENTILE if len(ratios) >= SAMPLES else 1.0))
+    rank = int(len(ratios) * (SAMPLED_PERCENTILE if len(ratios) >= SAMPLES else 1.0) / 100)
+    return float(np.partition(ratios, rank)[rank])  # the rank-th smallest; no interpolation needed
