@@ -1,0 +1,167 @@
+"""Whole cards: every template and preset, many scripts, text inside the canvas, contrast >= 4.5:1,
+and golden images compared with a tolerance (FreeType versions move edges; layouts must not move)."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ogservice.cards.templates import BUNDLED_DIR, load_templates
+from ogservice.config import load_settings
+from ogservice.pipeline import CardService
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("OGS_UPDATE_GOLDEN") == "1"
+TEMPLATES = load_templates([BUNDLED_DIR])
+
+SAMPLE_FIELDS = {
+    "blog-post": [
+        ("title", "Layered rendering: how we cut our social image bill by 90% in a week"),
+        ("subtitle", "Procedural backgrounds, real fonts and a content-hash cache"),
+        ("author", "Ada Lovelace"),
+        ("date", "2026-11-21"),
+        ("site", "ogservice.dev"),
+        ("tag", "Engineering"),
+    ],
+    "promo-banner": [
+        ("headline", "SALE 50% OFF everything"),
+        ("subhead", "Winter collection, this weekend only"),
+        ("discount", "-50%"),
+        ("price", "$79"),
+        ("old_price", "$159"),
+        ("cta", "Shop now"),
+    ],
+    "hero": [
+        ("title", "Social images that spell every word right"),
+        ("subtitle", "Cards and banners from your templates, in milliseconds"),
+        ("eyebrow", "New"),
+        ("cta", "Get started"),
+    ],
+}
+PRESETS = [(name, size) for name, t in sorted(TEMPLATES.items()) for size in t.sizes]
+
+
+class NoCache:
+    """A store that never hits, so every test here sees a fresh composition and its report."""
+
+    errors = 0
+
+    def get(self, key: str) -> bytes | None:
+        return None
+
+    def put(self, key: str, data: bytes, ttl: int | None = None) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> CardService:
+    return CardService(load_settings(dev=True, data_dir=tmp_path_factory.mktemp("cards")), NoCache())
+
+
+def _render(service: CardService, template: str, fields, **extra):
+    return service.run(template, list(fields) + [(k, v) for k, v in extra.items()])
+
+
+def _inside(report, size) -> bool:
+    x, y, w, h = report.box
+    return x >= 0 and y >= 0 and x + w <= size[0] + 0.5 and y + h <= size[1] + 0.5
+
+
+@pytest.mark.parametrize(("template", "size"), PRESETS)
+def test_every_preset_renders_inside_its_canvas_with_legible_text(service, template, size):
+    job = _render(service, template, SAMPLE_FIELDS[template], size=size)
+    image = Image.open(io.BytesIO(job.png))
+    preset = TEMPLATES[template].sizes[size]
+    assert image.size == (preset.width, preset.height)
+    assert job.composition.texts, "no text was drawn"
+    for report in job.composition.texts:
+        assert _inside(report, image.size), f"{report.id} box {report.box} leaves {image.size}"
+        assert report.contrast >= 4.5, f"{report.id}: contrast {report.contrast}"
+
+
+@pytest.mark.parametrize(("template", "size"), PRESETS)
+def test_golden_image(service, template, size):
+    job = _render(service, template, SAMPLE_FIELDS[template], size=size)
+    actual = np.asarray(Image.open(io.BytesIO(job.png)).convert("RGB"), dtype=np.int16)
+    golden = GOLDEN_DIR / f"{template}-{size}.png"
+    if UPDATE or not golden.exists():
+        GOLDEN_DIR.mkdir(exist_ok=True)
+        golden.write_bytes(job.png)
+        if not UPDATE:
+            pytest.fail(f"golden image {golden.name} was missing and has been written; commit it")
+    expected = np.asarray(Image.open(golden).convert("RGB"), dtype=np.int16)
+    assert actual.shape == expected.shape
+    diff = np.abs(actual - expected).max(axis=2)
+    # Tolerance: anti-aliased edges may move by a pixel; a moved or missing text block may not.
+    assert diff.mean() < 1.5, f"mean difference {diff.mean():.2f}"
+    assert (diff > 64).mean() < 0.01, f"{(diff > 64).mean():.2%} of pixels changed strongly"
+
+
+TITLES = {
+    "english": "SALE 50% OFF: “quoted” titles & 'straight' ones",
+    "long": "A very long title " * 8 + "that keeps going",
+    "unbroken": "Supercalifragilisticexpialidocious" + "x" * 6,
+    "german": "Größenwahn und Übermut: Straßenbahnfahrer äußern sich",
+    "russian": "Съешь же ещё этих мягких французских булок",
+    "greek": "Ξεσκεπάζω την ψυχοφθόρα βδελυγμία",
+    "japanese": "吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。",
+    "chinese": "我们如何将社交图片的成本降低百分之九十",
+    "arabic": "كيف خفضنا تكلفة الصور الاجتماعية بنسبة تسعين بالمئة",
+    "hebrew": "איך הורדנו את עלות התמונות ברשתות החברתיות",
+    "hindi": "हमने सोशल इमेज का बिल नब्बे प्रतिशत कैसे घटाया",
+    "emoji": "Launch day 🚀🎉 — thank you all 👩‍💻",
+}
+
+
+@pytest.mark.parametrize("language", TITLES)
+@pytest.mark.parametrize("size", ["og", "square"])
+def test_titles_in_every_script_fit_the_card(service, language, size):
+    job = _render(service, "blog-post", [("title", TITLES[language]), ("site", "example.com")], size=size)
+    title = next(t for t in job.composition.texts if t.id == "title")
+    assert not title.missing, f"uncovered characters: {title.missing}"
+    assert 1 <= title.lines <= TEMPLATES["blog-post"].layouts[TEMPLATES["blog-post"].sizes[size].layout].layers[1].max_lines
+    assert all(_inside(t, job.composition.image.size) for t in job.composition.texts)
+    assert all(t.contrast >= 4.5 for t in job.composition.texts)
+
+
+def test_short_title_is_set_at_the_maximum_size_on_one_line(service):
+    title = next(t for t in _render(service, "blog-post", [("title", "Hello")]).composition.texts if t.id == "title")
+    assert title.lines == 1 and title.size == 76 and not title.clamped
+
+
+def test_long_title_shrinks_then_clamps(service):
+    texts = _render(service, "blog-post", [("title", ("Very long title words " * 10)[:195])]).composition.texts
+    title = next(t for t in texts if t.id == "title")
+    assert title.size == 40 and title.lines == 3 and title.clamped
+
+
+@pytest.mark.parametrize("theme", TEMPLATES["blog-post"].fields["theme"].choices)
+def test_contrast_holds_on_every_theme(service, theme):
+    job = _render(service, "blog-post", [*SAMPLE_FIELDS["blog-post"], ("theme", theme)])
+    assert min(t.contrast for t in job.composition.texts) >= 4.5
+
+
+@pytest.mark.parametrize("brand", ["#ffffff", "#000000", "#ffeb3b", "#1a73e8", "#ff00ff", "#777777"])
+def test_contrast_holds_on_brand_palettes(service, brand):
+    job = _render(service, "promo-banner", [*SAMPLE_FIELDS["promo-banner"], ("brand_color", brand)])
+    assert min(t.contrast for t in job.composition.texts) >= 4.5
+
+
+def test_missing_glyph_is_reported_not_silent(service):
+    job = _render(service, "blog-post", [("title", "Hieroglyph \U00013000 here")])
+    assert job.missing() == ("\U00013000",)
+
+
+def test_same_request_same_pixels_and_seed_changes_background(service):
+    a = service.run("blog-post", [("title", "Determinism"), ("seed", "1")])
+    b = service.run("blog-post", [("title", "Determinism"), ("seed", "1")])
+    c = service.run("blog-post", [("title", "Determinism"), ("seed", "2")])
+    assert a.digest == b.digest and a.digest != c.digest
