@@ -52,8 +52,17 @@ def test_every_style_fills_every_shape_with_a_smooth_image(style: str, size: tup
     assert np.percentile(steps, 99.5) <= 12
 
 
+@pytest.mark.parametrize(("style", "limit"), [("gradient", 3), ("mesh", 3), ("aurora", 8)])
+def test_no_visible_blocks_even_with_high_contrast_palettes(style: str, limit: int) -> None:
+    """The field is computed at 1/8 scale; neighbouring full-size pixels must still change gently."""
+    for seed, palette in enumerate([*THEMES.values(), palette_from_brand("#2563eb")]):
+        pixels = _pixels(procedural(1200, 630, seed=seed, style=style, palette=palette))
+        assert np.abs(np.diff(pixels, axis=1)).max() <= limit, (seed, palette.name)
+        assert np.abs(np.diff(pixels, axis=0)).max() <= limit, (seed, palette.name)
+
+
 @pytest.mark.parametrize("style", STYLES)
-def test_styles_stay_smooth_even_on_the_tiniest_canvases(style: str) -> None:
+def test_tiny_and_extreme_canvases_are_filled(style: str) -> None:
     for size in [(1, 1), (2, 300), (300, 2), (17, 9)]:
         assert procedural(*size, seed=5, style=style).size == size
 
