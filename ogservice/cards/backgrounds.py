@@ -191,11 +191,13 @@ def procedural(
     small = Image.fromarray(srgb)
     if kind == "grain":
         grain_scale = min(GRAIN_SCALE, max(1, min(width, height) // MIN_FIELD_ROWS))
-        small = small.resize((math.ceil(width / grain_scale), math.ceil(height / grain_scale)), Image.NEAREST)
+        small = small.resize(
+            (math.ceil(width / grain_scale), math.ceil(height / grain_scale)), Image.Resampling.NEAREST
+        )
         small = ImageChops.add(small, _grain(small.size, seed), 1.0, -GRAIN_LEVELS)  # grain hides steps
     else:
         small = _smooth_steep_axes(small, srgb, width, height)
-    full = small.resize((width, height), Image.NEAREST)
+    full = small.resize((width, height), Image.Resampling.NEAREST)
     return _pattern(full, rng, pal) if kind == "geometric" else full
 
 
@@ -210,10 +212,11 @@ def _smooth_steep_axes(small: Image.Image, srgb: np.ndarray, width: int, height:
     steep_x = values.shape[1] > 1 and int(np.abs(np.diff(values, axis=1)).max()) > BLOCK_STEP
     steep_y = values.shape[0] > 1 and int(np.abs(np.diff(values, axis=0)).max()) > BLOCK_STEP
     if steep_x and steep_y:
-        return small.resize((math.ceil(width / 2), math.ceil(height / 2)), Image.BILINEAR)
+        return small.resize((math.ceil(width / 2), math.ceil(height / 2)), Image.Resampling.BILINEAR)
     if steep_x or steep_y:
         return small.resize(
-            (width if steep_x else small.width, height if steep_y else small.height), Image.BILINEAR
+            (width if steep_x else small.width, height if steep_y else small.height),
+            Image.Resampling.BILINEAR,
         )
     return small
 
@@ -293,7 +296,7 @@ def _coverage(kind: str, cell: int) -> Image.Image:
     big = cell * _SUPERSAMPLE
     mask = Image.new("L", (big, big))
     _SHAPES[kind](ImageDraw.Draw(mask), big)
-    return mask.resize((cell, cell), Image.BOX)
+    return mask.resize((cell, cell), Image.Resampling.BOX)
 
 
 def _dots(draw: ImageDraw.ImageDraw, n: int) -> None:

@@ -133,7 +133,7 @@ def _gradient_mask(size: tuple[int, int], box: Box, scrim: Scrim) -> tuple[Box, 
     rows = np.arange(top, bottom)
     ramp = np.clip((rows - top) / max(1, full - top), 0.0, 1.0) if full > top else np.ones(len(rows))
     strip = Image.fromarray(np.ceil(ramp * scrim.alpha).astype(np.uint8)[:, None])
-    return (0, top, size[0], bottom), strip.resize((size[0], bottom - top), Image.NEAREST)
+    return (0, top, size[0], bottom), strip.resize((size[0], bottom - top), Image.Resampling.NEAREST)
 
 
 def _samples(background: Image.Image, box: Box) -> np.ndarray:

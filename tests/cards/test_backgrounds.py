@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from ogservice.cards.backgrounds import STYLES, THEMES, palette_from_brand, procedural, seed_from, theme
-from ogservice.cards.color import InvalidColor, relative_luminance, to_oklch
+from ogservice.cards.color import InvalidColor, parse_color, relative_luminance, to_oklch
 from ogservice.errors import UnprocessableField
 
 SIZES = [(1200, 630), (728, 90), (160, 600), (1080, 1920), (300, 250)]
@@ -140,13 +140,14 @@ def test_every_named_theme_exists_and_knows_whether_it_is_dark() -> None:
 
 @pytest.mark.parametrize("brand", ["#e11d48", "#2563eb", "#16a34a", "#7c3aed", "#f59e0b", "#0891b2"])
 def test_brand_palette_keeps_the_brand_hue(brand: str) -> None:
-    _, _, hue = to_oklch(tuple(int(brand[i : i + 2], 16) for i in (1, 3, 5)))
+    _, _, hue = to_oklch(parse_color(brand))
     palette = palette_from_brand(brand)
     hues = [to_oklch(stop)[2] for stop in palette.stops]
     assert all(_hue_distance(h, hue) <= 30 for h in hues), hues
     assert len(set(palette.stops)) == len(palette.stops)  # distinct stops: a real gradient
     mean = _pixels(procedural(400, 210, seed=9, style="mesh", palette=palette)).mean(axis=(0, 1))
-    assert _hue_distance(to_oklch(tuple(int(round(c)) for c in mean))[2], hue) <= 30
+    r, g, b = (round(float(c)) for c in mean)
+    assert _hue_distance(to_oklch((r, g, b))[2], hue) <= 30
 
 
 def test_brand_palette_lightness_follows_the_brand() -> None:

@@ -108,7 +108,7 @@ def test_mix_lighten_darken_move_towards_their_targets() -> None:
 
 def test_luminance_array_matches_the_scalar_formula() -> None:
     pixels = np.random.default_rng(1).integers(0, 256, (50, 3), dtype=np.uint8)
-    expected = [relative_luminance(tuple(int(c) for c in p)) for p in pixels]
+    expected = [relative_luminance((int(r), int(g), int(b))) for r, g, b in pixels]
     assert luminance_array(pixels) == pytest.approx(expected)
 
 
