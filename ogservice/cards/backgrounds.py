@@ -152,7 +152,7 @@ def _aurora(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
     planes = [np.full((f.y.shape[0], f.x.shape[1]), value, np.float32) for value in colors[0]]
     below = np.float32(1 / max(0.045, 7 * f.cell))  # a sharp lower edge, but spread over 7+ cells
     for k in range(int(rng.integers(2, 4))):
-        centre = rng.uniform(0.25, 0.75) * f.h + 0.07 * np.sin(rng.uniform(4, 9) * f.x + rng.uniform(0, 6.3))
+        centre = rng.uniform(0.25, 0.75) * f.h + 0.045 * np.sin(rng.uniform(3, 6) * f.x + rng.uniform(0, 6.3))
         d = f.y - centre
         band = _bump(d * np.where(d > 0, below, np.float32(1 / rng.uniform(0.12, 0.22))))  # long glow upward
         band *= np.float32(rng.uniform(0.5, 0.85))
