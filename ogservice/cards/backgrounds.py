@@ -69,6 +69,19 @@ def _ramp(t: np.ndarray, palette: Palette) -> np.ndarray:
     return _ramp_table(palette.stops).take((t * (_RAMP_STEPS - 1) + 0.5).astype(np.intp), axis=0)
 
 
+def _ramp_srgb(t: np.ndarray, palette: Palette) -> np.ndarray:
+    """uint8 sRGB of each t along the stops: interpolated in OKLab once per palette, then looked up."""
+    return _srgb_table(palette.stops).take((t * (_RAMP_STEPS - 1) + 0.5).astype(np.intp), axis=0)
+
+
+@lru_cache(maxsize=64)
+def _srgb_table(stops: tuple[tuple[int, int, int], ...]) -> np.ndarray:
+    """Read-only (steps, 3) uint8 sRGB of the OKLab ramp: gradients skip per-pixel colour conversion."""
+    table = oklab_to_srgb8_array(_ramp_table(stops))
+    table.flags.writeable = False
+    return table
+
+
 _RAMP_STEPS = 1024
 
 
@@ -104,18 +117,19 @@ def _blob(f: Field, cx: float, cy: float, radius: float) -> np.ndarray:
     return np.exp(-((f.y - cy) ** 2) / radius**2) * np.exp(-((f.x - cx) ** 2) / radius**2)
 
 
-def _glow(rng: np.random.Generator, f: Field, lab: np.ndarray, strength: float) -> np.ndarray:
-    """A soft light (or shade) pool at a random spot, for depth."""
-    pool = _blob(f, rng.uniform(0, f.w), rng.uniform(0, f.h), rng.uniform(0.3, 0.6))
-    out = lab.copy()
-    out[..., 0] += strength * pool
-    return out
+def _glow(rng: np.random.Generator, f: Field, srgb: np.ndarray, strength: float) -> np.ndarray:
+    """A soft pool of light (strength > 0: toward white) or shade (< 0: toward black), for depth."""
+    pool = _blob(f, rng.uniform(0, f.w), rng.uniform(0, f.h), rng.uniform(0.3, 0.6))[..., None] * abs(
+        strength
+    )
+    values = srgb.astype(np.float32)
+    values += (255 - values) * pool if strength > 0 else -values * pool
+    return (values + 0.5).astype(np.uint8)
 
 
 def _gradient(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
     """Multi-stop linear gradient at a random angle with a faint glow."""
-    lab = _ramp(_linear_t(rng, f), palette)
-    return _glow(rng, f, lab, 0.05 if palette.dark else -0.02)
+    return _glow(rng, f, _ramp_srgb(_linear_t(rng, f), palette), 0.07 if palette.dark else -0.03)
 
 
 def _mesh(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
@@ -130,20 +144,20 @@ def _mesh(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
         for channel, value in enumerate(colors[rng.integers(len(colors))]):
             lab[..., channel] += blob * value
     lab /= weight[..., None]
-    return lab
+    return oklab_to_srgb8_array(lab)
 
 
 def _soft(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
     """A calm two-tone gradient between neighbouring stops, for patterns and grain to sit on."""
     first = int(rng.integers(len(palette.stops) - 1))
     pair = Palette(palette.name, palette.stops[first : first + 2])
-    return _glow(rng, f, _ramp(_linear_t(rng, f), pair), 0.04 if palette.dark else -0.02)
+    return _glow(rng, f, _ramp_srgb(_linear_t(rng, f), pair), 0.05 if palette.dark else -0.03)
 
 
 def _vertical(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
     """A top-to-bottom (or bottom-to-top) gradient: rows of one colour, which keeps grain cheap as PNG."""
     t = np.broadcast_to(f.y / f.h, (f.y.shape[0], f.x.shape[1]))
-    return _ramp(1 - t if rng.random() < 0.5 else t, palette)
+    return _ramp_srgb(1 - t if rng.random() < 0.5 else t, palette)
 
 
 def _aurora(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
@@ -158,7 +172,7 @@ def _aurora(rng: np.random.Generator, f: Field, palette: Palette) -> np.ndarray:
         band *= np.float32(rng.uniform(0.5, 0.85))
         for plane, value in zip(planes, colors[1 + k % (len(colors) - 1)], strict=True):
             plane += band * (value - plane)
-    return np.stack(planes, axis=-1)
+    return oklab_to_srgb8_array(np.stack(planes, axis=-1))
 
 
 def _bump(z: np.ndarray) -> np.ndarray:
@@ -185,7 +199,7 @@ def procedural(
         raise UnprocessableField(f"unknown background style {style!r}; choose auto or one of: {STYLES}")
     pal = palette or tuple(THEMES.values())[(seed // len(STYLES)) % len(THEMES)]
     rng = np.random.default_rng([seed, STYLES.index(kind)])
-    srgb = oklab_to_srgb8_array(_FIELDS[kind](rng, Field.of(width, height), pal))
+    srgb = _FIELDS[kind](rng, Field.of(width, height), pal)  # uint8 sRGB at field scale
     if kind == "geometric":  # headroom, so adding the pattern can never wrap around
         srgb = np.clip(srgb, PATTERN_DELTA, 255 - PATTERN_DELTA)
     small = Image.fromarray(srgb)
