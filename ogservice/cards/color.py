@@ -248,6 +248,8 @@ class Palette:
     def __post_init__(self) -> None:
         if len(self.stops) < 2:
             raise ValueError("a palette needs at least two stops")
+        if any(len(c) != 3 or not all(isinstance(v, int) and 0 <= v <= 255 for v in c) for c in self.stops):
+            raise ValueError(f"palette {self.name!r}: every stop must be three integers 0-255")
 
     @property
     def dark(self) -> bool:

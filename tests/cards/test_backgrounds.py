@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ogservice.cards.backgrounds import STYLES, THEMES, palette_from_brand, procedural, seed_from, theme
+from ogservice.cards.backgrounds import (
+    STYLES,
+    THEMES,
+    Palette,
+    palette_from_brand,
+    procedural,
+    seed_from,
+    theme,
+)
 from ogservice.cards.color import InvalidColor, parse_color, relative_luminance, to_oklch
 from ogservice.errors import UnprocessableField
 
@@ -162,3 +170,15 @@ def test_grey_brand_gives_a_neutral_palette() -> None:
 def test_brand_palette_rejects_bad_colours() -> None:
     with pytest.raises(InvalidColor):
         palette_from_brand("#12345")
+
+
+@pytest.mark.parametrize("stops", [((0, 0, 0),), ((0, 0, 0), (256, 0, 0)), ((0, 0, 0), (1, 2))])
+def test_malformed_palettes_are_refused(stops: tuple[tuple[int, ...], ...]) -> None:
+    with pytest.raises(ValueError, match="stop"):
+        Palette("custom", stops)  # type: ignore[arg-type]
+
+
+def test_a_custom_two_stop_palette_renders_every_style() -> None:
+    palette = Palette("custom", ((10, 20, 30), (200, 120, 40)))
+    for style in STYLES:
+        assert procedural(200, 100, seed=3, style=style, palette=palette).size == (200, 100)
