@@ -263,7 +263,7 @@ def _pattern(full: Image.Image, rng: np.random.Generator, palette: Palette) -> I
     """Add a tiled low-contrast pattern fading from one corner: lighter on dark palettes, darker on light."""
     kind = PATTERNS[int(rng.integers(len(PATTERNS)))]
     # Few cell sizes and fade steps, so a worker's tile cache stays small and warm.
-    cell = min(192, max(32, 16 * round(min(full.size) / (16 * int(rng.integers(4, 7))))))
+    cell = min(192, max(32, 16 * round(min(full.size) / (16 * (4 + 2 * int(rng.integers(2)))))))
     block = cell * max(1, TILE_SIDE // cell)  # whole periods per tile: fewer, larger pastes
     corner = (int(rng.integers(2)) * full.size[0], int(rng.integers(2)) * full.size[1])
     combine = ImageChops.add_modulo if palette.dark else ImageChops.subtract_modulo
@@ -289,7 +289,7 @@ def _blocks(size: tuple[int, int], side: int) -> list[tuple[int, int, int, int]]
 
 
 TILE_SIDE = 256  # target tile size in pixels (a whole number of pattern periods)
-_FADE = tuple(round(PATTERN_DELTA * k) for k in (1.0, 0.75, 0.5, 0.3))  # pattern strength by distance
+_FADE = tuple(round(PATTERN_DELTA * k) for k in (1.0, 0.85, 0.7, 0.55, 0.42, 0.3))  # strength by distance
 PATTERNS = ("dots", "rings", "triangles", "stripes", "plus")
 _SUPERSAMPLE = 4
 
