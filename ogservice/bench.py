@@ -92,7 +92,17 @@ def bench_cached(connections: int, duration: int, workers: int) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         env_port, bare_port = 18_471, 18_472
-        service = _start(["ogservice", "serve", "--port", str(env_port), "--workers", str(workers)], tmp)
+        serve = [
+            sys.executable,
+            "-m",
+            "ogservice.cli",
+            "serve",
+            "--port",
+            str(env_port),
+            "--workers",
+            str(workers),
+        ]
+        service = _start(serve, tmp)
         try:
             url = _wait_and_sign(env_port, tmp)
             png = urllib.request.urlopen(url, timeout=10).read()  # warm: render once, then cached

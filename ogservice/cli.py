@@ -65,8 +65,8 @@ def render(template: str, fields: tuple[str, ...], size: str | None, seed: int |
     for name, ms in job.timings.items():
         click.echo(f"{name:>8}: {ms:7.2f} ms")
     click.echo(f"wrote {output} ({len(job.png):,} bytes, {'cache hit' if job.cache_hit else 'rendered'})")
-    if job.missing():
-        click.echo("missing glyphs: " + " ".join(f"U+{ord(c):04X}" for c in job.missing()), err=True)
+    if job.missing:
+        click.echo("missing glyphs: " + " ".join(f"U+{ord(c):04X}" for c in job.missing), err=True)
 
 
 @main.command()
@@ -108,3 +108,7 @@ def _register_commands() -> None:
 
 
 _register_commands()
+
+
+if __name__ == "__main__":
+    main()

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("var"), description="Filesystem store root (assets and request index).")
     store: Literal["files", "redis"] = Field("files", description="Cache/asset backend.")
+    memory_cache_mb: int = Field(64, ge=0, description="Per-process hot cache of rendered cards (0 = off).")
+    access_log: bool = Field(False, description="gunicorn access log on stdout.")
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL when OGS_STORE=redis.")
     redis_prefix: str = Field("ogs:", description="Key prefix for everything ogservice writes to Redis.")
 

@@ -46,10 +46,8 @@ class Job:
     digest: str = ""
     cache_hit: bool = False
     composition: Composition | None = None
+    missing: tuple[str, ...] = ()  # characters no font covered (kept in the index for cache hits)
     timings: dict[str, float] = field(default_factory=dict)
-
-    def missing(self) -> tuple[str, ...]:
-        return self.composition.missing() if self.composition else ()
 
 
 Step = Callable[["CardService", Job], None]
@@ -133,9 +131,12 @@ def _key(service: CardService, job: Job) -> None:
 
 
 def _lookup(service: CardService, job: Job) -> None:
-    digest = service.store.get(f"req/{job.key}")
-    if digest and (png := service.asset(digest.decode())) is not None:
-        job.png, job.digest, job.cache_hit = png, digest.decode(), True
+    entry = service.store.get(f"req/{job.key}")
+    if not entry:
+        return
+    digest, _, missing = entry.decode().partition("\n")
+    if (png := service.asset(digest)) is not None:
+        job.png, job.digest, job.missing, job.cache_hit = png, digest, tuple(missing), True
 
 
 def _render(service: CardService, job: Job) -> None:
@@ -155,12 +156,14 @@ def _render(service: CardService, job: Job) -> None:
         )
         with _timed(job, "compose"):
             job.composition = compose(req.template, canvas, service.fonts)
+            job.missing = job.composition.missing()
         with _timed(job, "encode"):
             job.png = encode_png(job.composition.image)
             job.digest = hashlib.sha256(job.png).hexdigest()
         with _timed(job, "store"):
             service.store.put(f"asset/{job.digest}", job.png)
-            service.store.put(f"req/{job.key}", job.digest.encode())
+            # The index entry: the asset digest, then the uncovered characters (reported on hits too).
+            service.store.put(f"req/{job.key}", "\n".join((job.digest, "".join(job.missing))).encode())
     service.land(job.key)
 
 

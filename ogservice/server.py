@@ -25,7 +25,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             "worker_class": "gthread",
             "threads": 4,
             "timeout": 30,
-            "accesslog": "-",
+            "accesslog": "-" if self.settings.access_log else None,
             "preload_app": True,  # fonts and templates parsed once, shared copy-on-write
         }
         for key, value in options.items():

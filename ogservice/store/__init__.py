@@ -35,11 +35,18 @@ def check_key(key: str) -> str:
 
 
 def open_store(settings: Settings) -> Store:
-    """The backend named by OGS_STORE."""
+    """The backend named by OGS_STORE, behind the in-process hot cache (OGS_MEMORY_CACHE_MB)."""
+    backend: Store
     if settings.store == "redis":
         from .redis_store import RedisStore
 
-        return RedisStore.from_url(settings.redis_url, prefix=settings.redis_prefix)
-    from .files import FileStore
+        backend = RedisStore.from_url(settings.redis_url, prefix=settings.redis_prefix)
+    else:
+        from .files import FileStore
 
-    return FileStore(settings.data_dir)
+        backend = FileStore(settings.data_dir)
+    if not settings.memory_cache_mb:
+        return backend
+    from .memory import MemoryCache
+
+    return MemoryCache(backend, settings.memory_cache_mb * 1024 * 1024)

@@ -59,7 +59,7 @@ def models() -> Response:
 def _query(body: Any) -> RouteQuery:
     """The validated body; 400 when it is not a JSON object, 422 naming the first bad field."""
     if not isinstance(body, dict):
-        raise BadRequest("expected a JSON object body, e.g. {\"prompt\": \"a red fox\"}")
+        raise BadRequest('expected a JSON object body, e.g. {"prompt": "a red fox"}')
     try:
         return RouteQuery.model_validate(body)
     except ValidationError as exc:
@@ -92,10 +92,18 @@ def _health(gateway: Any, model_id: str) -> str:
 def _model_json(spec: ModelSpec, available: bool, health: str) -> dict[str, Any]:
     """One catalog entry as GET /v1/models shows it."""
     return {
-        "id": spec.id, "provider": spec.provider, "vendor_model": spec.vendor_model,
+        "id": spec.id,
+        "provider": spec.provider,
+        "vendor_model": spec.vendor_model,
         "capabilities": spec.capabilities.model_dump(),
-        "price": spec.price, "price_per_mp": spec.price_per_mp,
-        "latency_p50_s": spec.latency_p50_s, "latency_p95_s": spec.latency_p95_s, "tiers": list(spec.tiers),
-        "sizes": list(spec.sizes), "aspects": list(spec.aspects),
-        "available": available, "retired": spec.retired, "health": health,
+        "price": spec.price,
+        "price_per_mp": spec.price_per_mp,
+        "latency_p50_s": spec.latency_p50_s,
+        "latency_p95_s": spec.latency_p95_s,
+        "tiers": list(spec.tiers),
+        "sizes": list(spec.sizes),
+        "aspects": list(spec.aspects),
+        "available": available,
+        "retired": spec.retired,
+        "health": health,
     }

@@ -12,6 +12,7 @@ from ..errors import OgsError
 from ..gateway.service import Gateway
 from ..pipeline import CardService
 from ..store import open_store
+from .hot import HotPath, ResolvedUrls
 
 log = logging.getLogger("ogservice")
 
@@ -23,6 +24,10 @@ def build_app(settings: Settings | None = None) -> Flask:
     app.extensions["ogs.settings"] = settings
     app.extensions["ogs.cards"] = CardService(settings, open_store(settings))
     app.extensions["ogs.gateway"] = Gateway.from_settings(settings)
+    app.extensions["ogs.resolved"] = ResolvedUrls()
+    app.wsgi_app = HotPath(  # type: ignore[method-assign]
+        app.wsgi_app, settings, app.extensions["ogs.cards"], app.extensions["ogs.resolved"]
+    )
     _register_blueprints(app)
     _register_errors(app)
     return app

@@ -11,6 +11,7 @@ from ..config import Settings
 from ..errors import BadRequest, NotFound, PayloadTooLarge
 from ..pipeline import CardService, Job
 from ..signing import verify
+from .hot import ResolvedUrls, card_headers, url_key
 
 bp = Blueprint("og", __name__)
 
@@ -30,26 +31,31 @@ def _cards() -> CardService:
 @bp.get("/og/<name>.png")
 def og_image(name: str) -> Response:
     """Render (or serve from cache) a signed card URL; answers 304 to a matching If-None-Match."""
+    job = _render(name)
+    resolved: ResolvedUrls = current_app.extensions["ogs.resolved"]
+    resolved.put(url_key(request.environ), job.digest, job.missing)  # later hits: see web/hot.py
+    assert job.png is not None
+    return _card_response(
+        job.png, job.digest, job.missing, cache="hit" if job.cache_hit else "miss", timing=server_timing(job)
+    )
+
+
+def _render(name: str) -> Job:
+    """Verify and run the pipeline for the current request."""
     settings = _settings()
     if not _TEMPLATE.match(name):
         raise NotFound("no such template")
     params = query_params(settings.max_query_bytes)
     if not (settings.unsigned_allowed() and not any(k == "s" for k, _ in params)):
         verify(settings.keys(), request.path, params)
-    job = _cards().run(name, [(k, v) for k, v in params if k != "s"])
-    etag = f'"{job.digest}"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": f"public, max-age={settings.max_age}, s-maxage={settings.s_maxage}",
-        "Server-Timing": server_timing(job),
-        "X-Ogs-Cache": "hit" if job.cache_hit else "miss",
-        "Link": f'</a/{job.digest}.png>; rel="alternate"; type="image/png"',
-    }
-    if job.missing():
-        headers["X-Ogs-Missing-Glyphs"] = " ".join(f"U+{ord(c):04X}" for c in job.missing())
-    if request.if_none_match.contains_weak(job.digest):
+    return _cards().run(name, [(k, v) for k, v in params if k != "s"])
+
+
+def _card_response(png: bytes, digest: str, missing: tuple[str, ...], *, cache: str, timing: str) -> Response:
+    headers = card_headers(_settings(), digest, missing, cache, timing)
+    if request.if_none_match.contains_weak(digest):
         return Response(status=304, headers=headers)
-    return Response(job.png, mimetype="image/png", headers=headers)
+    return Response(png, mimetype="image/png", headers=headers)
 
 
 @bp.get("/a/<digest>.png")
@@ -73,7 +79,10 @@ def query_params(max_bytes: int) -> list[tuple[str, str]]:
         raise PayloadTooLarge(f"query string is {len(raw)} bytes; the limit is {max_bytes}")
     try:
         return parse_qsl(
-            raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict",
+            raw.decode("utf-8"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
             max_num_fields=MAX_FIELDS,
         )
     except UnicodeDecodeError:

@@ -127,18 +127,26 @@ def test_titles_in_every_script_fit_the_card(service, language, size):
     job = _render(service, "blog-post", [("title", TITLES[language]), ("site", "example.com")], size=size)
     title = next(t for t in job.composition.texts if t.id == "title")
     assert not title.missing, f"uncovered characters: {title.missing}"
-    assert 1 <= title.lines <= TEMPLATES["blog-post"].layouts[TEMPLATES["blog-post"].sizes[size].layout].layers[1].max_lines
+    assert (
+        1
+        <= title.lines
+        <= TEMPLATES["blog-post"].layouts[TEMPLATES["blog-post"].sizes[size].layout].layers[1].max_lines
+    )
     assert all(_inside(t, job.composition.image.size) for t in job.composition.texts)
     assert all(t.contrast >= 4.5 for t in job.composition.texts)
 
 
 def test_short_title_is_set_at_the_maximum_size_on_one_line(service):
-    title = next(t for t in _render(service, "blog-post", [("title", "Hello")]).composition.texts if t.id == "title")
+    title = next(
+        t for t in _render(service, "blog-post", [("title", "Hello")]).composition.texts if t.id == "title"
+    )
     assert title.lines == 1 and title.size == 76 and not title.clamped
 
 
 def test_long_title_shrinks_then_clamps(service):
-    texts = _render(service, "blog-post", [("title", ("Very long title words " * 10)[:195])]).composition.texts
+    texts = _render(
+        service, "blog-post", [("title", ("Very long title words " * 10)[:195])]
+    ).composition.texts
     title = next(t for t in texts if t.id == "title")
     assert title.size == 40 and title.lines == 3 and title.clamped
 
@@ -157,7 +165,7 @@ def test_contrast_holds_on_brand_palettes(service, brand):
 
 def test_missing_glyph_is_reported_not_silent(service):
     job = _render(service, "blog-post", [("title", "Hieroglyph \U00013000 here")])
-    assert job.missing() == ("\U00013000",)
+    assert job.missing == ("\U00013000",)
 
 
 def test_same_request_same_pixels_and_seed_changes_background(service):

@@ -94,3 +94,26 @@ def test_redis_down_is_a_miss_not_an_error():
     store.put(key("asset", "x"), b"data")
     assert store.get(key("asset", "x")) is None
     assert store.errors == 2
+
+
+def test_memory_cache_serves_hot_values_without_the_backend(tmp_path):
+    from ogservice.store.memory import MemoryCache
+
+    backend = FileStore(tmp_path)
+    cache = MemoryCache(backend, max_bytes=1000)
+    k = key("asset", "hot")
+    cache.put(k, b"x" * 100)
+    backend.path(k).unlink()  # gone from disk: only memory can answer now
+    assert cache.get(k) == b"x" * 100
+
+
+def test_memory_cache_is_bounded_and_skips_expiring_values(tmp_path):
+    from ogservice.store.memory import MemoryCache
+
+    cache = MemoryCache(FileStore(tmp_path), max_bytes=800)
+    for i in range(20):
+        cache.put(key("asset", str(i)), bytes([i]) * 100)
+    assert sum(len(v) for v in cache._items.values()) <= 800
+    assert key("asset", "19") in cache._items and key("asset", "0") not in cache._items
+    cache.put(key("req", "short"), b"v", ttl=5)
+    assert key("req", "short") not in cache._items

@@ -13,7 +13,7 @@ from ogservice.config import load_settings
 from ogservice.gateway.catalog import load_catalog
 from ogservice.web.api_route import bp
 
-CATALOG = '''
+CATALOG = """
 [[model]]
 id = "ideogram-v3"
 provider = "ideogram"
@@ -33,7 +33,7 @@ id = "dall-e-3"
 provider = "openai"
 price = { default = 0.04 }
 retired = "2026-05-12: shut down by the vendor"
-'''
+"""
 
 
 def make_app(tmp_path: Path, **settings: Any) -> Flask:
@@ -79,19 +79,26 @@ def test_route_applies_budget_deadline_and_explicit_model(client):
     assert decision["fallbacks"] == ["local-procedural"]
 
 
-@pytest.mark.parametrize(("body", "status", "detail"), [
-    (None, 400, "expected a JSON object body"),
-    (["a list"], 400, "expected a JSON object body"),
-    ({}, 422, "prompt: Field required"),
-    ({"prompt": "  "}, 422, "prompt: prompt is blank"),
-    ({"prompt": "x", "tier": "gold"}, 422, "tier: Input should be 'free', 'pro' or 'enterprise'"),
-    ({"prompt": "x", "quality": "hd"}, 422, "quality: Input should be"),
-    ({"prompt": "x", "size": "big"}, 422, "size: String should match pattern"),
-    ({"prompt": "x", "size": "10x10"}, 422, "width: Input should be greater than or equal to 64"),
-    ({"prompt": "x", "budget": -1}, 422, "budget: Input should be greater than or equal to 0"),
-    ({"prompt": "x", "promt": "y"}, 422, "promt: Extra inputs are not permitted"),
-    ({"prompt": "x", "model": "ideogram-3"}, 422, "unknown model 'ideogram-3': not in the catalog; did you"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "detail"),
+    [
+        (None, 400, "expected a JSON object body"),
+        (["a list"], 400, "expected a JSON object body"),
+        ({}, 422, "prompt: Field required"),
+        ({"prompt": "  "}, 422, "prompt: prompt is blank"),
+        ({"prompt": "x", "tier": "gold"}, 422, "tier: Input should be 'free', 'pro' or 'enterprise'"),
+        ({"prompt": "x", "quality": "hd"}, 422, "quality: Input should be"),
+        ({"prompt": "x", "size": "big"}, 422, "size: String should match pattern"),
+        ({"prompt": "x", "size": "10x10"}, 422, "width: Input should be greater than or equal to 64"),
+        ({"prompt": "x", "budget": -1}, 422, "budget: Input should be greater than or equal to 0"),
+        ({"prompt": "x", "promt": "y"}, 422, "promt: Extra inputs are not permitted"),
+        (
+            {"prompt": "x", "model": "ideogram-3"},
+            422,
+            "unknown model 'ideogram-3': not in the catalog; did you",
+        ),
+    ],
+)
 def test_bad_input_is_a_problem_document_never_a_500(client, body: Any, status: int, detail: str):
     resp = client.post("/v1/route", json=body) if body is not None else client.post("/v1/route", data="{nope")
     assert resp.status_code == status

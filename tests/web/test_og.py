@@ -172,3 +172,46 @@ def test_concurrent_renders_store_one_asset_and_no_partial_files(app, tmp_path):
 def test_healthz(client):
     resp = client.get("/healthz")
     assert resp.status_code == 200 and resp.get_json()["status"] == "ok"
+
+
+def test_missing_glyphs_reported_on_misses_and_hits(client):
+    url = signed("/og/blog-post.png", [("title", "Hieroglyph \U00013000 card")])
+    first, second = client.get(url), client.get(url)
+    assert first.headers["X-Ogs-Missing-Glyphs"] == "U+13000"
+    assert second.headers["X-Ogs-Cache"] == "hit" and second.headers["X-Ogs-Missing-Glyphs"] == "U+13000"
+
+
+def test_missing_glyph_policy_error_is_422(tmp_path):
+    settings = load_settings(dev=True, data_dir=tmp_path, missing_glyph="error")
+    resp = create_app(settings).test_client().get("/og/blog-post.png?title=" + quote("Bad \U00013000"))
+    assert resp.status_code == 422 and "U+13000" in resp.get_json()["detail"]
+
+
+def test_two_processes_rendering_the_same_card_store_one_asset(tmp_path):
+    # Two apps on one data folder stand in for two gunicorn workers: no shared lock between them.
+    settings = load_settings(dev=False, signing_keys=KEY, data_dir=tmp_path / "data")
+    apps = [create_app(settings) for _ in range(2)]
+    url = signed("/og/blog-post.png", [("title", "Two workers, one asset")])
+    results = []
+    threads = [
+        threading.Thread(target=lambda a=a: results.append(a.test_client().get(url))) for a in apps * 3
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {r.status_code for r in results} == {200} and len({r.data for r in results}) == 1
+    files = [p for p in (tmp_path / "data" / "asset").rglob("*") if p.is_file()]
+    assert len(files) == 1 and not files[0].name.startswith(".tmp-")
+
+
+def test_repeat_hits_take_the_hot_path_with_the_same_answer(client):
+    url = signed("/og/blog-post.png", [("title", "Hot path"), ("site", "x.dev")])
+    first = client.get(url)
+    hot = client.get(url)
+    assert hot.status_code == 200 and hot.data == first.data and hot.headers["ETag"] == first.headers["ETag"]
+    assert hot.headers["Server-Timing"].startswith("hot;dur=") and hot.headers["X-Ogs-Cache"] == "hit"
+    assert client.get(url, headers={"If-None-Match": f'W/"x", {first.headers["ETag"]}'}).status_code == 304
+    # A different query (even one more parameter) is not the resolved URL: it is verified again.
+    assert client.get(url + "&title=x").status_code == 403
+    assert client.get(url.replace("Hot", "Hat")).status_code == 403
