@@ -6,6 +6,8 @@ A vendor adapter subclasses `HttpProvider` and supplies pure pieces:
         an image when done, or the next request to send (poll a queue, fetch an image URL)
   error_for(resp) -> GatewayError                  the vendor's error envelope -> our classes
 `generate()` drives the loop and maps transport errors, so nothing from httpx escapes.
+A vendor that answers with an image URL returns `fetch_later(url, **fields)` from parse_response and
+unpacks the download with `fetched(resp, req, spec)`; `is_fetch(request)` tells error_for it was one.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from ..request import GeneratedImage, ImageRequest
 if TYPE_CHECKING:
     from ...config import ProviderConfig
     from ..catalog import ModelSpec
+
+PENDING = "ogservice.pending_image"  # request extension carrying GeneratedImage fields to the URL fetch
 
 
 class HttpProvider:
@@ -114,6 +118,17 @@ class HttpProvider:
         values.update(fields)
         return GeneratedImage(**values)  # type: ignore[arg-type]
 
+    def fetch_later(
+        self, url: str | httpx.URL, *, headers: dict[str, str] | None = None, **fields: object
+    ) -> httpx.Request:
+        """A GET for an image URL (no credentials unless given) carrying the image fields to `fetched`."""
+        return httpx.Request("GET", url, headers=headers, extensions={PENDING: fields})
+
+    def fetched(self, resp: httpx.Response, req: ImageRequest, spec: ModelSpec) -> GeneratedImage | None:
+        """The image a `fetch_later` request downloaded, or None when `resp` answers another request."""
+        fields = resp.request.extensions.get(PENDING)
+        return None if fields is None else self.image(resp.content, req, spec, **fields)
+
     def _wait(self, seconds: float, deadline: float | None) -> None:
         if deadline is not None and time.monotonic() + seconds >= deadline:
             raise ProviderTimeout("deadline passed while waiting", provider=self.name)
@@ -129,6 +144,21 @@ def json_body(resp: httpx.Response, provider: str) -> dict:
     if not isinstance(body, dict):
         raise BadResponse("response JSON is not an object", provider=provider, status=resp.status_code)
     return body
+
+
+def first_data_item(body: dict, provider: str) -> dict:
+    """`data[0]` of an OpenAI-style answer; an empty list is a silent safety block, else malformed."""
+    data = body.get("data")
+    if data == []:
+        raise ContentRefused("the vendor returned no image", provider=provider, status=200)
+    if not isinstance(data, list) or not isinstance(data[0], dict):
+        raise BadResponse("response has no data[] list of objects", provider=provider, status=200)
+    return data[0]
+
+
+def is_fetch(request: httpx.Request) -> bool:
+    """Whether `request` is a `fetch_later` image download (a failure there means the URL expired)."""
+    return PENDING in request.extensions
 
 
 def retry_after_seconds(resp: httpx.Response) -> float | None:
@@ -167,6 +197,8 @@ def default_error(resp: httpx.Response, provider: str, message: str = "", code: 
 __all__ = [
     "HttpProvider",
     "json_body",
+    "first_data_item",
+    "is_fetch",
     "retry_after_seconds",
     "default_error",
     "ContentRefused",

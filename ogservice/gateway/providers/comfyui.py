@@ -27,7 +27,7 @@ import httpx
 from ..errors import BadResponse, GatewayError, NotConfigured, ProviderUnavailable, RequestRejected
 from ..request import GeneratedImage, ImageRequest
 from ..sizes import nearest_size, requested_label
-from .base import HttpProvider, default_error, json_body
+from .base import HttpProvider, default_error, is_fetch, json_body
 
 if TYPE_CHECKING:
     from ..catalog import ModelSpec
@@ -147,26 +147,17 @@ class ComfyUIProvider(HttpProvider):
         self, resp: httpx.Response, req: ImageRequest, spec: ModelSpec
     ) -> GeneratedImage | httpx.Request:
         """submit -> history (until non-empty) -> view -> image."""
+        if (image := self.fetched(resp, req, spec)) is not None:
+            return image
         step = resp.request.extensions.get(STEP)
-        if step == "file":
-            p = plan(req, spec)
-            return self.image(
-                resp.content,
-                req,
-                spec,
-                requested=p.requested,
-                produced=p.produced,
-                notes=p.notes,
-                seed=p.seed,
-            )
         body = json_body(resp, self.name)
         if step == "submit":
             return self._history(body)
-        return self._after_history(body, resp.request)
+        return self._after_history(body, resp.request, req, spec)
 
     def error_for(self, resp: httpx.Response) -> GatewayError:
         """ComfyUI's `{"error": {type, message, details}, "node_errors": {...}}`; aiohttp text otherwise."""
-        if resp.request.extensions.get(STEP) == "file":
+        if is_fetch(resp.request):
             return BadResponse("output file is gone", provider=self.name, status=resp.status_code)
         try:
             body = resp.json()
@@ -200,7 +191,9 @@ class ComfyUIProvider(HttpProvider):
             "GET", f"{self.base_url}/history/{prompt_id}", headers=self._auth(), extensions={STEP: "history"}
         )
 
-    def _after_history(self, body: dict[str, Any], asked: httpx.Request) -> httpx.Request:
+    def _after_history(
+        self, body: dict[str, Any], asked: httpx.Request, req: ImageRequest, spec: ModelSpec
+    ) -> httpx.Request:
         """`{}` while queued or running; then the entry's status and first saved image."""
         if not body:
             return httpx.Request("GET", asked.url, headers=self._auth(), extensions={STEP: "history"})
@@ -211,11 +204,15 @@ class ComfyUIProvider(HttpProvider):
         status = status if isinstance(status, dict) else {}
         if status.get("status_str") == "error":
             raise ProviderUnavailable(_execution_error(status), provider=self.name, code="execution_error")
-        image = _first_output(entry.get("outputs"))
+        return self._view(_first_output(entry.get("outputs")), req, spec)
+
+    def _view(self, image: dict[str, Any], req: ImageRequest, spec: ModelSpec) -> httpx.Request:
+        """Download the saved image from `/view` (with our auth: it is our own server)."""
         params = {k: image.get(k, "") for k in ("filename", "subfolder", "type")}
-        return httpx.Request(
-            "GET", f"{self.base_url}/view", params=params, headers=self._auth(), extensions={STEP: "file"}
-        )
+        url = httpx.URL(f"{self.base_url}/view").copy_merge_params(params)
+        p = plan(req, spec)
+        fields = {"requested": p.requested, "produced": p.produced, "notes": p.notes, "seed": p.seed}
+        return self.fetch_later(url, headers=self._auth(), **fields)
 
 
 def _first_output(outputs: object) -> dict[str, Any]:

@@ -14,7 +14,6 @@ Which queue URLs we follow (the `Authorization: Key` header goes with every queu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -24,31 +23,26 @@ from ..errors import BadResponse, ContentRefused, GatewayError
 from ..images import decode_b64
 from ..request import GeneratedImage, ImageRequest
 from ..sizes import nearest_size, requested_label
-from .base import HttpProvider, default_error, json_body
+from .base import HttpProvider, default_error, is_fetch, json_body
+from .flux import QUALITIES as QUALITIES  # re-exported: part of this module's public names
+from .flux import FluxInputs, Plan, guidance_notes, steps_notes, unsupported_notes
 
 if TYPE_CHECKING:
     from ..catalog import ModelSpec
 
 STEP = "ogservice_step"  # request extension naming which leg of the flow a response answers
-SEED = "ogservice_seed"
 DEFAULT_HOST = "queue.fal.run"
-QUALITIES = ("draft", "standard", "high", "ultra")
 PRESETS = MappingProxyType(
     {
-        "1024x1024": "square_hd", "512x512": "square", "768x1024": "portrait_4_3",
-        "576x1024": "portrait_16_9", "1024x768": "landscape_4_3", "1024x576": "landscape_16_9",
+        "1024x1024": "square_hd",
+        "512x512": "square",
+        "768x1024": "portrait_4_3",
+        "576x1024": "portrait_16_9",
+        "1024x768": "landscape_4_3",
+        "1024x576": "landscape_16_9",
     }
 )
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
-
-
-@dataclass(frozen=True)
-class FluxInputs:
-    """What one fal FLUX endpoint accepts beyond prompt/size/seed."""
-
-    steps: tuple[int, int]  # inclusive num_inference_steps range
-    quality_steps: tuple[int, int, int, int]  # draft, standard, high, ultra
-    guidance: tuple[float, float] | None = None  # guidance_scale range, None when not accepted
 
 
 MODELS = MappingProxyType(
@@ -58,16 +52,6 @@ MODELS = MappingProxyType(
     }
 )
 GENERIC = FluxInputs(steps=(1, 50), quality_steps=(4, 28, 28, 28))
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The fal input for one request plus what was changed on the way."""
-
-    input: dict[str, Any]
-    requested: str
-    produced: str
-    notes: tuple[str, ...]
 
 
 def plan(req: ImageRequest, spec: ModelSpec) -> Plan:
@@ -80,7 +64,8 @@ def plan(req: ImageRequest, spec: ModelSpec) -> Plan:
     if req.seed is not None:
         fields["seed"] = req.seed
     notes = [choice.note] if choice.note else []
-    notes += _steps(req, model, fields) + _guidance(req, model, spec, fields) + _unsupported(req, spec)
+    notes += steps_notes(req, model, fields) + guidance_notes(req, model, spec, fields, "guidance_scale")
+    notes += unsupported_notes(req, spec)
     fields.update(spec.options)
     return Plan(fields, requested_label(req), choice.value, tuple(notes))
 
@@ -89,32 +74,6 @@ def image_size(size: str) -> str | dict[str, int]:
     """A preset name when fal has one for this size, else the documented {width, height} object."""
     width, height = (int(p) for p in size.lower().split("x"))
     return PRESETS.get(f"{width}x{height}", {"width": width, "height": height})
-
-
-def _steps(req: ImageRequest, model: FluxInputs, fields: dict[str, Any]) -> list[str]:
-    low, high = model.steps
-    wanted = req.steps or model.quality_steps[QUALITIES.index(req.quality)]
-    fields["num_inference_steps"] = min(max(wanted, low), high)
-    if fields["num_inference_steps"] != wanted:
-        return [f"steps={wanted} outside {low}-{high}; using {fields['num_inference_steps']}"]
-    return []
-
-
-def _guidance(req: ImageRequest, model: FluxInputs, spec: ModelSpec, fields: dict[str, Any]) -> list[str]:
-    if req.guidance is None:
-        return []
-    if model.guidance is None:
-        return [f"guidance not supported by {spec.vendor_model}; dropped"]
-    low, high = model.guidance
-    fields["guidance_scale"] = min(max(req.guidance, low), high)
-    used = fields["guidance_scale"]
-    return [] if used == req.guidance else [f"guidance clamped to {used}"]
-
-
-def _unsupported(req: ImageRequest, spec: ModelSpec) -> list[str]:
-    dropped = [name for name in ("negative_prompt", "style") if getattr(req, name)]
-    dropped += ["transparent"] if req.transparent else []
-    return [f"{name} not supported by {spec.vendor_model}; dropped" for name in dropped]
 
 
 class FalProvider(HttpProvider):
@@ -126,16 +85,17 @@ class FalProvider(HttpProvider):
     def build_request(self, req: ImageRequest, spec: ModelSpec) -> httpx.Request:
         """Submit to the queue (the subpath, e.g. /schnell, is part of the submit URL only)."""
         url = f"{self.base_url}/{spec.vendor_model}"
-        return httpx.Request("POST", url, headers=self._auth(), json=plan(req, spec).input,
-                             extensions={STEP: "submit"})
+        return httpx.Request(
+            "POST", url, headers=self._auth(), json=plan(req, spec).input, extensions={STEP: "submit"}
+        )
 
     def parse_response(
         self, resp: httpx.Response, req: ImageRequest, spec: ModelSpec
     ) -> GeneratedImage | httpx.Request:
         """Walk submit -> status* -> result -> file."""
+        if (image := self.fetched(resp, req, spec)) is not None:
+            return image
         step = resp.request.extensions.get(STEP)
-        if step == "file":
-            return self._finish(resp.content, resp.request.extensions.get(SEED), req, spec)
         body = json_body(resp, self.name)
         if step == "submit":
             return self._status(self._submitted_url(body, spec))
@@ -145,7 +105,7 @@ class FalProvider(HttpProvider):
 
     def error_for(self, resp: httpx.Response) -> GatewayError:
         """fal's `{"detail": str | [validation errors]}`; a dead CDN URL is a bad response."""
-        if resp.request.extensions.get(STEP) == "file":
+        if is_fetch(resp.request):
             return BadResponse("result file is gone (expired?)", provider=self.name, status=resp.status_code)
         return default_error(resp, self.name, _detail(resp))
 
@@ -199,14 +159,10 @@ class FalProvider(HttpProvider):
         if not isinstance(url, str):
             raise BadResponse("result image has no url", provider=self.name)
         seed = body.get("seed") if isinstance(body.get("seed"), int) else req.seed
+        fields = plan(req, spec).image_fields(seed)
         if url.startswith("data:"):
-            return self._finish(decode_b64(url, provider=self.name), seed, req, spec)
-        return httpx.Request("GET", url, extensions={STEP: "file", SEED: seed})
-
-    def _finish(self, data: bytes, seed: int | None, req: ImageRequest, spec: ModelSpec) -> GeneratedImage:
-        p = plan(req, spec)
-        return self.image(data, req, spec, requested=p.requested, produced=p.produced, notes=p.notes,
-                          seed=seed)
+            return self.image(decode_b64(url, provider=self.name), req, spec, **fields)
+        return self.fetch_later(url, **fields)
 
 
 def _detail(resp: httpx.Response) -> str:

@@ -7,7 +7,7 @@ Choices worth knowing:
   transparent endpoint does not offer FLASH ([3P]), so a draft there runs at TURBO (same price).
 - Magic prompt is OFF unless `spec.options` says otherwise: a card wants what was asked, not a rewrite.
   When the vendor rewrote the prompt anyway, the rewrite is reported in the notes.
-- Notes computed for the first call travel to the image fetch in `request.extensions`.
+- Notes computed for the first call travel to the image fetch via `fetch_later`.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import httpx
 from ..errors import BadResponse, ContentRefused, GatewayError, NotConfigured, RateLimited
 from ..request import GeneratedImage, ImageRequest
 from ..sizes import nearest_aspect, requested_label
-from .base import HttpProvider, default_error, json_body, retry_after_seconds
+from .base import PENDING as PENDING  # re-exported: the extension name the image fetch carries
+from .base import HttpProvider, default_error, first_data_item, is_fetch, json_body, retry_after_seconds
 
 if TYPE_CHECKING:
     from ..catalog import ModelSpec
 
-PENDING = "ogservice.pending_image"  # request extension carrying GeneratedImage fields to the URL fetch
 V3 = "V_3"
 V3_PATH = "/v1/ideogram-v3/generate"
 LEGACY_STYLES = ("AUTO", "GENERAL", "REALISTIC", "DESIGN", "RENDER_3D", "ANIME")
@@ -132,8 +132,8 @@ class IdeogramProvider(HttpProvider):
     def parse_response(
         self, resp: httpx.Response, req: ImageRequest, spec: ModelSpec
     ) -> GeneratedImage | httpx.Request:
-        if PENDING in resp.request.extensions:
-            return self.image(resp.content, req, spec, **resp.request.extensions[PENDING])
+        if (image := self.fetched(resp, req, spec)) is not None:
+            return image
         item = self.first_item(json_body(resp, self.name))
         url = self.image_url(item)
         plan = plan_request(req, spec)
@@ -143,16 +143,11 @@ class IdeogramProvider(HttpProvider):
             "notes": plan.notes + _rewritten(item, req),
             "seed": item["seed"] if isinstance(item.get("seed"), int) else None,
         }
-        return httpx.Request("GET", url, extensions={PENDING: fields})
+        return self.fetch_later(url, **fields)
 
     def first_item(self, body: dict[str, Any]) -> dict[str, Any]:
         """data[0]; an empty list is a silent safety block, anything else malformed."""
-        data = body.get("data")
-        if data == []:
-            raise ContentRefused("the vendor returned no image", provider=self.name, status=200)
-        if not isinstance(data, list) or not isinstance(data[0], dict):
-            raise BadResponse("response has no data[] list of objects", provider=self.name, status=200)
-        return data[0]
+        return first_data_item(body, self.name)
 
     def image_url(self, item: dict[str, Any]) -> str:
         """The image URL; `is_image_safe: false` or a null URL is Ideogram's 200-style safety block."""
@@ -166,7 +161,7 @@ class IdeogramProvider(HttpProvider):
     def error_for(self, resp: httpx.Response) -> GatewayError:
         """Ideogram answers `{"detail": ...}`; 422 is its safety check; a failed URL fetch means expired."""
         kw: dict[str, Any] = {"provider": self.name, "status": resp.status_code}
-        if PENDING in resp.request.extensions:
+        if is_fetch(resp.request):
             return BadResponse(f"image URL answered HTTP {resp.status_code} (expired?)", **kw)
         detail = _detail(resp)
         if resp.status_code == 422 and isinstance(detail, str):

@@ -7,7 +7,7 @@ Choices worth knowing:
 - gpt-image-2 takes free sizes (catalog `sizes = []`): multiples of 16, aspect 1:3..3:1, capped at the
   non-experimental 2560x1440 area; the choice still goes through `nearest_size` so strict mode and
   notes behave as for listed sizes.
-- Notes computed for the first call travel to the image fetch in `request.extensions`, so both
+- Notes computed for the first call travel to the image fetch via `fetch_later`, so both
   hooks stay pure.
 """
 
@@ -25,12 +25,12 @@ from ..errors import BadResponse, ContentRefused, GatewayError, NotConfigured, R
 from ..images import decode_b64
 from ..request import GeneratedImage, ImageRequest
 from ..sizes import SizeChoice, nearest_size, requested_label
-from .base import HttpProvider, default_error, json_body, retry_after_seconds
+from .base import PENDING as PENDING  # re-exported: the extension name the image fetch carries
+from .base import HttpProvider, default_error, first_data_item, is_fetch, json_body, retry_after_seconds
 
 if TYPE_CHECKING:
     from ..catalog import ModelSpec
 
-PENDING = "ogservice.pending_image"  # request extension carrying GeneratedImage fields to the URL fetch
 SAFETY_CODES = frozenset({"content_policy_violation", "moderation_blocked"})
 GPT_QUALITY = MappingProxyType({"draft": "low", "standard": "medium", "high": "high", "ultra": "high"})
 DALLE_QUALITY = MappingProxyType({"draft": "standard", "standard": "standard", "high": "hd", "ultra": "hd"})
@@ -209,8 +209,8 @@ class OpenAIProvider(HttpProvider):
     def parse_response(
         self, resp: httpx.Response, req: ImageRequest, spec: ModelSpec
     ) -> GeneratedImage | httpx.Request:
-        if PENDING in resp.request.extensions:
-            return self.image(resp.content, req, spec, **resp.request.extensions[PENDING])
+        if (image := self.fetched(resp, req, spec)) is not None:
+            return image
         body = json_body(resp, self.name)
         item = self.first_item(body)
         plan = plan_request(req, spec)
@@ -223,22 +223,17 @@ class OpenAIProvider(HttpProvider):
         if isinstance(item.get("b64_json"), str):
             return self.image(decode_b64(item["b64_json"], provider=self.name), req, spec, **fields)
         if isinstance(item.get("url"), str) and item["url"]:
-            return httpx.Request("GET", item["url"], extensions={PENDING: fields})
+            return self.fetch_later(item["url"], **fields)
         raise BadResponse("data[0] has neither b64_json nor url", provider=self.name, status=resp.status_code)
 
     def first_item(self, body: dict[str, Any]) -> dict[str, Any]:
         """data[0]; an empty list is a silent safety block, anything else malformed."""
-        data = body.get("data")
-        if data == []:
-            raise ContentRefused("the vendor returned no image", provider=self.name, status=200)
-        if not isinstance(data, list) or not isinstance(data[0], dict):
-            raise BadResponse("response has no data[] list of objects", provider=self.name, status=200)
-        return data[0]
+        return first_data_item(body, self.name)
 
     def error_for(self, resp: httpx.Response) -> GatewayError:
         """Read `{"error": {message, type, param, code}}`; a failed URL fetch means the image expired."""
         kw: dict[str, Any] = {"provider": self.name, "status": resp.status_code}
-        if PENDING in resp.request.extensions:
+        if is_fetch(resp.request):
             return BadResponse(f"image URL answered HTTP {resp.status_code} (expired?)", **kw)
         message, code = _envelope(resp)
         if code in SAFETY_CODES:

@@ -9,7 +9,6 @@ rather than taken from `urls.get`, so the API token is only ever sent to the hos
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -18,27 +17,18 @@ import httpx
 from ..errors import BadResponse, ContentRefused, GatewayError, ProviderUnavailable, RateLimited
 from ..request import GeneratedImage, ImageRequest
 from ..sizes import nearest_aspect, requested_label
-from .base import HttpProvider, default_error, json_body, retry_after_seconds
+from .base import HttpProvider, default_error, is_fetch, json_body, retry_after_seconds
+from .flux import QUALITIES as QUALITIES  # re-exported: part of this module's public names
+from .flux import FluxInputs, Plan, guidance_notes, steps_notes, unsupported_notes
 
 if TYPE_CHECKING:
     from ..catalog import ModelSpec
 
 STEP = "ogservice_step"  # request extension naming which leg of the flow a response answers
-SEED = "ogservice_seed"
-QUALITIES = ("draft", "standard", "high", "ultra")
 ASPECTS = ("1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21")
 _THROTTLE = re.compile(r"resets in ~?(\d+(?:\.\d+)?)\s*s")
 _LOG_SEED = re.compile(r"[Uu]sing seed:\s*(\d+)")
 _NSFW = re.compile(r"nsfw|safety|sensitive", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class FluxInputs:
-    """What one Replicate model accepts beyond prompt/aspect/seed: step range and quality presets."""
-
-    steps: tuple[int, int] | None  # inclusive num_inference_steps range, None when not accepted
-    quality_steps: tuple[int, int, int, int] = (4, 4, 4, 4)  # draft, standard, high, ultra
-    guidance: tuple[float, float] | None = None  # `guidance` range, None when not accepted
 
 
 MODELS = MappingProxyType(
@@ -52,16 +42,6 @@ MODELS = MappingProxyType(
 GENERIC = FluxInputs(steps=None)  # an unknown official model: send only the universal fields
 
 
-@dataclass(frozen=True)
-class Plan:
-    """The vendor input for one request plus the honest account of what was changed."""
-
-    input: dict[str, Any]
-    requested: str
-    produced: str
-    notes: tuple[str, ...]
-
-
 def plan(req: ImageRequest, spec: ModelSpec) -> Plan:
     """Map the canonical request onto the model's `input` object (pure; also used when parsing)."""
     model = MODELS.get(spec.vendor_model, GENERIC)
@@ -71,39 +51,10 @@ def plan(req: ImageRequest, spec: ModelSpec) -> Plan:
     if req.seed is not None:
         fields["seed"] = req.seed
     notes = [choice.note] if choice.note else []
-    notes += _steps(req, model, fields) + _guidance(req, model, spec, fields) + _unsupported(req, spec)
+    notes += steps_notes(req, model, fields) + guidance_notes(req, model, spec, fields, "guidance")
+    notes += unsupported_notes(req, spec)
     fields.update(spec.options)
     return Plan(fields, requested_label(req), choice.value, tuple(notes))
-
-
-def _steps(req: ImageRequest, model: FluxInputs, fields: dict[str, Any]) -> list[str]:
-    """Quality -> num_inference_steps (an explicit `steps` wins, clamped to the model's range)."""
-    if model.steps is None:
-        return [f"steps={req.steps} not supported; dropped"] if req.steps else []
-    low, high = model.steps
-    wanted = req.steps or model.quality_steps[QUALITIES.index(req.quality)]
-    fields["num_inference_steps"] = min(max(wanted, low), high)
-    if fields["num_inference_steps"] != wanted:
-        return [f"steps={wanted} outside {low}-{high}; using {fields['num_inference_steps']}"]
-    return []
-
-
-def _guidance(req: ImageRequest, model: FluxInputs, spec: ModelSpec, fields: dict[str, Any]) -> list[str]:
-    """`guidance` only for models that take it; otherwise dropped with a note."""
-    if req.guidance is None:
-        return []
-    if model.guidance is None:
-        return [f"guidance not supported by {spec.vendor_model}; dropped"]
-    low, high = model.guidance
-    fields["guidance"] = min(max(req.guidance, low), high)
-    return [] if fields["guidance"] == req.guidance else [f"guidance clamped to {fields['guidance']}"]
-
-
-def _unsupported(req: ImageRequest, spec: ModelSpec) -> list[str]:
-    """Notes for canonical options no Replicate FLUX model accepts."""
-    dropped = [name for name in ("negative_prompt", "style") if getattr(req, name)]
-    dropped += ["transparent"] if req.transparent else []
-    return [f"{name} not supported by {spec.vendor_model}; dropped" for name in dropped]
 
 
 class ReplicateProvider(HttpProvider):
@@ -124,22 +75,23 @@ class ReplicateProvider(HttpProvider):
         self, resp: httpx.Response, req: ImageRequest, spec: ModelSpec
     ) -> GeneratedImage | httpx.Request:
         """A prediction -> next poll or output fetch; an output file -> the image."""
-        if resp.request.extensions.get(STEP) == "file":
-            return self._finish(resp, req, spec)
+        if (image := self.fetched(resp, req, spec)) is not None:
+            return image
         prediction = json_body(resp, self.name)
         status = prediction.get("status")
         if status in ("starting", "processing"):
             return self._poll(prediction)
         if status == "succeeded":
-            return self._fetch(prediction, req)
+            return self._fetch(prediction, req, spec)
         if status in ("failed", "canceled"):
             raise self._failed(prediction, resp.status_code)
-        raise BadResponse(f"unknown prediction status {status!r}", provider=self.name,
-                          status=resp.status_code)
+        raise BadResponse(
+            f"unknown prediction status {status!r}", provider=self.name, status=resp.status_code
+        )
 
     def error_for(self, resp: httpx.Response) -> GatewayError:
         """Replicate's problem envelope (`detail`, `title`); 429 carries "resets in ~Ns"."""
-        if resp.request.extensions.get(STEP) == "file":
+        if is_fetch(resp.request):
             return BadResponse("output file is gone (expired?)", provider=self.name, status=resp.status_code)
         detail, title = _problem(resp)
         if resp.status_code == 429:
@@ -155,27 +107,23 @@ class ReplicateProvider(HttpProvider):
         """GET the prediction by id on our own base URL (never follow a URL with our token)."""
         if not isinstance(pid := prediction.get("id"), str) or not pid.isalnum():
             raise BadResponse("prediction has no usable id", provider=self.name)
-        return httpx.Request("GET", f"{self.base_url}/predictions/{pid}", headers=self._auth(),
-                             extensions={STEP: "poll"})
+        return httpx.Request(
+            "GET", f"{self.base_url}/predictions/{pid}", headers=self._auth(), extensions={STEP: "poll"}
+        )
 
-    def _fetch(self, prediction: dict[str, Any], req: ImageRequest) -> httpx.Request:
+    def _fetch(self, prediction: dict[str, Any], req: ImageRequest, spec: ModelSpec) -> httpx.Request:
         """GET the first output file; an empty output is the model declining to produce an image."""
         output = prediction.get("output")
         output = [output] if isinstance(output, str) else output
         if not isinstance(output, list):
             raise BadResponse("succeeded prediction has no output list", provider=self.name)
         if not output or not isinstance(output[0], str) or not output[0].startswith(("http://", "https://")):
-            raise ContentRefused("prediction succeeded without an image", provider=self.name,
-                                 code="no_output")
+            raise ContentRefused(
+                "prediction succeeded without an image", provider=self.name, code="no_output"
+            )
         seed = _LOG_SEED.search(str(prediction.get("logs") or ""))
         carried = int(seed.group(1)) if seed else req.seed
-        return httpx.Request("GET", output[0], extensions={STEP: "file", SEED: carried})
-
-    def _finish(self, resp: httpx.Response, req: ImageRequest, spec: ModelSpec) -> GeneratedImage:
-        p = plan(req, spec)
-        seed = resp.request.extensions.get(SEED)
-        return self.image(resp.content, req, spec, requested=p.requested, produced=p.produced,
-                          notes=p.notes, seed=seed)
+        return self.fetch_later(output[0], **plan(req, spec).image_fields(carried))
 
     def _failed(self, prediction: dict[str, Any], status: int) -> GatewayError:
         """A failed/canceled prediction: NSFW filter -> ContentRefused, anything else -> unavailable."""
