@@ -20,16 +20,16 @@ import httpx
 from ..errors import BadResponse, ContentRefused, GatewayError, NotConfigured
 from ..images import decode_b64
 from ..request import GeneratedImage, ImageRequest
-from ..sizes import nearest_aspect, requested_label
+from ..sizes import nearest_aspect
 from .base import HttpProvider, json_body
-from .google_errors import google_error
+from .google_errors import QUALITY_SIZE, dropped_notes, google_error
+from .google_errors import GooglePlan as GeminiPlan
 
 if TYPE_CHECKING:
     from ..catalog import ModelSpec
 
 GEMINI_ASPECTS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
-# 4K is left out on purpose: every non-square 4K output is above images.MAX_PIXELS (4096^2).
-IMAGE_SIZE = MappingProxyType({"draft": "1K", "standard": "1K", "high": "2K", "ultra": "2K"})
+IMAGE_SIZE = QUALITY_SIZE  # quality -> imageConfig.imageSize (see google_errors)
 
 
 @dataclass(frozen=True)
@@ -50,16 +50,6 @@ TOKEN_RATES = MappingProxyType(
         "gemini-3.1-flash-image": TokenRates(0.50e-6, 3.0e-6, 60e-6),
     }
 )
-
-
-@dataclass(frozen=True)
-class GeminiPlan:
-    """The generateContent body for one request plus what the caller must be told about it."""
-
-    body: dict[str, Any]
-    produced: str
-    notes: tuple[str, ...]
-    seed: int | None
 
 
 class GeminiProvider(HttpProvider):
@@ -84,16 +74,9 @@ class GeminiProvider(HttpProvider):
         inline = part.get("inlineData")
         if not isinstance(inline, dict) or not isinstance(inline.get("data"), str):
             raise BadResponse("inlineData has no base64 data", provider=self.name, status=resp.status_code)
-        return self.image(
-            decode_b64(inline["data"], provider=self.name),
-            req,
-            spec,
-            requested=requested_label(req),
-            produced=chosen.produced,
-            notes=chosen.notes,
-            seed=chosen.seed,
-            cost_usd=cost_usd(body.get("usageMetadata"), spec.vendor_model),
-        )
+        data = decode_b64(inline["data"], provider=self.name)
+        cost = cost_usd(body.get("usageMetadata"), spec.vendor_model)
+        return self.image(data, req, spec, cost_usd=cost, **chosen.image_fields(req))
 
     def error_for(self, resp: httpx.Response) -> GatewayError:
         """Google's error envelope (see google_errors)."""
@@ -121,18 +104,6 @@ def plan(req: ImageRequest, spec: ModelSpec) -> GeminiPlan:
     notes.extend(dropped_notes(req, spec.vendor_model))
     body = {"contents": [{"role": "user", "parts": [{"text": req.prompt}]}], "generationConfig": config}
     return GeminiPlan(body=body, produced=aspect.value, notes=tuple(notes), seed=req.seed)
-
-
-def dropped_notes(req: ImageRequest, model: str) -> list[str]:
-    """Canonical options generateContent has no field for."""
-    unsupported = {
-        "negative_prompt": req.negative_prompt,
-        "style": req.style,
-        "steps": req.steps,
-        "guidance": req.guidance,
-        "transparent": req.transparent or None,
-    }
-    return [f"{field} not supported by {model}; dropped" for field, value in unsupported.items() if value]
 
 
 def candidate_list(body: dict[str, Any], provider: str) -> list[dict[str, Any]]:

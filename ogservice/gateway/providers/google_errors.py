@@ -1,23 +1,34 @@
-"""Google's API error envelope, shared by the Gemini API and Vertex AI adapters.
+"""Google's API error envelope and the plan pieces shared by the Gemini API and Vertex AI adapters.
 
 Both answer errors as `{"error": {"code", "message", "status", "details": [...]}}`. The useful
 details are `google.rpc.RetryInfo.retryDelay` (the only retry signal on a 429; Google sends no
 Retry-After or x-ratelimit-* headers) and `google.rpc.ErrorInfo.reason` (e.g. API_KEY_INVALID),
-which is more precise than the canonical status name.
+which is more precise than the canonical status name. Both adapters also report the same plan
+(`GooglePlan`), map quality to the same 1K/2K output sizes and drop the same canonical options.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ..errors import ContentRefused, GatewayError, RateLimited
+from ..sizes import requested_label
 from .base import default_error, retry_after_seconds
+
+if TYPE_CHECKING:
+    from ..request import ImageRequest
 
 RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
 ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
+
+# Quality -> output size (imageSize / sampleImageSize) for the models that take one; drafts do not pay for
+# 2K, and 4K is left out on purpose: every non-square 4K output is above images.MAX_PIXELS (4096^2).
+QUALITY_SIZE = MappingProxyType({"draft": "1K", "standard": "1K", "high": "2K", "ultra": "2K"})
 
 # protobuf Duration in JSON is always seconds with an "s" suffix: "27s", "0.5s", "1.000340s".
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
@@ -78,3 +89,35 @@ def is_safety_message(message: str) -> bool:
 
 def _details(details: object) -> list[dict[str, Any]]:
     return [d for d in details if isinstance(d, dict)] if isinstance(details, list) else []
+
+
+@dataclass(frozen=True)
+class GooglePlan:
+    """The request body for one call plus what the caller must be told about it."""
+
+    body: dict[str, Any]
+    produced: str
+    notes: tuple[str, ...]
+    seed: int | None
+
+    def image_fields(self, req: ImageRequest, more_notes: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The GeneratedImage fields this plan reports, plus any notes learnt from the answer."""
+        notes = self.notes + more_notes
+        return {
+            "requested": requested_label(req),
+            "produced": self.produced,
+            "notes": notes,
+            "seed": self.seed,
+        }
+
+
+def dropped_notes(req: ImageRequest, model: str) -> list[str]:
+    """Canonical options neither generateContent nor Imagen's predict has a field for."""
+    unsupported = {
+        "negative_prompt": req.negative_prompt,
+        "style": req.style,
+        "steps": req.steps,
+        "guidance": req.guidance,
+        "transparent": req.transparent or None,
+    }
+    return [f"{field} not supported by {model}; dropped" for field, value in unsupported.items() if value]

@@ -13,8 +13,6 @@ Wire facts this adapter relies on (see shared/providers.md section 3):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -22,9 +20,10 @@ import httpx
 from ..errors import BadResponse, ContentRefused, GatewayError, NotConfigured
 from ..images import decode_b64
 from ..request import GeneratedImage, ImageRequest
-from ..sizes import nearest_aspect, requested_label
+from ..sizes import nearest_aspect
 from .base import HttpProvider, json_body
-from .google_errors import google_error
+from .google_errors import QUALITY_SIZE, dropped_notes, google_error
+from .google_errors import GooglePlan as ImagenPlan
 
 if TYPE_CHECKING:
     from ...config import ProviderConfig
@@ -32,18 +31,7 @@ if TYPE_CHECKING:
 
 DEFAULT_LOCATION = "us-central1"
 IMAGEN_ASPECTS = ("1:1", "3:4", "4:3", "9:16", "16:9")
-# Quality -> sampleImageSize for the models that take it; drafts do not pay for 2K.
-SAMPLE_SIZE = MappingProxyType({"draft": "1K", "standard": "1K", "high": "2K", "ultra": "2K"})
-
-
-@dataclass(frozen=True)
-class ImagenPlan:
-    """The `:predict` body for one request plus what the caller must be told about it."""
-
-    body: dict[str, Any]
-    produced: str
-    notes: tuple[str, ...]
-    seed: int | None
+SAMPLE_SIZE = QUALITY_SIZE  # quality -> sampleImageSize (see google_errors)
 
 
 class VertexProvider(HttpProvider):
@@ -81,16 +69,8 @@ class VertexProvider(HttpProvider):
             raise BadResponse(
                 "bytesBase64Encoded is not a string", provider=self.name, status=resp.status_code
             )
-        notes = chosen.notes + revised_prompt_note(prediction)
-        return self.image(
-            decode_b64(encoded, provider=self.name),
-            req,
-            spec,
-            requested=requested_label(req),
-            produced=chosen.produced,
-            notes=notes,
-            seed=chosen.seed,
-        )
+        fields = chosen.image_fields(req, revised_prompt_note(prediction))
+        return self.image(decode_b64(encoded, provider=self.name), req, spec, **fields)
 
     def error_for(self, resp: httpx.Response) -> GatewayError:
         """Google's error envelope (see google_errors)."""
@@ -134,18 +114,6 @@ def _seed(req: ImageRequest, params: dict[str, Any], model: str, notes: list[str
         return None
     params["seed"] = req.seed
     return req.seed
-
-
-def dropped_notes(req: ImageRequest, model: str) -> list[str]:
-    """Canonical options Imagen 4 has no field for."""
-    unsupported = {
-        "negative_prompt": req.negative_prompt,
-        "style": req.style,
-        "steps": req.steps,
-        "guidance": req.guidance,
-        "transparent": req.transparent or None,
-    }
-    return [f"{field} not supported by {model}; dropped" for field, value in unsupported.items() if value]
 
 
 def first_image(body: dict[str, Any], provider: str) -> dict[str, Any]:
