@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -33,6 +34,20 @@ FAILURES = (
     "unauthorized",  # 401/403 in the vendor's envelope
     "expired_url",  # URL-returning vendors: the image URL answers 403/404 as when expired
 )
+
+# What each failure must become in the gateway, for a vendor that answers with JSON or bytes...
+DEFAULT_FAILURES = MappingProxyType(
+    {
+        "rate_limit": "RateLimited",
+        "server_error": "ProviderUnavailable",
+        "malformed": "BadResponse",
+        "not_image": "BadResponse",
+        "safety": "ContentRefused",
+        "unauthorized": "RequestRejected",
+    }
+)
+# ...and for one that answers with an image URL that can expire (Ideogram, Replicate, fal).
+URL_FAILURES = MappingProxyType({**DEFAULT_FAILURES, "expired_url": "BadResponse"})
 
 
 def png_bytes(
@@ -125,13 +140,4 @@ class ContractCase:
     api_key: str | None = "test-key"
     extra_config: dict[str, Any] = field(default_factory=dict)  # e.g. {"project": "p"} for Vertex
     # Failure kinds this vendor can produce, with the gateway error class name each must map to.
-    failures: dict[str, str] = field(
-        default_factory=lambda: {
-            "rate_limit": "RateLimited",
-            "server_error": "ProviderUnavailable",
-            "malformed": "BadResponse",
-            "not_image": "BadResponse",
-            "safety": "ContentRefused",
-            "unauthorized": "RequestRejected",
-        }
-    )
+    failures: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FAILURES))

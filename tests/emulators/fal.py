@@ -15,7 +15,7 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from ogservice.gateway.providers.fal import FalProvider
-from tests.emulators.base import ContractCase, Emulator, png_bytes
+from tests.emulators.base import URL_FAILURES, ContractCase, Emulator, png_bytes
 
 PRESETS = {
     "square_hd": (1024, 1024), "square": (512, 512), "portrait_4_3": (768, 1024),
@@ -175,17 +175,7 @@ class FalEmulator(Emulator):
                 "has_nsfw_concepts": [flagged], "prompt": inputs["prompt"]}
 
 
-_FAILURES = {
-    "rate_limit": "RateLimited",
-    "server_error": "ProviderUnavailable",
-    "malformed": "BadResponse",
-    "not_image": "BadResponse",
-    "safety": "ContentRefused",
-    "unauthorized": "RequestRejected",
-    "expired_url": "BadResponse",
-}
-
 CASES = [
-    ContractCase(model_id, FalProvider, FalEmulator, failures=dict(_FAILURES))
+    ContractCase(model_id, FalProvider, FalEmulator, failures=dict(URL_FAILURES))
     for model_id in ("flux-schnell", "flux-dev")
 ]

@@ -16,7 +16,7 @@ from flask import Response, jsonify, request
 from PIL import Image
 
 from ogservice.gateway.providers.ideogram import IdeogramProvider
-from tests.emulators.base import ContractCase, Emulator, png_bytes
+from tests.emulators.base import URL_FAILURES, ContractCase, Emulator, png_bytes
 
 # Output resolution per aspect (Ideogram's ~1 MP resolution table).
 RESOLUTIONS = {
@@ -243,15 +243,6 @@ class IdeogramEmulator(Emulator):
         return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-URL_FAILURES = {
-    "rate_limit": "RateLimited",
-    "server_error": "ProviderUnavailable",
-    "malformed": "BadResponse",
-    "not_image": "BadResponse",
-    "safety": "ContentRefused",
-    "unauthorized": "RequestRejected",
-    "expired_url": "BadResponse",
-}
 MODEL_IDS = (
     "ideogram-v1-turbo",
     "ideogram-v2",

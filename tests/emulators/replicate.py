@@ -14,7 +14,7 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from ogservice.gateway.providers.replicate import ReplicateProvider
-from tests.emulators.base import ContractCase, Emulator, png_bytes
+from tests.emulators.base import URL_FAILURES, ContractCase, Emulator, png_bytes
 
 ASPECT_SIZES = {
     "1:1": (1024, 1024), "16:9": (1344, 768), "21:9": (1536, 640), "3:2": (1216, 832), "2:3": (832, 1216),
@@ -194,17 +194,7 @@ class ReplicateEmulator(Emulator):
         return resp
 
 
-_FAILURES = {
-    "rate_limit": "RateLimited",
-    "server_error": "ProviderUnavailable",
-    "malformed": "BadResponse",
-    "not_image": "BadResponse",
-    "safety": "ContentRefused",
-    "unauthorized": "RequestRejected",
-    "expired_url": "BadResponse",
-}
-
 CASES = [
-    ContractCase(model_id, ReplicateProvider, ReplicateEmulator, failures=dict(_FAILURES))
+    ContractCase(model_id, ReplicateProvider, ReplicateEmulator, failures=dict(URL_FAILURES))
     for model_id in ("flux-schnell-replicate", "flux-dev-replicate")
 ]
