@@ -16,6 +16,7 @@ from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.a1111 import A1111Provider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.a1111 import A1111Emulator
+from tests.gateway.providers.helpers import raised, real_request
 
 FRAGMENT = Path(ogservice.__file__).parent / "gateway" / "models" / "a1111.toml"
 
@@ -75,8 +76,7 @@ def test_guidance_becomes_cfg_scale_and_unsupported_options_are_noted(emulator, 
 
 
 def test_strict_mode_refuses_non_bucket_sizes_without_a_call(emulator, spec):
-    with pytest.raises(errors.StrictSizeError):
-        make(emulator).generate(ImageRequest(prompt="x", width=1200, height=630, strict=True), spec)
+    raised(make(emulator), spec, errors.StrictSizeError, width=1200, height=630, strict=True)
     assert emulator.requests == []
     loose = make(emulator).generate(ImageRequest(prompt="x", width=1200, height=630), spec)
     assert any("1344x768" in note for note in loose.notes)
@@ -92,29 +92,25 @@ def test_basic_auth_from_user_colon_pass(emulator, spec):
 
 def test_wrong_basic_credentials_are_rejected_with_the_webui_message(emulator, spec):
     emulator.credentials = ("ogs", "s3cret")
-    with pytest.raises(errors.RequestRejected) as info:
-        make(emulator, "ogs:wrong").generate(ImageRequest(prompt="x"), spec)
-    assert info.value.status == 401 and "Incorrect username or password" in info.value.message
+    error = raised(make(emulator, "ogs:wrong"), spec, errors.RequestRejected)
+    assert error.status == 401 and "Incorrect username or password" in error.message
 
 
 def test_a_key_that_is_not_user_pass_is_a_configuration_error(emulator, spec):
-    with pytest.raises(errors.NotConfigured):
-        make(emulator, "just-a-token").generate(ImageRequest(prompt="x"), spec)
+    raised(make(emulator, "just-a-token"), spec, errors.NotConfigured)
 
 
 def test_unknown_sampler_surfaces_sampler_not_found(emulator, spec):
     odd = spec.model_copy(update={"options": {**spec.options, "sampler_name": "Heun++ 9"}})
-    with pytest.raises(errors.RequestRejected) as info:
-        make(emulator).generate(ImageRequest(prompt="x"), odd)
-    failure = (info.value.status, info.value.code, info.value.message)
+    error = raised(make(emulator), odd, errors.RequestRejected)
+    failure = (error.status, error.code, error.message)
     assert failure == (404, "HTTPException", "Sampler not found")
 
 
 def test_cuda_oom_is_unavailable_with_the_errors_text(emulator, spec):
     emulator.inject("server_error")
-    with pytest.raises(errors.ProviderUnavailable) as info:
-        make(emulator).generate(ImageRequest(prompt="x"), spec)
-    assert "CUDA out of memory" in info.value.message and info.value.code == "OutOfMemoryError"
+    error = raised(make(emulator), spec, errors.ProviderUnavailable)
+    assert "CUDA out of memory" in error.message and error.code == "OutOfMemoryError"
 
 
 @pytest.mark.parametrize(("body", "loc"), [({"prompt": "x", "hires": True}, ["body", "hires"]),
@@ -135,10 +131,6 @@ def test_empty_images_is_a_bad_response_not_a_refusal(emulator, spec):
 
 
 def test_without_base_url_the_documented_local_default_is_used(spec):
-    adapter = A1111Provider(ProviderConfig(name="a1111"))
-    try:
-        built = adapter.build_request(ImageRequest(prompt="x"), spec)
-    finally:
-        adapter.close()
+    built = real_request(A1111Provider, ProviderConfig(name="a1111"), spec)
     assert str(built.url) == "http://127.0.0.1:7860/sdapi/v1/txt2img"
     assert "Authorization" not in built.headers

@@ -16,6 +16,7 @@ from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.comfyui import ComfyUIProvider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.comfyui import ComfyUIEmulator
+from tests.gateway.providers.helpers import raised, real_request
 
 PACKAGE = Path(ogservice.__file__).parent / "gateway"
 FRAGMENT = PACKAGE / "models" / "comfyui.toml"
@@ -123,8 +124,7 @@ def test_polling_stops_at_the_deadline(provider, emulator, spec):
 
 
 def test_strict_mode_and_dropped_options(provider, emulator, spec):
-    with pytest.raises(errors.StrictSizeError):
-        provider.generate(ImageRequest(prompt="x", width=1200, height=630, strict=True), spec)
+    raised(provider, spec, errors.StrictSizeError, width=1200, height=630, strict=True)
     assert emulator.requests == []
     image = provider.generate(ImageRequest(prompt="x", width=1200, height=630, transparent=True), spec)
     assert any("1344x768" in note for note in image.notes)
@@ -133,11 +133,10 @@ def test_strict_mode_and_dropped_options(provider, emulator, spec):
 
 def test_missing_checkpoint_is_rejected_with_the_node_error(provider, spec):
     missing = spec.model_copy(update={"options": {**spec.options, "checkpoint": "flux1-dev.safetensors"}})
-    with pytest.raises(errors.RequestRejected) as info:
-        provider.generate(ImageRequest(prompt="x"), missing)
-    assert info.value.code == "prompt_outputs_failed_validation"
-    assert "Value not in list: ckpt_name: 'flux1-dev.safetensors'" in info.value.message
-    assert "node 4 (CheckpointLoaderSimple)" in info.value.message
+    error = raised(provider, missing, errors.RequestRejected)
+    assert error.code == "prompt_outputs_failed_validation"
+    assert "Value not in list: ckpt_name: 'flux1-dev.safetensors'" in error.message
+    assert "node 4 (CheckpointLoaderSimple)" in error.message
 
 
 @pytest.mark.parametrize(
@@ -178,9 +177,8 @@ def test_emulator_names_missing_inputs_per_node(emulator):
 
 def test_execution_error_in_history_is_unavailable_with_the_exception(provider, emulator, spec):
     emulator.execution_error = "CUDA out of memory. Tried to allocate 3.00 GiB"
-    with pytest.raises(errors.ProviderUnavailable) as info:
-        provider.generate(ImageRequest(prompt="x"), spec)
-    assert "KSampler: CUDA out of memory" in info.value.message and info.value.code == "execution_error"
+    error = raised(provider, spec, errors.ProviderUnavailable)
+    assert "KSampler: CUDA out of memory" in error.message and error.code == "execution_error"
 
 
 def test_deleted_output_file_is_a_bad_response(provider, emulator, spec):
@@ -212,10 +210,6 @@ def test_ui_format_workflow_is_a_configuration_error(provider, spec, tmp_path):
 
 
 def test_without_base_url_the_documented_local_default_is_used(spec):
-    adapter = ComfyUIProvider(ProviderConfig(name="comfyui"))
-    try:
-        built = adapter.build_request(ImageRequest(prompt="x"), spec)
-    finally:
-        adapter.close()
+    built = real_request(ComfyUIProvider, ProviderConfig(name="comfyui"), spec)
     assert str(built.url) == "http://127.0.0.1:8188/prompt"
     assert "Authorization" not in built.headers

@@ -16,6 +16,7 @@ from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.fal import FalProvider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.fal import FalEmulator
+from tests.gateway.providers.helpers import raised, real_request
 
 FRAGMENT = Path(ogservice.__file__).parent / "gateway" / "models" / "fal.toml"
 
@@ -74,8 +75,7 @@ def test_inputs_sent_per_size_and_quality(
 
 
 def test_strict_mode_refuses_an_unoffered_size_before_any_call(provider, emulator):
-    with pytest.raises(errors.StrictSizeError):
-        provider.generate(ImageRequest(prompt="x", width=1200, height=630, strict=True), spec("flux-dev"))
+    raised(provider, spec("flux-dev"), errors.StrictSizeError, width=1200, height=630, strict=True)
     assert emulator.requests == []
     exact = provider.generate(ImageRequest(prompt="x", width=1216, height=640, strict=True), spec("flux-dev"))
     assert exact.notes == () and (exact.width, exact.height) == (1216, 640)
@@ -120,9 +120,8 @@ def test_emulator_wants_the_key_scheme_not_bearer(emulator):
 
 def test_validation_error_is_rejected_with_the_field_named(provider):
     broken = spec("flux-schnell").model_copy(update={"options": {"acceleration": "ludicrous"}})
-    with pytest.raises(errors.RequestRejected) as info:
-        provider.generate(ImageRequest(prompt="x"), broken)
-    assert info.value.status == 422 and "body.acceleration" in info.value.message
+    error = raised(provider, broken, errors.RequestRejected)
+    assert error.status == 422 and "body.acceleration" in error.message
 
 
 def test_queue_walk_polls_status_on_the_app_path_then_fetches_the_result(provider, emulator, sleeps):
@@ -173,8 +172,7 @@ def test_without_override_the_advertised_queue_url_is_used_as_given():
 
 def test_nsfw_flag_is_content_refused(provider, emulator):
     emulator.inject("safety")
-    with pytest.raises(errors.ContentRefused):
-        provider.generate(ImageRequest(prompt="x"), spec("flux-schnell"))
+    raised(provider, spec("flux-schnell"), errors.ContentRefused)
 
 
 def test_expired_cdn_url_is_a_bad_response(provider, emulator):
@@ -185,9 +183,8 @@ def test_expired_cdn_url_is_a_bad_response(provider, emulator):
 
 def test_rate_limit_has_no_invented_retry_hint(provider, emulator):
     emulator.inject("rate_limit")
-    with pytest.raises(errors.RateLimited) as info:
-        provider.generate(ImageRequest(prompt="x"), spec("flux-schnell"))
-    assert info.value.retry_after is None and "concurrent" in info.value.message
+    error = raised(provider, spec("flux-schnell"), errors.RateLimited)
+    assert error.retry_after is None and "concurrent" in error.message
 
 
 def test_seed_reported_by_fal_is_returned(provider, emulator):
@@ -209,10 +206,6 @@ def test_data_uri_results_are_decoded_without_a_download(provider):
 
 
 def test_without_base_url_the_real_fal_queue_is_called():
-    adapter = FalProvider(ProviderConfig(name="fal", api_key="fal-real"))
-    try:
-        built = adapter.build_request(ImageRequest(prompt="x"), spec("flux-schnell"))
-    finally:
-        adapter.close()
+    built = real_request(FalProvider, ProviderConfig(name="fal", api_key="fal-real"), spec("flux-schnell"))
     assert str(built.url) == "https://queue.fal.run/fal-ai/flux/schnell"
     assert built.headers["Authorization"] == "Key fal-real"

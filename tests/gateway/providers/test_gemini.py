@@ -15,6 +15,7 @@ from ogservice.gateway.providers.gemini import GeminiProvider
 from ogservice.gateway.providers.google_errors import google_error
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.google import GeminiEmulator
+from tests.gateway.providers.helpers import raised, real_request
 
 CATALOG = Path(__file__).parents[3] / "ogservice" / "gateway" / "models" / "google.toml"
 GENERATE = "/v1beta/models/{}:generateContent"
@@ -170,61 +171,53 @@ def test_every_200_without_an_image_is_a_refusal(style, code, fragment):
     emulator = GeminiEmulator()
     emulator.safety_style = style
     emulator.inject("safety")
-    with pytest.raises(errors.ContentRefused) as info:
-        provider(emulator).generate(ImageRequest(prompt="x"), spec("nano-banana"))
-    assert info.value.code == code and fragment in info.value.message and info.value.status == 200
+    error = raised(provider(emulator), spec("nano-banana"), errors.ContentRefused)
+    assert error.code == code and fragment in error.message and error.status == 200
 
 
 def test_rate_limit_reads_retry_info_delay():
     emulator = GeminiEmulator()
     emulator.retry_delay = "13.5s"
     emulator.inject("rate_limit")
-    with pytest.raises(errors.RateLimited) as info:
-        provider(emulator).generate(ImageRequest(prompt="x"), spec("nano-banana"))
-    assert info.value.retry_after == 13.5 and info.value.code == "RESOURCE_EXHAUSTED"
+    error = raised(provider(emulator), spec("nano-banana"), errors.RateLimited)
+    assert error.retry_after == 13.5 and error.code == "RESOURCE_EXHAUSTED"
 
 
 def test_invalid_key_carries_the_error_info_reason():
     emulator = GeminiEmulator()
     emulator.inject("unauthorized")
-    with pytest.raises(errors.RequestRejected) as info:
-        provider(emulator).generate(ImageRequest(prompt="x"), spec("nano-banana"))
-    assert info.value.status == 400 and info.value.code == "API_KEY_INVALID"
+    error = raised(provider(emulator), spec("nano-banana"), errors.RequestRejected)
+    assert error.status == 400 and error.code == "API_KEY_INVALID"
 
 
 def test_missing_key_is_refused_by_gemini_and_never_sent_by_the_adapter():
     emulator = GeminiEmulator()
     resp = emulator.client().post(GENERATE.format("gemini-2.5-flash-image"), json={"contents": []})
     assert resp.status_code == 403 and resp.json()["error"]["status"] == "PERMISSION_DENIED"
-    with pytest.raises(errors.NotConfigured):
-        provider(emulator, api_key=None).generate(ImageRequest(prompt="x"), spec("nano-banana"))
+    raised(provider(emulator, api_key=None), spec("nano-banana"), errors.NotConfigured)
 
 
 def test_shut_down_preview_id_surfaces_not_found_clearly():
     emulator = GeminiEmulator()
     preview = spec("nano-banana-pro").model_copy(update={"vendor_model": "gemini-3-pro-image-preview"})
-    with pytest.raises(errors.RequestRejected) as info:
-        provider(emulator).generate(ImageRequest(prompt="x"), preview)
-    assert info.value.status == 404 and info.value.code == "NOT_FOUND"
-    assert "models/gemini-3-pro-image-preview is not found" in info.value.message
+    error = raised(provider(emulator), preview, errors.RequestRejected)
+    assert error.status == 404 and error.code == "NOT_FOUND"
+    assert "models/gemini-3-pro-image-preview is not found" in error.message
 
 
 def test_overload_is_unavailable_and_a_non_google_error_body_still_maps():
     emulator = GeminiEmulator()
     emulator.inject("server_error")
-    with pytest.raises(errors.ProviderUnavailable) as info:
-        provider(emulator).generate(ImageRequest(prompt="x"), spec("nano-banana"))
-    assert info.value.status == 503 and info.value.code == "UNAVAILABLE"
+    error = raised(provider(emulator), spec("nano-banana"), errors.ProviderUnavailable)
+    assert error.status == 503 and error.code == "UNAVAILABLE"
     html = httpx.Response(502, text="<html>bad gateway</html>")
     assert isinstance(google_error(html, "gemini"), errors.ProviderUnavailable)
 
 
 def test_without_base_url_the_real_endpoint_and_api_key_header_are_used():
-    gemini = GeminiProvider(ProviderConfig(name="gemini", api_key="AIza-real"))
-    try:
-        request = gemini.build_request(ImageRequest(prompt="x"), spec("nano-banana-pro"))
-    finally:
-        gemini.close()
+    request = real_request(
+        GeminiProvider, ProviderConfig(name="gemini", api_key="AIza-real"), spec("nano-banana-pro")
+    )
     assert (
         str(request.url)
         == "https://generativelanguage.googleapis.com/v1beta/models/gemini-3-pro-image:generateContent"

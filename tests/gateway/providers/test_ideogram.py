@@ -16,6 +16,7 @@ from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.ideogram import IdeogramProvider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.ideogram import IdeogramEmulator
+from tests.gateway.providers.helpers import raised, real_request
 
 FRAGMENT = Path(__file__).parents[3] / "ogservice" / "gateway" / "models" / "ideogram.toml"
 SPECS = {m["id"]: ModelSpec.model_validate(m) for m in tomllib.loads(FRAGMENT.read_text())["model"]}
@@ -280,9 +281,7 @@ def failing(
 ) -> errors.GatewayError:
     emulator = emulator or IdeogramEmulator()
     emulator.inject(kind)
-    with pytest.raises(errors.GatewayError) as info:
-        provider_for(emulator).generate(ImageRequest(prompt="x"), SPECS[model_id])
-    return info.value
+    return raised(provider_for(emulator), SPECS[model_id], errors.GatewayError)
 
 
 def test_rate_limit_has_no_retry_signal_by_default():
@@ -345,11 +344,8 @@ def test_server_error_and_unauthorized_map_with_the_vendor_detail():
     ],
 )
 def test_without_base_url_the_real_vendor_is_called_with_api_key_header(model_id, transparent, url):
-    provider = IdeogramProvider(ProviderConfig(name="ideogram", api_key="real-key"))
-    try:
-        request = provider.build_request(ImageRequest(prompt="x", transparent=transparent), SPECS[model_id])
-    finally:
-        provider.close()
+    config = ProviderConfig(name="ideogram", api_key="real-key")
+    request = real_request(IdeogramProvider, config, SPECS[model_id], transparent=transparent)
     assert str(request.url) == url
     assert request.headers["api-key"] == "real-key" and "authorization" not in request.headers
     kind = "application/json" if model_id == "ideogram-v2" else "multipart/form-data"

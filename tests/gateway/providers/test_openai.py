@@ -16,6 +16,7 @@ from ogservice.gateway.providers.openai import OpenAIProvider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.base import png_bytes
 from tests.emulators.openai import OpenAIEmulator, free_size_problem
+from tests.gateway.providers.helpers import raised, real_request
 
 FRAGMENT = Path(__file__).parents[3] / "ogservice" / "gateway" / "models" / "openai.toml"
 SPECS = {m["id"]: ModelSpec.model_validate(m) for m in tomllib.loads(FRAGMENT.read_text())["model"]}
@@ -199,10 +200,9 @@ def test_emulator_requires_a_bearer_key():
 
 def test_unknown_field_rejection_surfaces_as_request_rejected_with_param():
     spec = SPECS["gpt-image-1"].model_copy(update={"options": {"style": "vivid"}})
-    with pytest.raises(errors.RequestRejected) as info:
-        provider_for(OpenAIEmulator()).generate(ImageRequest(prompt="x"), spec)
-    assert (info.value.status, info.value.code) == (400, "unknown_parameter")
-    assert "style" in info.value.message
+    error = raised(provider_for(OpenAIEmulator()), spec, errors.RequestRejected)
+    assert (error.status, error.code) == (400, "unknown_parameter")
+    assert "style" in error.message
 
 
 # --- vendor-specific failures ------------------------------------------------------------------------
@@ -210,11 +210,10 @@ def test_unknown_field_rejection_surfaces_as_request_rejected_with_param():
 
 def test_retired_dalle3_surfaces_model_not_found_clearly():
     emulator = OpenAIEmulator(retired=True)
-    with pytest.raises(errors.RequestRejected) as info:
-        provider_for(emulator).generate(ImageRequest(prompt="x"), SPECS["dall-e-3"])
-    assert (info.value.status, info.value.code, info.value.provider) == (404, "model_not_found", "openai")
-    assert "retired" in str(info.value) and "dall-e-3" in str(info.value)
-    assert not isinstance(info.value, errors.ContentRefused)
+    error = raised(provider_for(emulator), SPECS["dall-e-3"], errors.RequestRejected)
+    assert (error.status, error.code, error.provider) == (404, "model_not_found", "openai")
+    assert "retired" in str(error) and "dall-e-3" in str(error)
+    assert not isinstance(error, errors.ContentRefused)
 
 
 def test_retired_flag_leaves_gpt_models_working():
@@ -236,10 +235,9 @@ def test_rate_limit_reads_the_vendor_retry_signal(headers, seconds):
     emulator = OpenAIEmulator()
     emulator.rate_limit_headers = headers
     emulator.inject("rate_limit")
-    with pytest.raises(errors.RateLimited) as info:
-        provider_for(emulator).generate(ImageRequest(prompt="x"), SPECS["gpt-image-1"])
-    assert info.value.retry_after == seconds
-    assert info.value.code == "rate_limit_exceeded"
+    error = raised(provider_for(emulator), SPECS["gpt-image-1"], errors.RateLimited)
+    assert error.retry_after == seconds
+    assert error.code == "rate_limit_exceeded"
 
 
 def test_exhausted_quota_is_not_a_rate_limit():
@@ -264,9 +262,8 @@ def test_exhausted_quota_is_not_a_rate_limit():
 def test_safety_blocks_are_content_refused_with_the_vendor_code(model_id, code):
     emulator = OpenAIEmulator()
     emulator.inject("safety")
-    with pytest.raises(errors.ContentRefused) as info:
-        provider_for(emulator).generate(ImageRequest(prompt="x"), SPECS[model_id])
-    assert (info.value.status, info.value.code) == (400, code)
+    error = raised(provider_for(emulator), SPECS[model_id], errors.ContentRefused)
+    assert (error.status, error.code) == (400, code)
 
 
 def test_a_200_without_images_is_content_refused():
@@ -280,16 +277,14 @@ def test_a_200_without_images_is_content_refused():
 def test_bad_bodies_are_bad_response(kind):
     emulator = OpenAIEmulator()
     emulator.inject(kind)
-    with pytest.raises(errors.BadResponse):
-        provider_for(emulator).generate(ImageRequest(prompt="x"), SPECS["gpt-image-1"])
+    raised(provider_for(emulator), SPECS["gpt-image-1"], errors.BadResponse)
 
 
 def test_server_error_is_provider_unavailable_with_the_vendor_message():
     emulator = OpenAIEmulator()
     emulator.inject("server_error")
-    with pytest.raises(errors.ProviderUnavailable) as info:
-        provider_for(emulator).generate(ImageRequest(prompt="x"), SPECS["gpt-image-1"])
-    assert info.value.status == 500 and "server had an error" in info.value.message
+    error = raised(provider_for(emulator), SPECS["gpt-image-1"], errors.ProviderUnavailable)
+    assert error.status == 500 and "server had an error" in error.message
 
 
 def url_spec() -> ModelSpec:
@@ -310,20 +305,17 @@ def test_dalle3_url_response_is_fetched_without_the_api_key():
 def test_expired_image_url_is_bad_response():
     emulator = OpenAIEmulator()
     emulator.inject("expired_url")
-    with pytest.raises(errors.BadResponse) as info:
-        provider_for(emulator).generate(ImageRequest(prompt="x"), url_spec())
-    assert info.value.status == 403 and "expired" in info.value.message
+    error = raised(provider_for(emulator), url_spec(), errors.BadResponse)
+    assert error.status == 403 and "expired" in error.message
 
 
 # --- real vendor -------------------------------------------------------------------------------------
 
 
 def test_without_base_url_the_real_vendor_is_called_with_bearer_auth():
-    provider = OpenAIProvider(ProviderConfig(name="openai", api_key="sk-real"))
-    try:
-        request = provider.build_request(ImageRequest(prompt="x"), SPECS["gpt-image-1"])
-    finally:
-        provider.close()
+    request = real_request(
+        OpenAIProvider, ProviderConfig(name="openai", api_key="sk-real"), SPECS["gpt-image-1"]
+    )
     assert str(request.url) == "https://api.openai.com/v1/images/generations"
     assert request.headers["authorization"] == "Bearer sk-real"
     assert request.headers["content-type"] == "application/json"

@@ -16,6 +16,7 @@ from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.replicate import ReplicateProvider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.replicate import ASPECT_SIZES, ReplicateEmulator
+from tests.gateway.providers.helpers import raised, real_request
 
 FRAGMENT = Path(ogservice.__file__).parent / "gateway" / "models" / "replicate.toml"
 
@@ -133,18 +134,16 @@ def test_missing_token_is_a_401_problem(emulator):
 
 def test_validation_error_surfaces_vendor_message(provider):
     broken = spec("flux-schnell-replicate").model_copy(update={"options": {"megapixels": "4"}})
-    with pytest.raises(errors.RequestRejected) as info:
-        provider.generate(ImageRequest(prompt="x"), broken)
-    assert info.value.status == 422 and "input.megapixels" in info.value.message
+    error = raised(provider, broken, errors.RequestRejected)
+    assert error.status == 422 and "input.megapixels" in error.message
 
 
 def test_throttle_reads_the_reset_time_from_the_detail_text(provider, emulator):
     emulator.throttle_seconds = 12
     emulator.inject("rate_limit")
-    with pytest.raises(errors.RateLimited) as info:
-        provider.generate(ImageRequest(prompt="x"), spec("flux-schnell-replicate"))
-    assert info.value.retry_after == 12.0
-    assert "resets in ~12s" in info.value.message
+    error = raised(provider, spec("flux-schnell-replicate"), errors.RateLimited)
+    assert error.retry_after == 12.0
+    assert "resets in ~12s" in error.message
 
 
 def test_polls_through_starting_and_processing_with_the_poll_interval(provider, emulator, sleeps):
@@ -183,9 +182,8 @@ def test_expired_output_url_is_a_bad_response(provider, emulator):
 
 def test_nsfw_failure_is_content_refused(provider, emulator):
     emulator.inject("safety")
-    with pytest.raises(errors.ContentRefused) as info:
-        provider.generate(ImageRequest(prompt="x"), spec("flux-schnell-replicate"))
-    assert "NSFW" in info.value.message
+    error = raised(provider, spec("flux-schnell-replicate"), errors.ContentRefused)
+    assert "NSFW" in error.message
 
 
 def test_output_is_fetched_without_the_api_token(provider):
@@ -205,11 +203,9 @@ def test_succeeded_without_output_is_content_refused(provider):
 
 
 def test_without_base_url_the_real_replicate_api_is_called():
-    adapter = ReplicateProvider(ProviderConfig(name="replicate", api_key="r8_real"))
-    try:
-        built = adapter.build_request(ImageRequest(prompt="x"), spec("flux-dev-replicate"))
-    finally:
-        adapter.close()
+    built = real_request(
+        ReplicateProvider, ProviderConfig(name="replicate", api_key="r8_real"), spec("flux-dev-replicate")
+    )
     assert str(built.url) == "https://api.replicate.com/v1/models/black-forest-labs/flux-dev/predictions"
     assert built.headers["Authorization"] == "Bearer r8_real"
     assert built.headers["Prefer"].startswith("wait=")

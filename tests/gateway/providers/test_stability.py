@@ -13,6 +13,7 @@ from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.stability import StabilityProvider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.stability import PATH, StabilityEmulator
+from tests.gateway.providers.helpers import raised, real_request
 
 CATALOG = Path(__file__).parents[3] / "ogservice" / "gateway" / "models" / "stability.toml"
 AUTH = {"Authorization": "Bearer sk-test"}
@@ -167,33 +168,28 @@ def test_both_safety_answers_are_refusals(style, status, code):
     emulator = StabilityEmulator()
     emulator.safety_style = style
     emulator.inject("safety")
-    with pytest.raises(errors.ContentRefused) as info:
-        provider(emulator).generate(ImageRequest(prompt="x"), spec("sd3.5-large"))
-    assert (info.value.status, info.value.code) == (status, code)
+    error = raised(provider(emulator), spec("sd3.5-large"), errors.ContentRefused)
+    assert (error.status, error.code) == (status, code)
 
 
 def test_rate_limit_waits_out_the_fixed_sixty_second_lockout():
     emulator = StabilityEmulator()
     emulator.inject("rate_limit")
-    with pytest.raises(errors.RateLimited) as info:
-        provider(emulator).generate(ImageRequest(prompt="x"), spec("sd3.5-large-turbo"))
-    assert info.value.retry_after == 60.0 and info.value.code == "rate_limit_exceeded"
-    assert "timed out for 60 seconds" in info.value.message
+    error = raised(provider(emulator), spec("sd3.5-large-turbo"), errors.RateLimited)
+    assert error.retry_after == 60.0 and error.code == "rate_limit_exceeded"
+    assert "timed out for 60 seconds" in error.message
 
 
 def test_missing_key_is_never_sent():
     emulator = StabilityEmulator()
-    with pytest.raises(errors.NotConfigured):
-        provider(emulator, api_key=None).generate(ImageRequest(prompt="x"), spec("sd3.5-large"))
+    raised(provider(emulator, api_key=None), spec("sd3.5-large"), errors.NotConfigured)
     assert emulator.requests == []
 
 
 def test_without_base_url_the_real_endpoint_and_bearer_key_are_used():
-    stability = StabilityProvider(ProviderConfig(name="stability", api_key="sk-real"))
-    try:
-        request = stability.build_request(ImageRequest(prompt="x"), spec("sd3.5-large"))
-    finally:
-        stability.close()
+    request = real_request(
+        StabilityProvider, ProviderConfig(name="stability", api_key="sk-real"), spec("sd3.5-large")
+    )
     assert str(request.url) == "https://api.stability.ai/v2beta/stable-image/generate/sd3"
     assert request.headers["Authorization"] == "Bearer sk-real" and request.headers["Accept"] == "image/*"
     assert request.headers["Content-Type"].startswith("multipart/form-data")

@@ -13,6 +13,7 @@ from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.vertex import VertexProvider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.google import VertexEmulator
+from tests.gateway.providers.helpers import raised, real_request
 
 CATALOG = Path(__file__).parents[3] / "ogservice" / "gateway" / "models" / "google.toml"
 
@@ -137,51 +138,45 @@ def test_missing_token_is_refused_by_vertex_and_never_sent_by_the_adapter():
     path = "/v1/projects/p/locations/us-central1/publishers/google/models/imagen-4.0-generate-001:predict"
     resp = emulator.client().post(path, json={"instances": [{"prompt": "x"}]})
     assert resp.status_code == 401 and resp.json()["error"]["status"] == "UNAUTHENTICATED"
-    with pytest.raises(errors.NotConfigured):
-        provider(emulator, api_key=None).generate(ImageRequest(prompt="x"), spec("imagen-4"))
+    raised(provider(emulator, api_key=None), spec("imagen-4"), errors.NotConfigured)
     assert len(emulator.requests) == 1
 
 
 def test_permission_denied_is_a_rejection_carrying_googles_status():
     emulator = VertexEmulator()
     emulator.inject("unauthorized")
-    with pytest.raises(errors.RequestRejected) as info:
-        provider(emulator).generate(ImageRequest(prompt="x"), spec("imagen-4"))
-    assert info.value.status == 403 and info.value.code == "PERMISSION_DENIED"
+    error = raised(provider(emulator), spec("imagen-4"), errors.RequestRejected)
+    assert error.status == 403 and error.code == "PERMISSION_DENIED"
 
 
 def test_all_samples_filtered_is_a_refusal_with_googles_reason():
     emulator = VertexEmulator()
     emulator.inject("safety")
-    with pytest.raises(errors.ContentRefused) as info:
-        provider(emulator).generate(ImageRequest(prompt="x"), spec("imagen-4"))
-    assert "Unable to show generated images" in info.value.message and info.value.code == "RAI_FILTERED"
+    error = raised(provider(emulator), spec("imagen-4"), errors.ContentRefused)
+    assert "Unable to show generated images" in error.message and error.code == "RAI_FILTERED"
 
 
 def test_responsible_ai_prompt_block_is_a_refusal_not_a_bad_request():
     emulator = VertexEmulator()
     emulator.safety_style = "prompt"
     emulator.inject("safety")
-    with pytest.raises(errors.ContentRefused) as info:
-        provider(emulator).generate(ImageRequest(prompt="x"), spec("imagen-4"))
-    assert info.value.status == 400 and "Responsible AI" in info.value.message
+    error = raised(provider(emulator), spec("imagen-4"), errors.ContentRefused)
+    assert error.status == 400 and "Responsible AI" in error.message
 
 
 def test_quota_429_without_retry_info_has_no_invented_delay():
     emulator = VertexEmulator()
     emulator.inject("rate_limit")
-    with pytest.raises(errors.RateLimited) as info:
-        provider(emulator).generate(ImageRequest(prompt="x"), spec("imagen-4"))
-    assert info.value.retry_after is None and info.value.code == "RESOURCE_EXHAUSTED"
+    error = raised(provider(emulator), spec("imagen-4"), errors.RateLimited)
+    assert error.retry_after is None and error.code == "RESOURCE_EXHAUSTED"
 
 
 def test_shut_down_model_surfaces_googles_not_found():
     emulator = VertexEmulator()
     emulator.retired.add("imagen-4.0-generate-001")
-    with pytest.raises(errors.RequestRejected) as info:
-        provider(emulator).generate(ImageRequest(prompt="x"), spec("imagen-4"))
-    assert info.value.status == 404 and info.value.code == "NOT_FOUND"
-    assert "imagen-4.0-generate-001" in info.value.message
+    error = raised(provider(emulator), spec("imagen-4"), errors.RequestRejected)
+    assert error.status == 404 and error.code == "NOT_FOUND"
+    assert "imagen-4.0-generate-001" in error.message
 
 
 def test_catalog_marks_imagen_as_retired():
@@ -190,11 +185,7 @@ def test_catalog_marks_imagen_as_retired():
 
 def test_without_base_url_the_real_regional_endpoint_and_bearer_token_are_used():
     config = ProviderConfig(name="vertex", api_key="ya29.real", project="acme", location="europe-west4")
-    vertex = VertexProvider(config)
-    try:
-        request = vertex.build_request(ImageRequest(prompt="x"), spec("imagen-4"))
-    finally:
-        vertex.close()
+    request = real_request(VertexProvider, config, spec("imagen-4"))
     assert str(request.url) == (
         "https://europe-west4-aiplatform.googleapis.com/v1/projects/acme/locations/europe-west4"
         "/publishers/google/models/imagen-4.0-generate-001:predict"
