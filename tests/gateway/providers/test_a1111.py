@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import base64
-import tomllib
-from pathlib import Path
 
 import httpx
 import pytest
 
-import ogservice
 from ogservice.config import ProviderConfig
 from ogservice.gateway import errors
 from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.a1111 import A1111Provider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.a1111 import A1111Emulator
-from tests.gateway.providers.helpers import raised, real_request
-
-FRAGMENT = Path(ogservice.__file__).parent / "gateway" / "models" / "a1111.toml"
+from tests.gateway.providers.helpers import emulated, fragment_specs, raised, real_request
 
 
 @pytest.fixture
 def spec() -> ModelSpec:
-    return ModelSpec.model_validate(tomllib.loads(FRAGMENT.read_text())["model"][0])
+    return fragment_specs("a1111")["sdxl-a1111"]
 
 
 @pytest.fixture
@@ -32,8 +27,7 @@ def emulator() -> A1111Emulator:
 
 
 def make(emulator: A1111Emulator, api_key: str | None = None) -> A1111Provider:
-    config = ProviderConfig(name="a1111", api_key=api_key, base_url=emulator.base_url)
-    return A1111Provider(config, client=emulator.client())
+    return emulated(A1111Provider, emulator, api_key)
 
 
 def sent(emulator: A1111Emulator) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,15 +15,14 @@ from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.comfyui import ComfyUIProvider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.comfyui import ComfyUIEmulator
-from tests.gateway.providers.helpers import raised, real_request
+from tests.gateway.providers.helpers import emulated, fragment_specs, raised, real_request
 
 PACKAGE = Path(ogservice.__file__).parent / "gateway"
-FRAGMENT = PACKAGE / "models" / "comfyui.toml"
 
 
 @pytest.fixture
 def spec() -> ModelSpec:
-    return ModelSpec.model_validate(tomllib.loads(FRAGMENT.read_text())["model"][0])
+    return fragment_specs("comfyui")["comfyui"]
 
 
 @pytest.fixture
@@ -39,9 +37,7 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def provider(emulator: ComfyUIEmulator, sleeps: list[float]) -> ComfyUIProvider:
-    adapter = ComfyUIProvider(
-        ProviderConfig(name="comfyui", base_url=emulator.base_url), client=emulator.client()
-    )
+    adapter = emulated(ComfyUIProvider, emulator, api_key=None)
     adapter.sleep = sleeps.append
     return adapter
 

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import time
-import tomllib
-from pathlib import Path
 
 import httpx
 import pytest
 
-import ogservice
 from ogservice.config import ProviderConfig
 from ogservice.gateway import errors
-from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.fal import FalProvider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.fal import FalEmulator
-from tests.gateway.providers.helpers import raised, real_request
+from tests.gateway.providers.helpers import emulated, fragment_specs, raised, real_request
 
-FRAGMENT = Path(ogservice.__file__).parent / "gateway" / "models" / "fal.toml"
-
-
-def spec(model_id: str) -> ModelSpec:
-    """The shipped catalog entry for `model_id`, read from this vendor's fragment."""
-    models = tomllib.loads(FRAGMENT.read_text())["model"]
-    return next(ModelSpec.model_validate(m) for m in models if m["id"] == model_id)
+SPECS = fragment_specs("fal")
 
 
 @pytest.fixture
@@ -39,8 +29,7 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def provider(emulator: FalEmulator, sleeps: list[float]) -> FalProvider:
-    adapter = FalProvider(ProviderConfig(name="fal", api_key="test-key", base_url=emulator.base_url),
-                          client=emulator.client())
+    adapter = emulated(FalProvider, emulator)
     adapter.sleep = sleeps.append
     return adapter
 
@@ -63,8 +52,8 @@ def test_inputs_sent_per_size_and_quality(
     provider, emulator, model_id, size, quality, image_size, steps, fmt
 ):
     req = ImageRequest(prompt="a red fox", width=size[0], height=size[1], quality=quality, seed=9)
-    image = provider.generate(req, spec(model_id))
-    assert emulator.requests[0]["path"] == "/" + spec(model_id).vendor_model
+    image = provider.generate(req, SPECS[model_id])
+    assert emulator.requests[0]["path"] == "/" + SPECS[model_id].vendor_model
     assert submitted(emulator) == {
         "prompt": "a red fox", "image_size": image_size, "num_images": 1, "output_format": fmt,
         "enable_safety_checker": True, "seed": 9, "num_inference_steps": steps,
@@ -75,15 +64,16 @@ def test_inputs_sent_per_size_and_quality(
 
 
 def test_strict_mode_refuses_an_unoffered_size_before_any_call(provider, emulator):
-    raised(provider, spec("flux-dev"), errors.StrictSizeError, width=1200, height=630, strict=True)
+    raised(provider, SPECS["flux-dev"], errors.StrictSizeError, width=1200, height=630, strict=True)
     assert emulator.requests == []
-    exact = provider.generate(ImageRequest(prompt="x", width=1216, height=640, strict=True), spec("flux-dev"))
+    exact_size = ImageRequest(prompt="x", width=1216, height=640, strict=True)
+    exact = provider.generate(exact_size, SPECS["flux-dev"])
     assert exact.notes == () and (exact.width, exact.height) == (1216, 640)
 
 
 def test_nearest_size_and_dropped_options_are_noted(provider, emulator):
     req = ImageRequest(prompt="x", width=1200, height=630, negative_prompt="text", guidance=5.0, style="neon")
-    image = provider.generate(req, spec("flux-schnell"))
+    image = provider.generate(req, SPECS["flux-schnell"])
     assert not {"negative_prompt", "guidance_scale", "style"} & set(submitted(emulator))
     assert any("1200x630" in n and "1216x640" in n for n in image.notes)
     assert "negative_prompt not supported by fal-ai/flux/schnell; dropped" in image.notes
@@ -91,7 +81,7 @@ def test_nearest_size_and_dropped_options_are_noted(provider, emulator):
 
 
 def test_guidance_reaches_flux_dev(provider, emulator):
-    provider.generate(ImageRequest(prompt="x", guidance=4.5), spec("flux-dev"))
+    provider.generate(ImageRequest(prompt="x", guidance=4.5), SPECS["flux-dev"])
     assert submitted(emulator)["guidance_scale"] == 4.5
 
 
@@ -119,14 +109,14 @@ def test_emulator_wants_the_key_scheme_not_bearer(emulator):
 
 
 def test_validation_error_is_rejected_with_the_field_named(provider):
-    broken = spec("flux-schnell").model_copy(update={"options": {"acceleration": "ludicrous"}})
+    broken = SPECS["flux-schnell"].model_copy(update={"options": {"acceleration": "ludicrous"}})
     error = raised(provider, broken, errors.RequestRejected)
     assert error.status == 422 and "body.acceleration" in error.message
 
 
 def test_queue_walk_polls_status_on_the_app_path_then_fetches_the_result(provider, emulator, sleeps):
     emulator.polls_until_done = 4
-    provider.generate(ImageRequest(prompt="x"), spec("flux-schnell"))
+    provider.generate(ImageRequest(prompt="x"), SPECS["flux-schnell"])
     rid = next(iter(emulator.jobs))
     paths = [r["path"] for r in emulator.requests]
     status = f"/fal-ai/flux/requests/{rid}/status"
@@ -139,19 +129,19 @@ def test_polling_stops_at_the_deadline(provider, emulator):
     emulator.polls_until_done = 50
     provider.poll_interval = 10.0
     with pytest.raises(errors.ProviderTimeout):
-        provider.generate(ImageRequest(prompt="x"), spec("flux-dev"), deadline=time.monotonic() + 5)
+        provider.generate(ImageRequest(prompt="x"), SPECS["flux-dev"], deadline=time.monotonic() + 5)
     assert len(emulator.requests) < 5
 
 
 def test_urls_on_fals_host_are_rewritten_onto_the_override(provider, emulator):
     emulator.advertise_base = "https://queue.fal.run"
-    provider.generate(ImageRequest(prompt="x"), spec("flux-schnell"))
+    provider.generate(ImageRequest(prompt="x"), SPECS["flux-schnell"])
     assert {httpx.URL(r["url"]).host for r in emulator.requests} == {"emulator.test"}
 
 
 def test_urls_on_a_foreign_host_are_never_followed_with_the_key(provider, emulator):
     emulator.advertise_base = "https://attacker.example"
-    provider.generate(ImageRequest(prompt="x"), spec("flux-schnell"))
+    provider.generate(ImageRequest(prompt="x"), SPECS["flux-schnell"])
     assert {httpx.URL(r["url"]).host for r in emulator.requests} == {"emulator.test"}
     assert len(emulator.requests) == 1 + emulator.polls_until_done + 1
 
@@ -163,7 +153,7 @@ def test_without_override_the_advertised_queue_url_is_used_as_given():
                             request=httpx.Request("POST", "https://queue.fal.run/fal-ai/flux/dev",
                                                   extensions={"ogservice_step": "submit"}))
     try:
-        follow = adapter.parse_response(submit, ImageRequest(prompt="x"), spec("flux-dev"))
+        follow = adapter.parse_response(submit, ImageRequest(prompt="x"), SPECS["flux-dev"])
     finally:
         adapter.close()
     assert isinstance(follow, httpx.Request) and str(follow.url) == status_url
@@ -172,23 +162,23 @@ def test_without_override_the_advertised_queue_url_is_used_as_given():
 
 def test_nsfw_flag_is_content_refused(provider, emulator):
     emulator.inject("safety")
-    raised(provider, spec("flux-schnell"), errors.ContentRefused)
+    raised(provider, SPECS["flux-schnell"], errors.ContentRefused)
 
 
 def test_expired_cdn_url_is_a_bad_response(provider, emulator):
     emulator.inject("expired_url")
     with pytest.raises(errors.BadResponse, match="expired"):
-        provider.generate(ImageRequest(prompt="x"), spec("flux-schnell"))
+        provider.generate(ImageRequest(prompt="x"), SPECS["flux-schnell"])
 
 
 def test_rate_limit_has_no_invented_retry_hint(provider, emulator):
     emulator.inject("rate_limit")
-    error = raised(provider, spec("flux-schnell"), errors.RateLimited)
+    error = raised(provider, SPECS["flux-schnell"], errors.RateLimited)
     assert error.retry_after is None and "concurrent" in error.message
 
 
 def test_seed_reported_by_fal_is_returned(provider, emulator):
-    image = provider.generate(ImageRequest(prompt="x"), spec("flux-schnell"))
+    image = provider.generate(ImageRequest(prompt="x"), SPECS["flux-schnell"])
     job = next(iter(emulator.jobs.values()))
     assert image.seed == job["result"]["seed"]
 
@@ -201,11 +191,11 @@ def test_data_uri_results_are_decoded_without_a_download(provider):
     uri = "data:image/png;base64," + base64.b64encode(png_bytes(64, 32)).decode()
     result = httpx.Response(200, json={"images": [{"url": uri}], "seed": 5, "has_nsfw_concepts": [False]},
                             request=httpx.Request("GET", "https://queue.fal.run/fal-ai/flux/requests/a"))
-    image = provider.parse_response(result, ImageRequest(prompt="x"), spec("flux-schnell"))
+    image = provider.parse_response(result, ImageRequest(prompt="x"), SPECS["flux-schnell"])
     assert (image.width, image.height, image.seed) == (64, 32, 5)
 
 
 def test_without_base_url_the_real_fal_queue_is_called():
-    built = real_request(FalProvider, ProviderConfig(name="fal", api_key="fal-real"), spec("flux-schnell"))
+    built = real_request(FalProvider, ProviderConfig(name="fal", api_key="fal-real"), SPECS["flux-schnell"])
     assert str(built.url) == "https://queue.fal.run/fal-ai/flux/schnell"
     assert built.headers["Authorization"] == "Key fal-real"

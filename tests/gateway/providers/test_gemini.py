@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 import httpx
 import pytest
 
 from ogservice.config import ProviderConfig
 from ogservice.gateway import errors
-from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.gemini import GeminiProvider
 from ogservice.gateway.providers.google_errors import google_error
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.google import GeminiEmulator
-from tests.gateway.providers.helpers import raised, real_request
+from tests.gateway.providers.helpers import emulated, fragment_specs, raised, real_request
 
-CATALOG = Path(__file__).parents[3] / "ogservice" / "gateway" / "models" / "google.toml"
+SPECS = fragment_specs("google")
 GENERATE = "/v1beta/models/{}:generateContent"
 
 
-def spec(model_id: str) -> ModelSpec:
-    """The shipped catalog entry, read straight from the google fragment."""
-    entries = tomllib.loads(CATALOG.read_text())["model"]
-    return ModelSpec.model_validate(next(e for e in entries if e["id"] == model_id))
-
-
 def provider(emulator: GeminiEmulator, api_key: str | None = "AIza-test") -> GeminiProvider:
-    config = ProviderConfig(name="gemini", api_key=api_key, base_url=emulator.base_url)
-    return GeminiProvider(config, client=emulator.client())
+    return emulated(GeminiProvider, emulator, api_key)
 
 
 def sent_config(emulator: GeminiEmulator) -> dict:
@@ -48,7 +37,7 @@ def sent_config(emulator: GeminiEmulator) -> dict:
 def test_pro_model_gets_aspect_and_image_size(size, quality, image_config, pixels):
     emulator = GeminiEmulator()
     req = ImageRequest(prompt="a nano banana dish", width=size[0], height=size[1], quality=quality)
-    image = provider(emulator).generate(req, spec("nano-banana-pro"))
+    image = provider(emulator).generate(req, SPECS["nano-banana-pro"])
     assert sent_config(emulator) == {"responseModalities": ["IMAGE"], "imageConfig": image_config}
     assert emulator.requests[-1]["json"]["contents"] == [
         {"role": "user", "parts": [{"text": "a nano banana dish"}]}
@@ -61,7 +50,7 @@ def test_pro_model_gets_aspect_and_image_size(size, quality, image_config, pixel
 def test_flash_image_never_gets_image_size(quality):
     emulator = GeminiEmulator()
     req = ImageRequest(prompt="x", width=1080, height=1920, quality=quality)
-    image = provider(emulator).generate(req, spec("nano-banana"))
+    image = provider(emulator).generate(req, SPECS["nano-banana"])
     assert sent_config(emulator)["imageConfig"] == {"aspectRatio": "9:16"}
     assert (image.width, image.height) == (768, 1344)
     assert any("no imageSize" in n for n in image.notes) == (quality in ("high", "ultra"))
@@ -69,20 +58,20 @@ def test_flash_image_never_gets_image_size(quality):
 
 def test_the_final_image_is_chosen_over_thought_images():
     emulator = GeminiEmulator()
-    image = provider(emulator).generate(ImageRequest(prompt="x"), spec("nano-banana-pro"))
+    image = provider(emulator).generate(ImageRequest(prompt="x"), SPECS["nano-banana-pro"])
     assert (image.width, image.height) == (1024, 1024)  # the emulator's thought image is 64x64
 
 
 def test_seed_is_sent_and_reported():
     emulator = GeminiEmulator()
-    image = provider(emulator).generate(ImageRequest(prompt="x", seed=42), spec("nano-banana"))
+    image = provider(emulator).generate(ImageRequest(prompt="x", seed=42), SPECS["nano-banana"])
     assert sent_config(emulator)["seed"] == 42 and image.seed == 42
 
 
 @pytest.mark.parametrize("model_id", ["nano-banana", "nano-banana-pro", "nano-banana-2"])
 def test_cost_from_usage_matches_the_published_per_image_price(model_id):
     emulator = GeminiEmulator()
-    model = spec(model_id)
+    model = SPECS[model_id]
     image = provider(emulator).generate(ImageRequest(prompt="x"), model)
     assert image.cost_usd == pytest.approx(model.price_for("standard"), rel=0.05)
 
@@ -91,11 +80,11 @@ def test_strict_mode_refuses_before_any_call_and_accepts_exact_ratios():
     emulator = GeminiEmulator()
     with pytest.raises(errors.StrictSizeError):
         provider(emulator).generate(
-            ImageRequest(prompt="x", width=1200, height=630, strict=True), spec("nano-banana")
+            ImageRequest(prompt="x", width=1200, height=630, strict=True), SPECS["nano-banana"]
         )
     assert emulator.requests == []
     image = provider(emulator).generate(
-        ImageRequest(prompt="x", aspect_ratio="21:9", strict=True), spec("nano-banana")
+        ImageRequest(prompt="x", aspect_ratio="21:9", strict=True), SPECS["nano-banana"]
     )
     assert image.produced == "21:9" and image.notes == ()
 
@@ -105,7 +94,7 @@ def test_unsupported_options_are_dropped_and_noted():
     req = ImageRequest(
         prompt="x", negative_prompt="blur", style="anime", steps=20, guidance=5, transparent=True
     )
-    image = provider(emulator).generate(req, spec("nano-banana"))
+    image = provider(emulator).generate(req, SPECS["nano-banana"])
     assert set(sent_config(emulator)) == {"responseModalities", "imageConfig"}
     for option in ("negative_prompt", "style", "steps", "guidance", "transparent"):
         assert f"{option} not supported by gemini-2.5-flash-image; dropped" in image.notes
@@ -171,7 +160,7 @@ def test_every_200_without_an_image_is_a_refusal(style, code, fragment):
     emulator = GeminiEmulator()
     emulator.safety_style = style
     emulator.inject("safety")
-    error = raised(provider(emulator), spec("nano-banana"), errors.ContentRefused)
+    error = raised(provider(emulator), SPECS["nano-banana"], errors.ContentRefused)
     assert error.code == code and fragment in error.message and error.status == 200
 
 
@@ -179,14 +168,14 @@ def test_rate_limit_reads_retry_info_delay():
     emulator = GeminiEmulator()
     emulator.retry_delay = "13.5s"
     emulator.inject("rate_limit")
-    error = raised(provider(emulator), spec("nano-banana"), errors.RateLimited)
+    error = raised(provider(emulator), SPECS["nano-banana"], errors.RateLimited)
     assert error.retry_after == 13.5 and error.code == "RESOURCE_EXHAUSTED"
 
 
 def test_invalid_key_carries_the_error_info_reason():
     emulator = GeminiEmulator()
     emulator.inject("unauthorized")
-    error = raised(provider(emulator), spec("nano-banana"), errors.RequestRejected)
+    error = raised(provider(emulator), SPECS["nano-banana"], errors.RequestRejected)
     assert error.status == 400 and error.code == "API_KEY_INVALID"
 
 
@@ -194,12 +183,12 @@ def test_missing_key_is_refused_by_gemini_and_never_sent_by_the_adapter():
     emulator = GeminiEmulator()
     resp = emulator.client().post(GENERATE.format("gemini-2.5-flash-image"), json={"contents": []})
     assert resp.status_code == 403 and resp.json()["error"]["status"] == "PERMISSION_DENIED"
-    raised(provider(emulator, api_key=None), spec("nano-banana"), errors.NotConfigured)
+    raised(provider(emulator, api_key=None), SPECS["nano-banana"], errors.NotConfigured)
 
 
 def test_shut_down_preview_id_surfaces_not_found_clearly():
     emulator = GeminiEmulator()
-    preview = spec("nano-banana-pro").model_copy(update={"vendor_model": "gemini-3-pro-image-preview"})
+    preview = SPECS["nano-banana-pro"].model_copy(update={"vendor_model": "gemini-3-pro-image-preview"})
     error = raised(provider(emulator), preview, errors.RequestRejected)
     assert error.status == 404 and error.code == "NOT_FOUND"
     assert "models/gemini-3-pro-image-preview is not found" in error.message
@@ -208,7 +197,7 @@ def test_shut_down_preview_id_surfaces_not_found_clearly():
 def test_overload_is_unavailable_and_a_non_google_error_body_still_maps():
     emulator = GeminiEmulator()
     emulator.inject("server_error")
-    error = raised(provider(emulator), spec("nano-banana"), errors.ProviderUnavailable)
+    error = raised(provider(emulator), SPECS["nano-banana"], errors.ProviderUnavailable)
     assert error.status == 503 and error.code == "UNAVAILABLE"
     html = httpx.Response(502, text="<html>bad gateway</html>")
     assert isinstance(google_error(html, "gemini"), errors.ProviderUnavailable)
@@ -216,7 +205,7 @@ def test_overload_is_unavailable_and_a_non_google_error_body_still_maps():
 
 def test_without_base_url_the_real_endpoint_and_api_key_header_are_used():
     request = real_request(
-        GeminiProvider, ProviderConfig(name="gemini", api_key="AIza-real"), spec("nano-banana-pro")
+        GeminiProvider, ProviderConfig(name="gemini", api_key="AIza-real"), SPECS["nano-banana-pro"]
     )
     assert (
         str(request.url)

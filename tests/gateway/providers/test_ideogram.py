@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import tomllib
-from pathlib import Path
 
 import httpx
 import pytest
@@ -12,20 +10,17 @@ from PIL import Image
 
 from ogservice.config import ProviderConfig
 from ogservice.gateway import errors
-from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.ideogram import IdeogramProvider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.ideogram import IdeogramEmulator
-from tests.gateway.providers.helpers import raised, real_request
+from tests.gateway.providers.helpers import emulated, fragment_specs, raised, real_request
 
-FRAGMENT = Path(__file__).parents[3] / "ogservice" / "gateway" / "models" / "ideogram.toml"
-SPECS = {m["id"]: ModelSpec.model_validate(m) for m in tomllib.loads(FRAGMENT.read_text())["model"]}
+SPECS = fragment_specs("ideogram")
 LEGACY = ["ideogram-v1-turbo", "ideogram-v2", "ideogram-v2-turbo", "ideogram-v2a", "ideogram-v2a-turbo"]
 
 
 def provider_for(emulator: IdeogramEmulator, key: str | None = "test-key", **client_kw) -> IdeogramProvider:
-    config = ProviderConfig(name="ideogram", api_key=key, base_url=emulator.base_url)
-    provider = IdeogramProvider(config, client=emulator.client(**client_kw))
+    provider = emulated(IdeogramProvider, emulator, key, client=emulator.client(**client_kw))
     provider.sleep = lambda seconds: None
     return provider
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import tomllib
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,15 +14,13 @@ from ogservice.gateway.providers.openai import OpenAIProvider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.base import png_bytes
 from tests.emulators.openai import OpenAIEmulator, free_size_problem
-from tests.gateway.providers.helpers import raised, real_request
+from tests.gateway.providers.helpers import emulated, fragment_specs, raised, real_request
 
-FRAGMENT = Path(__file__).parents[3] / "ogservice" / "gateway" / "models" / "openai.toml"
-SPECS = {m["id"]: ModelSpec.model_validate(m) for m in tomllib.loads(FRAGMENT.read_text())["model"]}
+SPECS = fragment_specs("openai")
 
 
 def provider_for(emulator: OpenAIEmulator, key: str | None = "test-key", **client_kw) -> OpenAIProvider:
-    config = ProviderConfig(name="openai", api_key=key, base_url=emulator.base_url)
-    return OpenAIProvider(config, client=emulator.client(**client_kw))
+    return emulated(OpenAIProvider, emulator, key, client=emulator.client(**client_kw))
 
 
 def generate(model_id: str, emulator: OpenAIEmulator | None = None, **req_kw):

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import time
-import tomllib
-from pathlib import Path
 
 import httpx
 import pytest
 
-import ogservice
 from ogservice.config import ProviderConfig
 from ogservice.gateway import errors
-from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.replicate import ReplicateProvider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.replicate import ASPECT_SIZES, ReplicateEmulator
-from tests.gateway.providers.helpers import raised, real_request
+from tests.gateway.providers.helpers import emulated, fragment_specs, raised, real_request
 
-FRAGMENT = Path(ogservice.__file__).parent / "gateway" / "models" / "replicate.toml"
-
-
-def spec(model_id: str) -> ModelSpec:
-    """The shipped catalog entry for `model_id`, read from this vendor's fragment."""
-    models = tomllib.loads(FRAGMENT.read_text())["model"]
-    return next(ModelSpec.model_validate(m) for m in models if m["id"] == model_id)
+SPECS = fragment_specs("replicate")
 
 
 @pytest.fixture
@@ -39,8 +29,7 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def provider(emulator: ReplicateEmulator, sleeps: list[float]) -> ReplicateProvider:
-    config = ProviderConfig(name="replicate", api_key="test-key", base_url=emulator.base_url)
-    adapter = ReplicateProvider(config, client=emulator.client())
+    adapter = emulated(ReplicateProvider, emulator)
     adapter.sleep = sleeps.append
     return adapter
 
@@ -61,8 +50,8 @@ def sent_input(emulator: ReplicateEmulator) -> dict:
 )
 def test_inputs_sent_per_size_and_quality(provider, emulator, model_id, size, quality, aspect, steps, fmt):
     req = ImageRequest(prompt="a lighthouse", width=size[0], height=size[1], quality=quality, seed=7)
-    image = provider.generate(req, spec(model_id))
-    assert emulator.requests[0]["path"] == f"/models/{spec(model_id).vendor_model}/predictions"
+    image = provider.generate(req, SPECS[model_id])
+    assert emulator.requests[0]["path"] == f"/models/{SPECS[model_id].vendor_model}/predictions"
     assert sent_input(emulator) == {
         "prompt": "a lighthouse", "aspect_ratio": aspect, "num_outputs": 1, "output_format": fmt,
         "seed": 7, "num_inference_steps": steps,
@@ -74,24 +63,24 @@ def test_inputs_sent_per_size_and_quality(provider, emulator, model_id, size, qu
 
 def test_nearest_aspect_is_noted_and_strict_mode_refuses_without_calling(provider, emulator):
     loose = provider.generate(ImageRequest(prompt="x", width=1200, height=630),
-                              spec("flux-schnell-replicate"))
+                              SPECS["flux-schnell-replicate"])
     assert any("1200x630" in note and "16:9" in note for note in loose.notes)
     emulator.requests.clear()
     with pytest.raises(errors.StrictSizeError):
         provider.generate(ImageRequest(prompt="x", width=1200, height=630, strict=True),
-                          spec("flux-schnell-replicate"))
+                          SPECS["flux-schnell-replicate"])
     assert emulator.requests == []
 
 
 def test_strict_mode_accepts_an_exact_vendor_aspect(provider, emulator):
     req = ImageRequest(prompt="x", aspect_ratio="4:5", strict=True)
-    image = provider.generate(req, spec("flux-dev-replicate"))
+    image = provider.generate(req, SPECS["flux-dev-replicate"])
     assert sent_input(emulator)["aspect_ratio"] == "4:5" and image.notes == ()
 
 
 def test_unsupported_options_are_dropped_and_noted(provider, emulator):
     req = ImageRequest(prompt="x", negative_prompt="blurry", guidance=4.0, transparent=True)
-    image = provider.generate(req, spec("flux-schnell-replicate"))
+    image = provider.generate(req, SPECS["flux-schnell-replicate"])
     assert not {"negative_prompt", "guidance"} & set(sent_input(emulator))
     assert "negative_prompt not supported by black-forest-labs/flux-schnell; dropped" in image.notes
     assert any(note.startswith("guidance not supported") for note in image.notes)
@@ -99,7 +88,7 @@ def test_unsupported_options_are_dropped_and_noted(provider, emulator):
 
 
 def test_guidance_and_explicit_steps_reach_flux_dev_clamped_to_its_ranges(provider, emulator):
-    image = provider.generate(ImageRequest(prompt="x", guidance=12.0, steps=80), spec("flux-dev-replicate"))
+    image = provider.generate(ImageRequest(prompt="x", guidance=12.0, steps=80), SPECS["flux-dev-replicate"])
     assert sent_input(emulator)["guidance"] == 10.0
     assert sent_input(emulator)["num_inference_steps"] == 50
     assert any("clamped" in note for note in image.notes) and any("1-50" in note for note in image.notes)
@@ -133,7 +122,7 @@ def test_missing_token_is_a_401_problem(emulator):
 
 
 def test_validation_error_surfaces_vendor_message(provider):
-    broken = spec("flux-schnell-replicate").model_copy(update={"options": {"megapixels": "4"}})
+    broken = SPECS["flux-schnell-replicate"].model_copy(update={"options": {"megapixels": "4"}})
     error = raised(provider, broken, errors.RequestRejected)
     assert error.status == 422 and "input.megapixels" in error.message
 
@@ -141,7 +130,7 @@ def test_validation_error_surfaces_vendor_message(provider):
 def test_throttle_reads_the_reset_time_from_the_detail_text(provider, emulator):
     emulator.throttle_seconds = 12
     emulator.inject("rate_limit")
-    error = raised(provider, spec("flux-schnell-replicate"), errors.RateLimited)
+    error = raised(provider, SPECS["flux-schnell-replicate"], errors.RateLimited)
     assert error.retry_after == 12.0
     assert "resets in ~12s" in error.message
 
@@ -149,7 +138,7 @@ def test_throttle_reads_the_reset_time_from_the_detail_text(provider, emulator):
 def test_polls_through_starting_and_processing_with_the_poll_interval(provider, emulator, sleeps):
     emulator.finishes_within_wait = False
     emulator.polls_until_done = 3
-    image = provider.generate(ImageRequest(prompt="x", seed=3), spec("flux-dev-replicate"))
+    image = provider.generate(ImageRequest(prompt="x", seed=3), SPECS["flux-dev-replicate"])
     paths = [r["path"] for r in emulator.requests]
     pid = next(iter(emulator.predictions))
     assert paths == [paths[0]] + [f"/predictions/{pid}"] * 3
@@ -163,13 +152,13 @@ def test_polling_stops_at_the_deadline(provider, emulator):
     emulator.polls_until_done = 100
     provider.poll_interval = 10.0
     with pytest.raises(errors.ProviderTimeout):
-        provider.generate(ImageRequest(prompt="x"), spec("flux-schnell-replicate"),
+        provider.generate(ImageRequest(prompt="x"), SPECS["flux-schnell-replicate"],
                           deadline=time.monotonic() + 5)
     assert next(iter(emulator.predictions.values()))["status"] == "processing"
 
 
 def test_seed_is_read_from_the_logs_when_not_requested(provider, emulator):
-    image = provider.generate(ImageRequest(prompt="x"), spec("flux-schnell-replicate"))
+    image = provider.generate(ImageRequest(prompt="x"), SPECS["flux-schnell-replicate"])
     logs = next(iter(emulator.predictions.values()))["logs"]
     assert image.seed is not None and f"Using seed: {image.seed}" in logs
 
@@ -177,19 +166,19 @@ def test_seed_is_read_from_the_logs_when_not_requested(provider, emulator):
 def test_expired_output_url_is_a_bad_response(provider, emulator):
     emulator.inject("expired_url")
     with pytest.raises(errors.BadResponse, match="expired"):
-        provider.generate(ImageRequest(prompt="x"), spec("flux-schnell-replicate"))
+        provider.generate(ImageRequest(prompt="x"), SPECS["flux-schnell-replicate"])
 
 
 def test_nsfw_failure_is_content_refused(provider, emulator):
     emulator.inject("safety")
-    error = raised(provider, spec("flux-schnell-replicate"), errors.ContentRefused)
+    error = raised(provider, SPECS["flux-schnell-replicate"], errors.ContentRefused)
     assert "NSFW" in error.message
 
 
 def test_output_is_fetched_without_the_api_token(provider):
     prediction = {"id": "abc", "status": "succeeded", "output": ["https://replicate.delivery/x/out-0.png"]}
     resp = httpx.Response(201, json=prediction, request=httpx.Request("POST", "https://api.replicate.com/v1/x"))
-    follow = provider.parse_response(resp, ImageRequest(prompt="x"), spec("flux-schnell-replicate"))
+    follow = provider.parse_response(resp, ImageRequest(prompt="x"), SPECS["flux-schnell-replicate"])
     assert isinstance(follow, httpx.Request)
     assert str(follow.url) == "https://replicate.delivery/x/out-0.png"
     assert "Authorization" not in follow.headers
@@ -199,12 +188,12 @@ def test_succeeded_without_output_is_content_refused(provider):
     resp = httpx.Response(200, json={"id": "abc", "status": "succeeded", "output": []},
                           request=httpx.Request("GET", "https://api.replicate.com/v1/predictions/abc"))
     with pytest.raises(errors.ContentRefused):
-        provider.parse_response(resp, ImageRequest(prompt="x"), spec("flux-schnell-replicate"))
+        provider.parse_response(resp, ImageRequest(prompt="x"), SPECS["flux-schnell-replicate"])
 
 
 def test_without_base_url_the_real_replicate_api_is_called():
     built = real_request(
-        ReplicateProvider, ProviderConfig(name="replicate", api_key="r8_real"), spec("flux-dev-replicate")
+        ReplicateProvider, ProviderConfig(name="replicate", api_key="r8_real"), SPECS["flux-dev-replicate"]
     )
     assert str(built.url) == "https://api.replicate.com/v1/models/black-forest-labs/flux-dev/predictions"
     assert built.headers["Authorization"] == "Bearer r8_real"

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 import pytest
 
 from ogservice.config import ProviderConfig
 from ogservice.gateway import errors
-from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.stability import StabilityProvider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.stability import PATH, StabilityEmulator
-from tests.gateway.providers.helpers import raised, real_request
+from tests.gateway.providers.helpers import emulated, fragment_specs, raised, real_request
 
-CATALOG = Path(__file__).parents[3] / "ogservice" / "gateway" / "models" / "stability.toml"
+SPECS = fragment_specs("stability")
 AUTH = {"Authorization": "Bearer sk-test"}
 
 
-def spec(model_id: str) -> ModelSpec:
-    """The shipped catalog entry, read straight from the stability fragment."""
-    entries = tomllib.loads(CATALOG.read_text())["model"]
-    return ModelSpec.model_validate(next(e for e in entries if e["id"] == model_id))
-
-
 def provider(emulator: StabilityEmulator, api_key: str | None = "sk-test") -> StabilityProvider:
-    config = ProviderConfig(name="stability", api_key=api_key, base_url=emulator.base_url)
-    return StabilityProvider(config, client=emulator.client())
+    return emulated(StabilityProvider, emulator, api_key)
 
 
 def sent_form(emulator: StabilityEmulator) -> dict[str, str]:
@@ -47,7 +36,7 @@ def sent_form(emulator: StabilityEmulator) -> dict[str, str]:
 def test_form_fields_for_sizes_and_qualities(size, quality, aspect, pixels):
     emulator = StabilityEmulator()
     req = ImageRequest(prompt="a lighthouse", width=size[0], height=size[1], quality=quality)
-    image = provider(emulator).generate(req, spec("sd3.5-large"))
+    image = provider(emulator).generate(req, SPECS["sd3.5-large"])
     assert sent_form(emulator) == {
         "prompt": "a lighthouse",
         "model": "sd3.5-large",
@@ -59,7 +48,7 @@ def test_form_fields_for_sizes_and_qualities(size, quality, aspect, pixels):
 
 def test_request_is_multipart_with_bearer_and_image_accept():
     emulator = StabilityEmulator()
-    provider(emulator).generate(ImageRequest(prompt="x"), spec("sd3.5-medium"))
+    provider(emulator).generate(ImageRequest(prompt="x"), SPECS["sd3.5-medium"])
     headers = emulator.requests[-1]["headers"]
     assert headers["Content-Type"].startswith("multipart/form-data; boundary=")
     assert headers["Accept"] == "image/*" and headers["Authorization"] == "Bearer sk-test"
@@ -69,9 +58,9 @@ def test_request_is_multipart_with_bearer_and_image_accept():
 def test_negative_prompt_goes_to_large_but_is_dropped_for_turbo():
     emulator = StabilityEmulator()
     req = ImageRequest(prompt="x", negative_prompt="blurry")
-    provider(emulator).generate(req, spec("sd3.5-large"))
+    provider(emulator).generate(req, SPECS["sd3.5-large"])
     assert sent_form(emulator)["negative_prompt"] == "blurry"
-    image = provider(emulator).generate(req, spec("sd3.5-large-turbo"))
+    image = provider(emulator).generate(req, SPECS["sd3.5-large-turbo"])
     assert "negative_prompt" not in sent_form(emulator)
     assert "negative_prompt not supported by sd3.5-large-turbo; dropped" in image.notes
 
@@ -79,7 +68,7 @@ def test_negative_prompt_goes_to_large_but_is_dropped_for_turbo():
 def test_guidance_style_and_seed_map_to_stability_fields():
     emulator = StabilityEmulator()
     req = ImageRequest(prompt="x", guidance=4.5, style="cinematic", seed=1234)
-    image = provider(emulator).generate(req, spec("sd3.5-medium"))
+    image = provider(emulator).generate(req, SPECS["sd3.5-medium"])
     form = sent_form(emulator)
     assert (form["cfg_scale"], form["style_preset"], form["seed"]) == ("4.5", "cinematic", "1234")
     assert image.seed == 1234 and image.notes == ()
@@ -88,7 +77,7 @@ def test_guidance_style_and_seed_map_to_stability_fields():
 def test_out_of_range_guidance_is_clamped_and_unknown_options_are_noted():
     emulator = StabilityEmulator()
     req = ImageRequest(prompt="x", guidance=15, style="watercolour", steps=40, transparent=True)
-    image = provider(emulator).generate(req, spec("sd3.5-large"))
+    image = provider(emulator).generate(req, SPECS["sd3.5-large"])
     form = sent_form(emulator)
     assert form["cfg_scale"] == "10" and "style_preset" not in form and "steps" not in form
     assert any("cfg_scale 1-10; using 10" in n for n in image.notes)
@@ -99,7 +88,7 @@ def test_out_of_range_guidance_is_clamped_and_unknown_options_are_noted():
 
 def test_seed_chosen_by_stability_is_reported_from_the_header():
     emulator = StabilityEmulator()
-    image = provider(emulator).generate(ImageRequest(prompt="x"), spec("sd3.5-large"))
+    image = provider(emulator).generate(ImageRequest(prompt="x"), SPECS["sd3.5-large"])
     assert "seed" not in sent_form(emulator)
     assert isinstance(image.seed, int) and image.seed > 0
 
@@ -108,11 +97,11 @@ def test_strict_mode_refuses_before_any_call():
     emulator = StabilityEmulator()
     with pytest.raises(errors.StrictSizeError):
         provider(emulator).generate(
-            ImageRequest(prompt="x", width=1200, height=630, strict=True), spec("sd3.5-large")
+            ImageRequest(prompt="x", width=1200, height=630, strict=True), SPECS["sd3.5-large"]
         )
     assert emulator.requests == []
     image = provider(emulator).generate(
-        ImageRequest(prompt="x", aspect_ratio="9:21", strict=True), spec("sd3.5-large")
+        ImageRequest(prompt="x", aspect_ratio="9:21", strict=True), SPECS["sd3.5-large"]
     )
     assert image.produced == "9:21" and image.width < image.height
 
@@ -156,7 +145,8 @@ def test_json_accept_form_is_parsed_too():
     )
     assert resp.headers["content-type"].startswith("application/json")
     stability = provider(emulator)
-    image = stability.parse_response(resp, ImageRequest(prompt="x", aspect_ratio="16:9"), spec("sd3.5-large"))
+    req = ImageRequest(prompt="x", aspect_ratio="16:9")
+    image = stability.parse_response(resp, req, SPECS["sd3.5-large"])
     assert (image.width, image.height, image.seed) == (1344, 768, 9)
 
 
@@ -168,27 +158,27 @@ def test_both_safety_answers_are_refusals(style, status, code):
     emulator = StabilityEmulator()
     emulator.safety_style = style
     emulator.inject("safety")
-    error = raised(provider(emulator), spec("sd3.5-large"), errors.ContentRefused)
+    error = raised(provider(emulator), SPECS["sd3.5-large"], errors.ContentRefused)
     assert (error.status, error.code) == (status, code)
 
 
 def test_rate_limit_waits_out_the_fixed_sixty_second_lockout():
     emulator = StabilityEmulator()
     emulator.inject("rate_limit")
-    error = raised(provider(emulator), spec("sd3.5-large-turbo"), errors.RateLimited)
+    error = raised(provider(emulator), SPECS["sd3.5-large-turbo"], errors.RateLimited)
     assert error.retry_after == 60.0 and error.code == "rate_limit_exceeded"
     assert "timed out for 60 seconds" in error.message
 
 
 def test_missing_key_is_never_sent():
     emulator = StabilityEmulator()
-    raised(provider(emulator, api_key=None), spec("sd3.5-large"), errors.NotConfigured)
+    raised(provider(emulator, api_key=None), SPECS["sd3.5-large"], errors.NotConfigured)
     assert emulator.requests == []
 
 
 def test_without_base_url_the_real_endpoint_and_bearer_key_are_used():
     request = real_request(
-        StabilityProvider, ProviderConfig(name="stability", api_key="sk-real"), spec("sd3.5-large")
+        StabilityProvider, ProviderConfig(name="stability", api_key="sk-real"), SPECS["sd3.5-large"]
     )
     assert str(request.url) == "https://api.stability.ai/v2beta/stable-image/generate/sd3"
     assert request.headers["Authorization"] == "Bearer sk-real" and request.headers["Accept"] == "image/*"

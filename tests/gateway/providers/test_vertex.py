@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 import pytest
 
 from ogservice.config import ProviderConfig
 from ogservice.gateway import errors
-from ogservice.gateway.catalog import ModelSpec
 from ogservice.gateway.providers.vertex import VertexProvider
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.google import VertexEmulator
-from tests.gateway.providers.helpers import raised, real_request
+from tests.gateway.providers.helpers import emulated, fragment_specs, raised, real_request
 
-CATALOG = Path(__file__).parents[3] / "ogservice" / "gateway" / "models" / "google.toml"
-
-
-def spec(model_id: str) -> ModelSpec:
-    """The shipped catalog entry, read straight from the google fragment."""
-    entries = tomllib.loads(CATALOG.read_text())["model"]
-    return ModelSpec.model_validate(next(e for e in entries if e["id"] == model_id))
+SPECS = fragment_specs("google")
 
 
 def provider(emulator: VertexEmulator, **config: object) -> VertexProvider:
     values: dict[str, object] = {"api_key": "ya29.token", "project": "proj-1", "location": "us-central1"}
     values.update(config)
-    cfg = ProviderConfig(name="vertex", base_url=emulator.base_url, **values)  # type: ignore[arg-type]
-    return VertexProvider(cfg, client=emulator.client())
+    return emulated(VertexProvider, emulator, **values)
 
 
 def sent_parameters(emulator: VertexEmulator) -> dict:
@@ -47,7 +36,7 @@ def sent_parameters(emulator: VertexEmulator) -> dict:
 def test_standard_model_gets_aspect_and_sample_image_size(size, quality, aspect, sample_size, pixels):
     emulator = VertexEmulator()
     req = ImageRequest(prompt="a lighthouse", width=size[0], height=size[1], quality=quality)
-    image = provider(emulator).generate(req, spec("imagen-4"))
+    image = provider(emulator).generate(req, SPECS["imagen-4"])
     assert sent_parameters(emulator) == {
         "sampleCount": 1,
         "aspectRatio": aspect,
@@ -61,7 +50,7 @@ def test_standard_model_gets_aspect_and_sample_image_size(size, quality, aspect,
 
 def test_fast_model_never_gets_sample_image_size_and_says_so():
     emulator = VertexEmulator()
-    image = provider(emulator).generate(ImageRequest(prompt="x", quality="high"), spec("imagen-4-fast"))
+    image = provider(emulator).generate(ImageRequest(prompt="x", quality="high"), SPECS["imagen-4-fast"])
     assert "sampleImageSize" not in sent_parameters(emulator)
     assert any("no sampleImageSize" in note for note in image.notes)
     assert (image.width, image.height) == (1024, 1024)
@@ -69,18 +58,18 @@ def test_fast_model_never_gets_sample_image_size_and_says_so():
 
 def test_nearest_aspect_is_noted_and_strict_mode_refuses_before_any_call():
     emulator = VertexEmulator()
-    image = provider(emulator).generate(ImageRequest(prompt="x", width=1200, height=630), spec("imagen-4"))
+    image = provider(emulator).generate(ImageRequest(prompt="x", width=1200, height=630), SPECS["imagen-4"])
     assert any("1200x630" in note and "16:9" in note for note in image.notes)
     strict = ImageRequest(prompt="x", width=1200, height=630, strict=True)
     with pytest.raises(errors.StrictSizeError):
-        provider(emulator).generate(strict, spec("imagen-4"))
+        provider(emulator).generate(strict, SPECS["imagen-4"])
     assert len(emulator.requests) == 1
 
 
 def test_strict_mode_accepts_an_exact_aspect():
     emulator = VertexEmulator()
     req = ImageRequest(prompt="x", aspect_ratio="9:16", strict=True)
-    image = provider(emulator).generate(req, spec("imagen-4-ultra"))
+    image = provider(emulator).generate(req, SPECS["imagen-4-ultra"])
     assert sent_parameters(emulator)["aspectRatio"] == "9:16" and image.height > image.width
 
 
@@ -89,7 +78,7 @@ def test_unsupported_options_are_dropped_and_noted():
     req = ImageRequest(
         prompt="x", negative_prompt="blur", style="anime", steps=30, guidance=7, transparent=True
     )
-    image = provider(emulator).generate(req, spec("imagen-4"))
+    image = provider(emulator).generate(req, SPECS["imagen-4"])
     params = sent_parameters(emulator)
     assert not {"negativePrompt", "guidanceScale", "seed"} & set(params)
     for option in ("negative_prompt", "style", "steps", "guidance", "transparent"):
@@ -100,14 +89,14 @@ def test_unsupported_options_are_dropped_and_noted():
 
 def test_seed_is_dropped_while_the_watermark_is_on():
     emulator = VertexEmulator()
-    image = provider(emulator).generate(ImageRequest(prompt="x", seed=7), spec("imagen-4"))
+    image = provider(emulator).generate(ImageRequest(prompt="x", seed=7), SPECS["imagen-4"])
     assert "seed" not in sent_parameters(emulator)
     assert image.seed is None and any("seed not supported" in note for note in image.notes)
 
 
 def test_seed_is_sent_when_the_catalog_turns_the_watermark_off():
     emulator = VertexEmulator()
-    unmarked = spec("imagen-4").model_copy(update={"options": {"addWatermark": False}})
+    unmarked = SPECS["imagen-4"].model_copy(update={"options": {"addWatermark": False}})
     image = provider(emulator).generate(ImageRequest(prompt="x", seed=7), unmarked)
     assert sent_parameters(emulator)["seed"] == 7 and sent_parameters(emulator)["addWatermark"] is False
     assert image.seed == 7
@@ -138,21 +127,21 @@ def test_missing_token_is_refused_by_vertex_and_never_sent_by_the_adapter():
     path = "/v1/projects/p/locations/us-central1/publishers/google/models/imagen-4.0-generate-001:predict"
     resp = emulator.client().post(path, json={"instances": [{"prompt": "x"}]})
     assert resp.status_code == 401 and resp.json()["error"]["status"] == "UNAUTHENTICATED"
-    raised(provider(emulator, api_key=None), spec("imagen-4"), errors.NotConfigured)
+    raised(provider(emulator, api_key=None), SPECS["imagen-4"], errors.NotConfigured)
     assert len(emulator.requests) == 1
 
 
 def test_permission_denied_is_a_rejection_carrying_googles_status():
     emulator = VertexEmulator()
     emulator.inject("unauthorized")
-    error = raised(provider(emulator), spec("imagen-4"), errors.RequestRejected)
+    error = raised(provider(emulator), SPECS["imagen-4"], errors.RequestRejected)
     assert error.status == 403 and error.code == "PERMISSION_DENIED"
 
 
 def test_all_samples_filtered_is_a_refusal_with_googles_reason():
     emulator = VertexEmulator()
     emulator.inject("safety")
-    error = raised(provider(emulator), spec("imagen-4"), errors.ContentRefused)
+    error = raised(provider(emulator), SPECS["imagen-4"], errors.ContentRefused)
     assert "Unable to show generated images" in error.message and error.code == "RAI_FILTERED"
 
 
@@ -160,32 +149,32 @@ def test_responsible_ai_prompt_block_is_a_refusal_not_a_bad_request():
     emulator = VertexEmulator()
     emulator.safety_style = "prompt"
     emulator.inject("safety")
-    error = raised(provider(emulator), spec("imagen-4"), errors.ContentRefused)
+    error = raised(provider(emulator), SPECS["imagen-4"], errors.ContentRefused)
     assert error.status == 400 and "Responsible AI" in error.message
 
 
 def test_quota_429_without_retry_info_has_no_invented_delay():
     emulator = VertexEmulator()
     emulator.inject("rate_limit")
-    error = raised(provider(emulator), spec("imagen-4"), errors.RateLimited)
+    error = raised(provider(emulator), SPECS["imagen-4"], errors.RateLimited)
     assert error.retry_after is None and error.code == "RESOURCE_EXHAUSTED"
 
 
 def test_shut_down_model_surfaces_googles_not_found():
     emulator = VertexEmulator()
     emulator.retired.add("imagen-4.0-generate-001")
-    error = raised(provider(emulator), spec("imagen-4"), errors.RequestRejected)
+    error = raised(provider(emulator), SPECS["imagen-4"], errors.RequestRejected)
     assert error.status == 404 and error.code == "NOT_FOUND"
     assert "imagen-4.0-generate-001" in error.message
 
 
 def test_catalog_marks_imagen_as_retired():
-    assert all(spec(i).retired for i in ("imagen-4-fast", "imagen-4", "imagen-4-ultra"))
+    assert all(SPECS[i].retired for i in ("imagen-4-fast", "imagen-4", "imagen-4-ultra"))
 
 
 def test_without_base_url_the_real_regional_endpoint_and_bearer_token_are_used():
     config = ProviderConfig(name="vertex", api_key="ya29.real", project="acme", location="europe-west4")
-    request = real_request(VertexProvider, config, spec("imagen-4"))
+    request = real_request(VertexProvider, config, SPECS["imagen-4"])
     assert str(request.url) == (
         "https://europe-west4-aiplatform.googleapis.com/v1/projects/acme/locations/europe-west4"
         "/publishers/google/models/imagen-4.0-generate-001:predict"
@@ -196,10 +185,10 @@ def test_without_base_url_the_real_regional_endpoint_and_bearer_token_are_used()
 
 def test_global_location_uses_the_unprefixed_host_and_overrides_keep_the_path():
     config = ProviderConfig(name="vertex", api_key="t", project="acme", location="global")
-    request = VertexProvider(config).build_request(ImageRequest(prompt="x"), spec("imagen-4-fast"))
+    request = VertexProvider(config).build_request(ImageRequest(prompt="x"), SPECS["imagen-4-fast"])
     assert request.url.host == "aiplatform.googleapis.com"
     override = config.model_copy(update={"base_url": "http://proxy.local/vertex/"})
-    request = VertexProvider(override).build_request(ImageRequest(prompt="x"), spec("imagen-4-fast"))
+    request = VertexProvider(override).build_request(ImageRequest(prompt="x"), SPECS["imagen-4-fast"])
     assert str(request.url).startswith(
         "http://proxy.local/vertex/v1/projects/acme/locations/global/publishers/"
     )
@@ -208,4 +197,4 @@ def test_global_location_uses_the_unprefixed_host_and_overrides_keep_the_path():
 def test_missing_project_is_not_configured():
     config = ProviderConfig(name="vertex", api_key="t")
     with pytest.raises(errors.NotConfigured):
-        VertexProvider(config).build_request(ImageRequest(prompt="x"), spec("imagen-4"))
+        VertexProvider(config).build_request(ImageRequest(prompt="x"), SPECS["imagen-4"])
