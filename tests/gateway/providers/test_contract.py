@@ -27,11 +27,15 @@ CASES = _cases()
 FAILURE_CASES = [(c, kind, cls) for c in CASES for kind, cls in c.failures.items()]
 
 
-def _provider(case: ContractCase, emulator, **client_kw):
-    config = ProviderConfig(
-        name=case.provider_cls.name, api_key=case.api_key, base_url=emulator.base_url, **case.extra_config
+def _config(case: ContractCase, base_url: str) -> ProviderConfig:
+    """The case's adapter settings pointed at `base_url`."""
+    return ProviderConfig(
+        name=case.provider_cls.name, api_key=case.api_key, base_url=base_url, **case.extra_config
     )
-    provider = case.provider_cls(config, client=emulator.client(**client_kw))
+
+
+def _provider(case: ContractCase, emulator, **client_kw):
+    provider = case.provider_cls(_config(case, emulator.base_url), client=emulator.client(**client_kw))
     provider.sleep = lambda seconds: None
     return provider
 
@@ -78,10 +82,7 @@ def test_slow_vendor_times_out_as_provider_timeout(case: ContractCase):
     spec = load_catalog().get(case.model_id)
     with emulator.serve():
         emulator.inject("slow")
-        config = ProviderConfig(
-            name=case.provider_cls.name, api_key=case.api_key, base_url=emulator.base_url, **case.extra_config
-        )
-        provider = case.provider_cls(config, timeout=0.3)
+        provider = case.provider_cls(_config(case, emulator.base_url), timeout=0.3)
         try:
             with pytest.raises(errors.ProviderTimeout):
                 provider.generate(ImageRequest(prompt="a red fox"), spec)
@@ -92,10 +93,7 @@ def test_slow_vendor_times_out_as_provider_timeout(case: ContractCase):
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.model_id)
 def test_connection_refused_is_provider_unavailable(case: ContractCase):
     spec = load_catalog().get(case.model_id)
-    config = ProviderConfig(
-        name=case.provider_cls.name, api_key=case.api_key, base_url="http://127.0.0.1:9", **case.extra_config
-    )
-    provider = case.provider_cls(config, timeout=2)
+    provider = case.provider_cls(_config(case, "http://127.0.0.1:9"), timeout=2)
     try:
         with pytest.raises(errors.ProviderUnavailable):
             provider.generate(ImageRequest(prompt="a red fox"), spec)
