@@ -27,24 +27,13 @@ import httpx
 from ..errors import BadResponse, GatewayError, NotConfigured, ProviderUnavailable, RequestRejected
 from ..request import GeneratedImage, ImageRequest
 from ..sizes import nearest_size, requested_label
+from .a1111 import QUALITY_STEPS, SDXL_SIZES  # the same SDXL buckets and step presets
 from .base import HttpProvider, default_error, is_fetch, json_body
 
 if TYPE_CHECKING:
     from ..catalog import ModelSpec
 
 STEP = "ogservice_step"  # request extension naming which leg of the flow a response answers
-QUALITY_STEPS = {"draft": 15, "standard": 25, "high": 35, "ultra": 50}
-SDXL_SIZES = (
-    "1024x1024",
-    "1152x896",
-    "896x1152",
-    "1216x832",
-    "832x1216",
-    "1344x768",
-    "768x1344",
-    "1536x640",
-    "640x1536",
-)
 _PROMPT_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 
