@@ -55,8 +55,10 @@ class ModelSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9._-]*$")
-    provider: str = Field(description="openai | ideogram | gemini | vertex | stability | replicate | fal | "
-                                      "a1111 | comfyui | local")
+    provider: str = Field(
+        description="openai | ideogram | gemini | vertex | stability | replicate | fal | "
+        "a1111 | comfyui | local"
+    )
     vendor_model: str = ""
     options: dict[str, Any] = Field(default_factory=dict)
     capabilities: Capabilities = Capabilities()

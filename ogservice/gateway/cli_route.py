@@ -49,16 +49,27 @@ class RouteQuery(BaseModel):
     def image_request(self) -> ImageRequest:
         """The canonical request; raises pydantic.ValidationError for an impossible size."""
         width, height = (int(p) for p in (self.size or "1024x1024").split("x"))
-        return ImageRequest(prompt=self.prompt, width=width, height=height, aspect_ratio=self.aspect_ratio,
-                            quality=self.quality, transparent=self.transparent)
+        return ImageRequest(
+            prompt=self.prompt,
+            width=width,
+            height=height,
+            aspect_ratio=self.aspect_ratio,
+            quality=self.quality,
+            transparent=self.transparent,
+        )
 
     def context(self, settings: Settings, **known: Any) -> RouteContext:
         """RouteContext from the query and settings; `known` adds what a gateway knows (open breakers)."""
         return RouteContext(
-            tier=self.tier or settings.tier, quality=self.quality, layer=self.layer, intent=self.intent,
-            model=self.model, deadline_s=self.deadline,
+            tier=self.tier or settings.tier,
+            quality=self.quality,
+            layer=self.layer,
+            intent=self.intent,
+            model=self.model,
+            deadline_s=self.deadline,
             budget_remaining_usd=self.budget if self.budget is not None else settings.budget_usd,
-            configured_providers=configured_providers(settings), **known,
+            configured_providers=configured_providers(settings),
+            **known,
         )
 
 
@@ -79,9 +90,13 @@ def decision_json(decision: Decision) -> dict[str, Any]:
 
 def explain(decision: Decision) -> str:
     """A readable account of a decision for the terminal."""
-    lines = [f"model:     {decision.model}", f"intent:    {decision.intent}", f"rule:      {decision.rule}",
-             f"fallbacks: {', '.join(decision.fallbacks) or '(none)'}",
-             f"predicted: ${decision.predicted_cost_usd:.4f}, ~{decision.predicted_latency_s:g} s"]
+    lines = [
+        f"model:     {decision.model}",
+        f"intent:    {decision.intent}",
+        f"rule:      {decision.rule}",
+        f"fallbacks: {', '.join(decision.fallbacks) or '(none)'}",
+        f"predicted: ${decision.predicted_cost_usd:.4f}, ~{decision.predicted_latency_s:g} s",
+    ]
     if decision.rejected:
         lines += ["rejected:", *(f"  - {r.model}: {r.reason}" for r in decision.rejected)]
     return "\n".join([*lines, "why:", *(f"  - {reason}" for reason in decision.reasons)])

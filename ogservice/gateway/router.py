@@ -129,7 +129,8 @@ class Router:
         self._prefer = MappingProxyType({r.name: tuple(self._spec(i) for i in r.prefer) for r in self.rules})
         keys = itertools.product(INTENTS, get_args(Tier), get_args(Quality), _LAYERS)
         table: dict[tuple[str, str, str, str | None], Rule] = {
-            k: rule for k in keys if (rule := self._scan(*k)) is not None}
+            k: rule for k in keys if (rule := self._scan(*k)) is not None
+        }
         self._table = MappingProxyType(table)
 
     def decide(self, req: ImageRequest, ctx: RouteContext) -> Decision:
@@ -146,11 +147,14 @@ class Router:
         reasons = [found.explain(), head, *_warnings(chosen, needs), *last_resort, summary]
         # Every field is built from validated values above; skipping re-validation halves the cost.
         return Decision.model_construct(
-            model=chosen.id, intent=found.intent, rule=rule,
+            model=chosen.id,
+            intent=found.intent,
+            rule=rule,
             fallbacks=tuple(s.id for s in survivors[1:]),
             rejected=tuple(r for r in rejected if local is None or r.model != local.id),
             predicted_cost_usd=chosen.price_for(quality, needs.width, needs.height),
-            predicted_latency_s=chosen.latency_p50_s, reasons=tuple(reasons),
+            predicted_latency_s=chosen.latency_p50_s,
+            reasons=tuple(reasons),
         )
 
     def knows(self, model_id: str) -> bool:
@@ -206,9 +210,16 @@ def _builtin_local(model_id: str) -> ModelSpec:
 def _needs(req: ImageRequest, ctx: RouteContext, quality: Quality) -> _Needs:
     width, height = _pixels(req)
     return _Needs(
-        tier=ctx.tier, quality=quality, width=width, height=height, transparent=req.transparent,
-        budget=ctx.budget_remaining_usd, deadline=ctx.deadline_s, configured=ctx.configured_providers,
-        unhealthy=ctx.unhealthy_models, explicit=ctx.model,
+        tier=ctx.tier,
+        quality=quality,
+        width=width,
+        height=height,
+        transparent=req.transparent,
+        budget=ctx.budget_remaining_usd,
+        deadline=ctx.deadline_s,
+        configured=ctx.configured_providers,
+        unhealthy=ctx.unhealthy_models,
+        explicit=ctx.model,
     )
 
 
@@ -285,5 +296,7 @@ def _warnings(chosen: ModelSpec, needs: _Needs) -> list[str]:
 def _summary(chosen: ModelSpec, needs: _Needs, rejections: int) -> str:
     cost = chosen.price_for(needs.quality, needs.width, needs.height)
     after = f" after {rejections} rejected candidate{'s' * (rejections != 1)}" if rejections else ""
-    return (f"chose {chosen.id} ({chosen.provider}){after}: predicted ${cost:.4f}, "
-            f"~{chosen.latency_p50_s:g} s (p50) for {needs.quality} {needs.width}x{needs.height}")
+    return (
+        f"chose {chosen.id} ({chosen.provider}){after}: predicted ${cost:.4f}, "
+        f"~{chosen.latency_p50_s:g} s (p50) for {needs.quality} {needs.width}x{needs.height}"
+    )

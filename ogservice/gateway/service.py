@@ -132,9 +132,7 @@ class Gateway:
 
         catalog = load_catalog(settings.models_file)
         r = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=0.25, socket_timeout=0.5)
-        policy = RetryPolicy(
-            allow_fallback_on_refusal=settings.allow_fallback_on_refusal
-        )
+        policy = RetryPolicy(allow_fallback_on_refusal=settings.allow_fallback_on_refusal)
         return cls(
             settings,
             catalog,

@@ -25,8 +25,17 @@ if TYPE_CHECKING:
     from ..catalog import ModelSpec
 
 QUALITY_STEPS = {"draft": 15, "standard": 25, "high": 35, "ultra": 50}
-SDXL_SIZES = ("1024x1024", "1152x896", "896x1152", "1216x832", "832x1216", "1344x768", "768x1344",
-              "1536x640", "640x1536")
+SDXL_SIZES = (
+    "1024x1024",
+    "1152x896",
+    "896x1152",
+    "1216x832",
+    "832x1216",
+    "1344x768",
+    "768x1344",
+    "1536x640",
+    "640x1536",
+)
 CFG_RANGE = (1.0, 30.0)
 
 
@@ -45,10 +54,18 @@ def plan(req: ImageRequest, spec: ModelSpec) -> Plan:
     choice = nearest_size(req, spec.sizes or SDXL_SIZES, vendor=spec.id)
     width, height = (int(p) for p in choice.value.split("x"))
     options = dict(spec.options)
-    body: dict[str, Any] = {"prompt": req.prompt, "negative_prompt": req.negative_prompt or "",
-                            "width": width, "height": height, "seed": -1 if req.seed is None else req.seed,
-                            "steps": req.steps or QUALITY_STEPS[req.quality], "batch_size": 1, "n_iter": 1,
-                            "send_images": True, "save_images": False}
+    body: dict[str, Any] = {
+        "prompt": req.prompt,
+        "negative_prompt": req.negative_prompt or "",
+        "width": width,
+        "height": height,
+        "seed": -1 if req.seed is None else req.seed,
+        "steps": req.steps or QUALITY_STEPS[req.quality],
+        "batch_size": 1,
+        "n_iter": 1,
+        "send_images": True,
+        "save_images": False,
+    }
     if checkpoint := options.pop("checkpoint", None):
         body["override_settings"] = {"sd_model_checkpoint": checkpoint}
         body["override_settings_restore_afterwards"] = True
@@ -79,8 +96,9 @@ class A1111Provider(HttpProvider):
 
     def build_request(self, req: ImageRequest, spec: ModelSpec) -> httpx.Request:
         """POST the txt2img payload, with Basic auth when the WebUI runs with --api-auth."""
-        return httpx.Request("POST", f"{self.base_url}/sdapi/v1/txt2img", headers=self._auth(),
-                             json=plan(req, spec).body)
+        return httpx.Request(
+            "POST", f"{self.base_url}/sdapi/v1/txt2img", headers=self._auth(), json=plan(req, spec).body
+        )
 
     def parse_response(
         self, resp: httpx.Response, req: ImageRequest, spec: ModelSpec
@@ -92,8 +110,15 @@ class A1111Provider(HttpProvider):
             raise BadResponse("txt2img answer has no images", provider=self.name, status=resp.status_code)
         p = plan(req, spec)
         data = decode_b64(images[0], provider=self.name)
-        return self.image(data, req, spec, requested=p.requested, produced=p.produced, notes=p.notes,
-                          seed=_seed(body.get("info"), req))
+        return self.image(
+            data,
+            req,
+            spec,
+            requested=p.requested,
+            produced=p.produced,
+            notes=p.notes,
+            seed=_seed(body.get("info"), req),
+        )
 
     def error_for(self, resp: httpx.Response) -> GatewayError:
         """A1111's `{"error","detail","body","errors"}` envelope, or FastAPI's `{"detail": ...}`."""
