@@ -136,14 +136,12 @@ def _routing_settings() -> Settings:
     try:
         return load_settings()
     except ConfigError as exc:
-        # Signing keys matter for serving, not for routing: retry in dev mode, say so, and if the
-        # configuration is still invalid, report the original problem.
+        # Signing keys matter for serving, not for routing: retry in dev mode (quietly: nothing is
+        # wrong for this command), and if the configuration is still invalid, report the original.
         try:
-            settings = load_settings(dev=True)
+            return load_settings(dev=True)
         except ConfigError:
             raise exc from None
-        click.echo(f"note: {exc}; routing anyway", err=True)
-        return settings
 
 
 def _first_problem(exc: ValidationError) -> str:
