@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import redis
 from PIL import Image, ImageOps
 from pydantic import ValidationError
 
@@ -242,4 +243,33 @@ def sandbox(port_base: int, speed: float) -> None:
         raise click.ClickException(str(exc)) from None
 
 
-COMMANDS = [generate, sandbox]  # `models` joins the `bench` group (ogservice bench models)
+@click.command()
+@click.option("--tenant", default=None, help="One tenant (default: all tenants).")
+@click.option("--day", default=None, metavar="YYYY-MM-DD", help="Default: today (UTC).")
+@click.option("--json", "as_json", is_flag=True, help="The summary as one JSON object.")
+def spend(tenant: str | None, day: str | None, as_json: bool) -> None:
+    """Show the cost ledger: predicted and actual spend per model, tier and tenant."""
+    from .ledger import Ledger
+
+    settings = _settings()
+    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=1)
+    summary = Ledger(client, settings.redis_prefix).spend(tenant, day)
+    client.close()
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    click.echo(
+        f"{summary['day']} tenant {summary['tenant']}: ${summary['actual_usd']:.4f} actual, "
+        f"${summary['predicted_usd']:.4f} predicted, {summary['calls']} calls, {summary['errors']} errors"
+    )
+    for model, row in summary["by_model"].items():
+        click.echo(
+            f"  {model:<24} ${row['actual_usd']:.4f}  {row['calls']:>5} calls  {row['errors']:>4} errors"
+        )
+    for tier, row in summary["by_tier"].items():
+        click.echo(f"  tier {tier:<19} ${row['actual_usd']:.4f}  {row['calls']:>5} calls")
+    for name, usd in summary.get("by_tenant", {}).items():
+        click.echo(f"  tenant {name:<17} ${usd:.4f}")
+
+
+COMMANDS = [generate, sandbox, spend]  # `models` joins the `bench` group (ogservice bench models)

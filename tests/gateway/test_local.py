@@ -160,3 +160,27 @@ def test_sandbox_without_a_checkout_says_so(tmp_path):
 
     with pytest.raises(SandboxError, match="source checkout"):
         find_checkout([tmp_path])
+
+
+def test_cli_spend_shows_the_ledger_per_model_and_tier(no_keys, tmp_path, redis_prefix):
+    from ogservice.gateway.cli_run import spend
+
+    env = {**no_keys, "OGS_REDIS_PREFIX": redis_prefix}
+    args = [
+        "--prompt",
+        "calm gradient background",
+        "--size",
+        "320x200",
+        "--tier",
+        "pro",
+        "-o",
+        str(tmp_path / "x.png"),
+    ]
+    assert CliRunner().invoke(generate, args, env=env).exit_code == 0
+    result = CliRunner().invoke(spend, ["--json"], env=env)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["calls"] == 1 and summary["by_tier"]["pro"]["calls"] == 1
+    assert list(summary["by_model"]) == ["local-procedural"] and summary["actual_usd"] == 0.0
+    text = CliRunner().invoke(spend, [], env=env).output
+    assert "local-procedural" in text and "tier pro" in text
