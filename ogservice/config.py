@@ -16,6 +16,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .validation import problems
+
 PROVIDERS = ("openai", "ideogram", "gemini", "vertex", "stability", "replicate", "fal", "a1111", "comfyui")
 
 # The only key that ever signs in dev mode; refused outside it so nobody ships it by accident.
@@ -155,11 +157,5 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = "; ".join(_describe(err) for err in exc.errors())
-        raise ConfigError(f"invalid configuration: {problems}") from None
-
-
-def _describe(err: object) -> str:
-    loc = "_".join(str(p) for p in err["loc"]).upper()  # type: ignore[index]
-    msg = str(err["msg"]).removeprefix("Value error, ")  # type: ignore[index]
-    return f"OGS_{loc}: {msg}" if loc else msg
+        found = "; ".join(f"OGS_{loc.upper()}: {msg}" if loc else msg for loc, msg in problems(exc, sep="_"))
+        raise ConfigError(f"invalid configuration: {found}") from None

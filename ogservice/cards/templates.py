@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..validation import problems
+
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 BUNDLED_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -116,10 +118,8 @@ def load_template(path: Path) -> Template:
     try:
         return Template(**data, digest=hashlib.sha256(raw).hexdigest())
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'template'}: {e['msg']}" for e in exc.errors()
-        )
-        raise TemplateError(f"{path}: {problems}") from None
+        found = "; ".join(f"{where or 'template'}: {msg}" for where, msg in problems(exc))
+        raise TemplateError(f"{path}: {found}") from None
 
 
 def load_templates(dirs: Sequence[Path]) -> dict[str, Template]:

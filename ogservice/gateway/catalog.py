@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..config import PROVIDERS, ConfigError
+from ..validation import problems
 from .request import ImageRequest, Quality, Tier
 from .sizes import nearest_size, parse_ratio
 
@@ -220,12 +221,9 @@ def _validate(label: str, number: int, entry: Any) -> ModelSpec:
     try:
         return ModelSpec.model_validate(entry)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
+        where, msg = problems(exc)[0]
         ident = f" (id {entry.get('id')!r})" if isinstance(entry, dict) and entry.get("id") else ""
-        field_part = f".{where}" if where else ""
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        raise CatalogError(f"{label}: model[{number}]{field_part}: {msg}{ident}") from None
+        raise CatalogError(f"{label}: model[{number}]{'.' + where if where else ''}: {msg}{ident}") from None
 
 
 def _merge(specs: list[tuple[str, tuple[int, ModelSpec]]]) -> Catalog:

@@ -12,6 +12,7 @@ import click
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..config import PROVIDERS, ConfigError, load_settings
+from ..validation import first_problem
 from .catalog import load_catalog, unknown_model_message
 from .decision import Decision, RouteContext
 from .intent import INTENTS, Intent
@@ -124,7 +125,7 @@ def route(as_json: bool, **options: Any) -> None:
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     except ValidationError as exc:
-        raise click.UsageError(_first_problem(exc)) from None
+        raise click.UsageError(first_problem(exc)) from None
     if query.model and not router.knows(query.model):
         raise click.UsageError(unknown_model_message(query.model, router.catalog.ids()))
     decision = router.decide(req, query.context(settings))
@@ -142,13 +143,6 @@ def _routing_settings() -> Settings:
             return load_settings(dev=True)
         except ConfigError:
             raise exc from None
-
-
-def _first_problem(exc: ValidationError) -> str:
-    """'size: String should match pattern ...' from a pydantic error, for users."""
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"]) or "input"
-    return f"{where}: {str(err['msg']).removeprefix('Value error, ')}"
 
 
 COMMANDS = [route]

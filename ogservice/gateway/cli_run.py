@@ -20,6 +20,7 @@ from PIL import Image, ImageOps
 from pydantic import ValidationError
 
 from ..config import ConfigError, Settings, load_settings
+from ..validation import first_problem
 from .decision import RouteContext
 from .request import GeneratedImage, ImageRequest
 
@@ -67,9 +68,7 @@ def _request(prompt: str, size: str, quality: str, seed: int | None, transparent
             prompt=prompt, width=width, height=height, quality=quality, seed=seed, transparent=transparent
         )  # type: ignore[arg-type]
     except ValidationError as exc:
-        raise click.ClickException(
-            f"invalid request: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}"
-        ) from None
+        raise click.ClickException(f"invalid request: {first_problem(exc)}") from None
 
 
 @click.command()

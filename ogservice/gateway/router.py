@@ -28,6 +28,7 @@ from typing import get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..validation import problems
 from .catalog import MODELS_DIR, Catalog, CatalogError, ModelSpec, load_catalog, unknown_model_message
 from .decision import Decision, Rejected, RouteContext
 from .intent import INTENTS, Intent, IntentResult, detect_intent
@@ -88,9 +89,8 @@ def _rule(label: str, number: int, entry: object) -> Rule:
     try:
         return Rule.model_validate(entry)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = "".join(f".{p}" for p in err["loc"])
-        raise CatalogError(f"{label}: rule[{number}]{where}: {err['msg']}") from None
+        where, msg = problems(exc)[0]
+        raise CatalogError(f"{label}: rule[{number}]{'.' + where if where else ''}: {msg}") from None
 
 
 def _check_rules(label: str, rules: tuple[Rule, ...]) -> None:

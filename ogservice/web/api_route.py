@@ -18,6 +18,7 @@ from ..errors import BadRequest, UnprocessableField
 from ..gateway.catalog import ModelSpec, unknown_model_message
 from ..gateway.cli_route import RouteQuery, build_router, configured_providers, decision_json
 from ..gateway.router import Router
+from ..validation import first_problem, problems
 
 bp = Blueprint("route_api", __name__)
 
@@ -41,7 +42,7 @@ def route() -> Response:
     try:
         req = query.image_request()
     except ValidationError as exc:
-        raise UnprocessableField(_problem(exc), field="size") from None
+        raise UnprocessableField(first_problem(exc, default="body"), field="size") from None
     ctx = query.context(_settings(), **_gateway_knowledge(router))
     return jsonify(decision_json(router.decide(req, ctx)))
 
@@ -63,14 +64,8 @@ def _query(body: Any) -> RouteQuery:
     try:
         return RouteQuery.model_validate(body)
     except ValidationError as exc:
-        field = ".".join(str(p) for p in exc.errors()[0]["loc"])
-        raise UnprocessableField(_problem(exc), field=field) from None
-
-
-def _problem(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"]) or "body"
-    return f"{where}: {str(err['msg']).removeprefix('Value error, ')}"
+        field = problems(exc)[0][0]
+        raise UnprocessableField(first_problem(exc, default="body"), field=field) from None
 
 
 def _settings() -> Settings:
