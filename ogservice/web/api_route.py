@@ -28,8 +28,13 @@ UNHEALTHY = frozenset({"open"})
 
 @bp.record_once
 def _build_router(state: BlueprintSetupState) -> None:
-    """Load catalog and rules at start-up, so a broken config refuses to start instead of failing later."""
-    state.app.extensions["ogs.router"] = build_router(state.app.extensions["ogs.settings"])
+    """Load catalog and rules at start-up, so a broken config refuses to start instead of failing later.
+
+    The app's gateway already built a router from the same settings: share it rather than build twice.
+    """
+    gateway = state.app.extensions.get("ogs.gateway")
+    router = gateway.router if gateway is not None else build_router(state.app.extensions["ogs.settings"])
+    state.app.extensions["ogs.router"] = router
 
 
 @bp.post("/v1/route")
