@@ -30,7 +30,6 @@ from .errors import NotFound, ServiceUnavailable
 from .store import Store
 
 RENDERER_VERSION = "1"
-ASSET_TTL = None  # assets are content-addressed and immutable
 
 
 @dataclass

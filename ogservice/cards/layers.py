@@ -27,10 +27,6 @@ def resolve_text(template: str, fields: dict[str, str]) -> str:
     return SEPARATOR.join(p for p in parts if p.strip())
 
 
-def placeholders(template: str) -> set[str]:
-    return set(_PLACEHOLDER.findall(template))
-
-
 def scaled_box(layer: Layer, ref: tuple[int, int], preset: SizePreset, bottoms: dict[str, float]) -> Box:
     """The layer's box in canvas pixels; `after` moves it below that layer's rendered bottom."""
     sx, sy = preset.width / ref[0], preset.height / ref[1]
