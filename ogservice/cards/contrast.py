@@ -11,6 +11,7 @@ least 8-bit opacity that does, by replaying Pillow's own blending arithmetic on 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -143,11 +144,20 @@ def _samples(background: Image.Image, box: Box) -> np.ndarray:
     if x1 <= x0 or y1 <= y0:
         raise ValueError(f"box {box} does not overlap the {background.width}x{background.height} image")
     rgb = background if background.mode == "RGB" else background.convert("RGB")
-    region = np.asarray(rgb.crop((x0, y0, x1, y1))).reshape(-1, 3)
-    if len(region) <= SAMPLES:
-        return region
-    # A fixed seed: the same image and box always give the same answer.
-    return region[np.random.default_rng(0).integers(0, len(region), SAMPLES)]
+    # Pillow keeps RGB as 4 bytes a pixel: copying that out unpacked is ~2.5x cheaper than packing.
+    raw = np.frombuffer(rgb.crop((x0, y0, x1, y1)).tobytes("raw", "RGBX"), np.uint8).reshape(-1, 4)
+    picks = _sample_indices(len(raw))
+    return raw[:, :3] if picks is None else raw[picks, :3]
+
+
+@lru_cache(maxsize=256)
+def _sample_indices(count: int) -> np.ndarray | None:
+    """SAMPLES fixed pseudo-random pixel indices below count (None: take all): same region, same answer."""
+    if count <= SAMPLES:
+        return None
+    picks = np.random.default_rng(0).integers(0, count, SAMPLES)
+    picks.flags.writeable = False
+    return picks
 
 
 def _worst(lum: np.ndarray, text_lum: float) -> float:

@@ -13,13 +13,14 @@ import struct
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
 from fontTools.ttLib import TTCollection, TTFont
 from PIL import ImageFont
 
+from ogservice.cards.glyphs import GlyphEngine
 from ogservice.errors import UnprocessableField
 
 BUNDLED_FONTS_DIR = Path(__file__).resolve().parents[2] / "fonts"
@@ -40,10 +41,7 @@ CJK_TAGS = (
     ("ko", "ko"),
 )
 EMOJI_TABLES = ("CBDT", "sbix", "COLR", "SVG ")
-MEASURE_SIZE = 1000  # advances are measured once at this size and scaled (linear to < 0.3 px)
 FONT_CACHE_SIZE = 256
-ADVANCE_CACHE_SIZE = 8192
-FEATURES = ("kern", "liga")
 
 
 @dataclass(frozen=True)
@@ -63,10 +61,14 @@ class FontFace:
     bitmap_size: int | None
     coverage: frozenset[int] = field(repr=False, compare=False)
 
-    @property
+    @cached_property
     def id(self) -> str:
         """Stable identifier: the path, plus `#index` for a member of a font collection."""
         return f"{self.path}#{self.index}" if self.path.suffix in (".ttc", ".otc") else str(self.path)
+
+    def __hash__(self) -> int:
+        # Faces key the shaping and glyph caches on every call: hash the id, not eleven fields.
+        return hash(self.id)
 
     def covers(self, char: str) -> bool:
         """Whether the face's cmap maps this single character."""
@@ -184,7 +186,7 @@ class FontRegistry:
         self._families = {f.family for f in faces}
         self._fonts: OrderedDict[tuple[str, int], ImageFont.FreeTypeFont] = OrderedDict()
         self._chain = lru_cache(maxsize=256)(self._build_chain)
-        self._advance = lru_cache(maxsize=ADVANCE_CACHE_SIZE)(self._measure)
+        self.glyphs = GlyphEngine()
 
     @classmethod
     def load(cls, dirs: Sequence[Path] = (BUNDLED_FONTS_DIR,)) -> FontRegistry:
@@ -233,7 +235,7 @@ class FontRegistry:
         return self.font(self.best_face(family, weight), size)
 
     def font(self, face: FontFace, size: int) -> ImageFont.FreeTypeFont:
-        """A cached Pillow font (raqm layout) for a face; colour-bitmap faces only at their strike size."""
+        """A cached Pillow font (draws colour emoji); colour-bitmap faces only at their strike size."""
         key = (face.id, face.bitmap_size or size)
         font = self._fonts.get(key)
         if font is None:
@@ -246,14 +248,8 @@ class FontRegistry:
         return font
 
     def advance(self, face: FontFace, text: str, direction: str = "ltr", lang: str | None = None) -> float:
-        """Shaped advance width of `text` in em (kerning and ligatures on); cached."""
-        return self._advance(face, text, direction, lang)
-
-    def _measure(self, face: FontFace, text: str, direction: str, lang: str | None) -> float:
-        """Uncached shaping measurement at the reference size."""
-        size = face.bitmap_size or MEASURE_SIZE
-        font = self.font(face, MEASURE_SIZE)
-        return font.getlength(text, features=list(FEATURES), direction=direction, language=lang) / size
+        """Shaped advance width of `text` in em (kerning and ligatures on); cached with the shaping."""
+        return self.glyphs.shape(face, text, direction, lang).advance
 
     def by_id(self, face_id: str) -> FontFace:
         """The face with this id (as found in a laid-out block's runs)."""

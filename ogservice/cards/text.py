@@ -1,7 +1,7 @@
 """Local typesetting: auto-fit, balanced wrapping, clamp, bidi, font fallback; returns a laid-out block.
 
-Everything is measured once in em (raqm shaping with kerning and ligatures), so the auto-fit binary
-search costs arithmetic, not shaping. Drawing lives in `text_draw` (re-exported here).
+Everything is measured once in em (HarfBuzz shaping with kerning and ligatures, see `glyphs`), so
+the auto-fit binary search costs arithmetic, not shaping. Drawing lives in `text_draw` (re-exported here).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Literal
 from PIL import ImageFont
 
 from ogservice.cards.fonts import FontFace, FontRegistry
+from ogservice.cards.glyphs import GlyphEngine
 from ogservice.cards.text_bidi import paragraph_level, visual_order
 from ogservice.cards.text_break import (
     Lines,
@@ -60,7 +61,7 @@ class Run:
     width: float
     direction: Literal["ltr", "rtl"]
     face: FontFace = field(repr=False, compare=False)
-    font: ImageFont.FreeTypeFont = field(repr=False, compare=False)
+    font: ImageFont.FreeTypeFont | None = field(default=None, repr=False, compare=False)  # colour emoji only
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class TextBlock:
     direction: Literal["ltr", "rtl"]
     missing: tuple[str, ...]
     lang: str | None = None
+    glyphs: GlyphEngine | None = field(default=None, repr=False, compare=False)  # draws the runs
 
     def glyph_sources(self) -> list[tuple[str, str]]:
         """(character, font id) for every character drawn; the id is a path (`path#index` in a .ttc)."""
@@ -272,6 +274,7 @@ def _block(
         _direction(setting.base),
         setting.missing,
         setting.lang,
+        registry.glyphs,
     )
 
 
@@ -301,7 +304,8 @@ def _line(
     offset = _align_offset(style.align, setting.base, block_width - width)
     placed, x = [], offset
     for text, face, level, w in runs:
-        placed.append(Run(text, face.id, x, w, _direction(level), face, registry.font(face, size)))
+        font = registry.font(face, size) if face.bitmap_size else None
+        placed.append(Run(text, face.id, x, w, _direction(level), face, font))
         x += w
     return Line(tuple(placed), offset, width, baseline)
 

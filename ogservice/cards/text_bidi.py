@@ -29,7 +29,8 @@ def _class(char: str) -> str:
 
 def paragraph_level(text: str) -> int:
     """P2-P3: 1 if the first strong character is right-to-left, else 0."""
-    for cls in bidi_classes(text):
+    for char in text:  # stops at the first strong character
+        cls = _class(char)
         if cls == "L":
             return 0
         if cls in STRONG_RTL:

