@@ -10,7 +10,6 @@ The card engine is imported lazily: the gateway must not pay for fonts until typ
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 import time
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
+from ..cards.encode import encode_png
 from .errors import ProviderTimeout, RequestRejected
 from .images import inspect_image
 from .request import GeneratedImage, ImageRequest
@@ -41,13 +41,7 @@ def canvas_size(req: ImageRequest) -> tuple[int, int]:
 
 
 def png(image: Image.Image) -> bytes:
-    """PNG bytes with the card engine's fast encoder when present, Pillow's otherwise."""
-    try:
-        from ..cards.encode import encode_png
-    except ImportError:  # the encoder needs isal; Pillow is always there
-        buf = io.BytesIO()
-        image.save(buf, "PNG", compress_level=1)
-        return buf.getvalue()
+    """PNG bytes from the card engine's fast encoder."""
     return encode_png(image)
 
 
