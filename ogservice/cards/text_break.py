@@ -61,16 +61,36 @@ def can_break_before(prev: str, cur: str, emoji: Callable[[str], bool]) -> bool:
 
 def make_pieces(clusters: Sequence[str], measure: Measure, emoji: Callable[[str], bool]) -> list[Piece]:
     """Cut clusters at every break opportunity into measured pieces."""
+    word_end = _next_space if _breaks_only_at_spaces(clusters) else _word_end
     bounds: list[tuple[int, int, int]] = []
     start = i = 0
     while i < len(clusters):
-        end = i = _word_end(clusters, i, emoji)
+        end = i = word_end(clusters, i, emoji)
         while i < len(clusters) and clusters[i].isspace():
             i += 1
         if end > start:
             bounds.append((start, end, i))
         start = i
     return [Piece(a, b, c, measure(a, b), measure(b, c) if c > b else 0.0) for a, b, c in bounds]
+
+
+def _breaks_only_at_spaces(clusters: Sequence[str]) -> bool:
+    """Single characters below the CJK blocks and no hyphen: nothing but a space offers a break
+    (kinsoku marks only forbid breaks, and those come from ideographs, emoji and hyphens)."""
+    text = "".join(clusters)
+    return (
+        len(text) == len(clusters)
+        and (not text or max(text) < "\u2e80")
+        and HYPHENS.isdisjoint(text)
+    )
+
+
+def _next_space(clusters: Sequence[str], i: int, emoji: Callable[[str], bool]) -> int:
+    """Index of the next space after i (the whole word), for text that breaks only at spaces."""
+    j = i + 1
+    while j < len(clusters) and not clusters[j].isspace():
+        j += 1
+    return j
 
 
 def _word_end(clusters: Sequence[str], i: int, emoji: Callable[[str], bool]) -> int:
