@@ -80,6 +80,17 @@ def test_file_store_leaves_no_temp_files(tmp_path):
     assert leftovers == []
 
 
+def test_file_store_lays_out_shards_once_and_survives_a_removed_shard(tmp_path):
+    store = FileStore(tmp_path)
+    first = key("asset", "first")
+    store.put(first, b"one")
+    assert len([p for p in (tmp_path / "asset").iterdir() if p.is_dir()]) == 256
+    shard = store.path(key("asset", "second")).parent
+    shard.rmdir()  # e.g. an operator pruned it while the process ran
+    store.put(key("asset", "second"), b"two")
+    assert store.get(key("asset", "second")) == b"two" and store.get(first) == b"one"
+
+
 def test_unwritable_root_is_a_miss_not_an_error(tmp_path):
     blocker = tmp_path / "file-not-dir"
     blocker.write_bytes(b"")
