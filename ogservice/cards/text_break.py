@@ -6,7 +6,7 @@ Widths are in em, so one set of measurements serves every candidate font size of
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 Measure = Callable[[int, int], float]  # em width of clusters [start, end)
 Lines = list[tuple[int, int]]  # (start, end) index ranges
@@ -33,8 +33,7 @@ CJK_RANGES = (
 )
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(NamedTuple):
     """An unbreakable stretch of clusters [start, end) followed by spaces [end, stop); widths in em."""
 
     start: int

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ogservice.cards.fonts import FontFace
 from ogservice.cards.text_bidi import embedding_levels
@@ -25,9 +25,8 @@ EXTENDERS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Cluster:
-    """A grapheme-like cluster with its resolved font face and bidi embedding level."""
+class Cluster(NamedTuple):
+    """A grapheme-like cluster with its resolved font face and bidi embedding level (a cheap tuple)."""
 
     text: str
     face: FontFace
