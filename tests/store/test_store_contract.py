@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import threading
 import time
@@ -89,6 +90,20 @@ def test_file_store_lays_out_shards_once_and_survives_a_removed_shard(tmp_path):
     shard.rmdir()  # e.g. an operator pruned it while the process ran
     store.put(key("asset", "second"), b"two")
     assert store.get(key("asset", "second")) == b"two" and store.get(first) == b"one"
+
+
+def test_a_leftover_temp_file_with_the_next_name_is_skipped_not_reused(tmp_path, monkeypatch):
+    from ogservice.store import files
+
+    store = FileStore(tmp_path)
+    k = key("asset", "leftover")
+    shard = store.path(k).parent
+    store.put(key("asset", "warm"), b"w")  # lays out the shards
+    monkeypatch.setattr(files, "_temp_serial", itertools.count(7))
+    leftover = shard / f".tmp-{os.getpid()}-{threading.get_ident()}-7"
+    leftover.write_bytes(b"crashed writer")
+    store.put(k, b"fresh")
+    assert store.get(k) == b"fresh" and leftover.read_bytes() == b"crashed writer"
 
 
 def test_unwritable_root_is_a_miss_not_an_error(tmp_path):
