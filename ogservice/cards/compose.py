@@ -136,7 +136,7 @@ def _preferred(
     if wanted == "accent":
         return accent(palette)
     if wanted in ("muted", "on-accent"):
-        behind = _average(image, rect)
+        behind = contrast.mean_color(image, rect)
         base = (255, 255, 255) if color.relative_luminance(behind) < 0.3 else (17, 17, 23)
         return color.mix(base, behind, 0.25) if wanted == "muted" else base
     return color.parse_color(wanted)
@@ -159,11 +159,6 @@ def accent(palette: backgrounds.Palette) -> tuple[int, int, int]:
 
 def _chroma(rgb: tuple[int, int, int]) -> int:
     return max(rgb) - min(rgb)
-
-
-def _average(image: Image.Image, rect: tuple[int, int, int, int]) -> tuple[int, int, int]:
-    region = image.crop(rect).convert("RGB").resize((1, 1), Image.BOX)
-    return region.getpixel((0, 0))  # type: ignore[return-value]
 
 
 def _fill(value: str, palette: backgrounds.Palette) -> tuple[int, ...]:

@@ -62,6 +62,12 @@ def measure_contrast(background: Image.Image, box: Box, text_rgb: RGB) -> float:
     return _worst(luminance_array(_samples(background, box)), relative_luminance(text_rgb))
 
 
+def mean_color(background: Image.Image, box: Box) -> RGB:
+    """The average colour behind box, estimated from the same fixed sample as the contrast."""
+    mean = _samples(background, box).mean(axis=0)
+    return (round(mean[0]), round(mean[1]), round(mean[2]))
+
+
 def choose_legible(
     background: Image.Image, box: Box, preferred: RGB | None = None, min_ratio: float = 4.5
 ) -> Legibility:

@@ -41,3 +41,11 @@ def test_contrast_samples_come_from_inside_the_box() -> None:
     inside = {tuple(p) for p in data[136:416, 80:1120].reshape(-1, 3)}
     assert len(samples) == contrast.SAMPLES and all(tuple(p) in inside for p in samples[:500])
     assert np.array_equal(samples, contrast._samples(image, big))  # fixed: same box, same answer
+
+
+def test_mean_color_is_the_average_behind_the_box() -> None:
+    image = Image.new("RGB", (1200, 630), (0, 0, 0))
+    image.paste((200, 100, 50), (600, 0, 1200, 630))  # right half coloured
+    assert contrast.mean_color(image, (560, 100, 640, 150)) == (100, 50, 25)  # all 4,000 px: exact
+    estimate = contrast.mean_color(image, (0, 0, 1200, 630))  # a fixed sample of 4096 pixels
+    assert all(abs(e - t) <= 6 for e, t in zip(estimate, (100, 50, 25), strict=True))
