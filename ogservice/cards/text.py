@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import unicodedata
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from PIL import ImageFont
@@ -119,7 +122,34 @@ def layout_text(
     style: TextStyle,
     missing: MissingPolicy = "placeholder",
 ) -> TextBlock:
-    """Fit `text` into a width x height box: largest size in range, balanced lines, clamp at min size."""
+    """Fit `text` into a width x height box: largest size in range, balanced lines, clamp at min size.
+
+    Blocks are immutable, so each registry remembers its recent ones: a site name, byline or
+    button label that every card repeats is laid out once.
+    """
+    memo = _LAYOUTS.get(registry)
+    if memo is None:
+        with _LAYOUTS_LOCK:
+            memo = _LAYOUTS.get(registry) or _layout_memo(registry)
+            _LAYOUTS[registry] = memo
+    return memo(text, width, height, style, missing)
+
+
+LAYOUT_CACHE_SIZE = 1024  # a block is a few KB
+_LAYOUTS: weakref.WeakKeyDictionary[FontRegistry, Callable[..., TextBlock]] = weakref.WeakKeyDictionary()
+_LAYOUTS_LOCK = threading.Lock()
+
+
+def _layout_memo(registry: FontRegistry) -> Callable[..., TextBlock]:
+    """An LRU of `_layout` for one registry (a weak reference, so the cache never keeps it alive)."""
+    owner = weakref.ref(registry)
+    return lru_cache(maxsize=LAYOUT_CACHE_SIZE)(lambda *args: _layout(owner(), *args))  # type: ignore[arg-type]
+
+
+def _layout(
+    registry: FontRegistry, text: str, width: int, height: int, style: TextStyle, missing: MissingPolicy
+) -> TextBlock:
+    """Uncached `layout_text`."""
     setting = _analyse(registry, text, style, missing)
     if not setting.pieces:
         direction = _direction(setting.base)

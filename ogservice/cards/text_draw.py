@@ -1,12 +1,13 @@
 """Draw a laid-out text block onto an image: cached glyph bitmaps, colour emoji from their bitmap strike.
 
 Every outline glyph of the block is blitted into one coverage mask (overlaps keep the larger
-coverage, as FreeType's own string rendering does), and the colour is pasted through that mask
-once: a single blend per block instead of one per run.
+coverage, as FreeType's own string rendering does), and the colour is pasted through that
+mask once: a single blend per block instead of one per run.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,22 +19,49 @@ if TYPE_CHECKING:
 Placed = tuple[int, int, np.ndarray]  # left, top, coverage
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """A block's merged glyph coverage (read-only uint8) and its top-left relative to the block's."""
+
+    left: int
+    top: int
+    mask: np.ndarray
+
+
 def draw_text(
     image: Image.Image, block: TextBlock, origin: tuple[int, int], color: tuple[int, int, int]
 ) -> None:
     """Draw every run of `block` with its top-left at `origin` in `color` (emoji keep their colours)."""
-    placed: list[Placed] = []
-    emoji: list[tuple[Run, tuple[float, float]]] = []
+    x, y = round(origin[0]), round(origin[1])
+    coverage = block_coverage(block)
+    if coverage is not None:
+        _paint(image, coverage, (x, y), color)
     for line in block.lines:
         for run in line.runs:
-            pen = (origin[0] + run.x, origin[1] + line.baseline)
             if run.face.bitmap_size:
-                emoji.append((run, pen))
-            else:
-                placed += _placed_glyphs(block, run, pen)
-    _paint(image, placed, color)
-    for run, pen in emoji:
-        _draw_bitmap_run(image, run, pen, block.size)
+                _draw_bitmap_run(image, run, (x + run.x, y + line.baseline), block.size)
+
+
+def block_coverage(block: TextBlock) -> Coverage | None:
+    """Merge the block's outline glyphs into one mask (overlaps keep the larger coverage)."""
+    placed = [
+        glyph
+        for line in block.lines
+        for run in line.runs
+        if not run.face.bitmap_size
+        for glyph in _placed_glyphs(block, run, (run.x, line.baseline))
+    ]
+    if not placed:
+        return None
+    x0, y0 = min(x for x, _, _ in placed), min(y for _, y, _ in placed)
+    x1 = max(x + m.shape[1] for x, _, m in placed)
+    y1 = max(y + m.shape[0] for _, y, m in placed)
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    for x, y, glyph in placed:
+        target = mask[y - y0 : y - y0 + glyph.shape[0], x - x0 : x - x0 + glyph.shape[1]]
+        np.maximum(target, glyph, out=target)
+    mask.flags.writeable = False
+    return Coverage(x0, y0, mask)
 
 
 def _placed_glyphs(block: TextBlock, run: Run, pen: tuple[float, float]) -> list[Placed]:
@@ -49,27 +77,21 @@ def _placed_glyphs(block: TextBlock, run: Run, pen: tuple[float, float]) -> list
     return out
 
 
-def _paint(image: Image.Image, placed: list[Placed], color: tuple[int, int, int]) -> None:
-    """Merge the glyphs into one mask over their joint box (clipped to the image) and paste `color`."""
-    if not placed:
-        return
-    x0 = max(0, min(x for x, _, _ in placed))
-    y0 = max(0, min(y for _, y, _ in placed))
-    x1 = min(image.width, max(x + m.shape[1] for x, _, m in placed))
-    y1 = min(image.height, max(y + m.shape[0] for _, y, m in placed))
+def _paint(
+    image: Image.Image, coverage: Coverage, origin: tuple[int, int], color: tuple[int, int, int]
+) -> None:
+    """Paste `color` through the coverage mask placed at origin, clipped to the image."""
+    left, top = origin[0] + coverage.left, origin[1] + coverage.top
+    x0, y0 = max(0, left), max(0, top)
+    x1 = min(image.width, left + coverage.mask.shape[1])
+    y1 = min(image.height, top + coverage.mask.shape[0])
     if x1 <= x0 or y1 <= y0:
         return
-    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    for x, y, glyph in placed:
-        left, top = max(x, x0), max(y, y0)
-        right, bottom = min(x + glyph.shape[1], x1), min(y + glyph.shape[0], y1)
-        if right > left and bottom > top:
-            target = mask[top - y0 : bottom - y0, left - x0 : right - x0]
-            np.maximum(target, glyph[top - y : bottom - y, left - x : right - x], out=target)
+    mask = coverage.mask[y0 - top : y1 - top, x0 - left : x1 - left]
     # Pasting a solid image through the mask gives the same pixels as pasting the colour, but
     # Pillow's image path blends ~2.4x faster than its fill path (0.5 vs 1.2 ms for a title).
     ink = Image.new(image.mode, (x1 - x0, y1 - y0), color)
-    image.paste(ink, (x0, y0, x1, y1), Image.fromarray(mask))
+    image.paste(ink, (x0, y0, x1, y1), Image.fromarray(np.ascontiguousarray(mask)))
 
 
 def _draw_bitmap_run(image: Image.Image, run: Run, at: tuple[float, float], size: int) -> None:

@@ -228,3 +228,21 @@ def test_missing_glyph_error_names_the_code_point(registry: FontRegistry) -> Non
 def test_empty_text_lays_out_to_nothing(registry: FontRegistry) -> None:
     block = layout_text(registry, "   ", *BOX, TextStyle())
     assert block.lines == () and block.bbox((5, 5)) == (5, 5, 5, 5)
+
+
+def test_repeated_text_reuses_its_layout_and_the_cache_never_holds_a_registry(registry: FontRegistry) -> None:
+    import gc
+    import weakref
+
+    from ogservice.cards.fonts import BUNDLED_FONTS_DIR
+
+    style = TextStyle(weight=700, min_size=20, max_size=26)
+    first = layout_text(registry, "ogservice.dev", 480, 40, style)
+    assert layout_text(registry, "ogservice.dev", 480, 40, style) is first  # a site name on every card
+    assert layout_text(registry, "ogservice.dev", 300, 40, style) is not first
+    other = FontRegistry.load([BUNDLED_FONTS_DIR / "inter"])
+    layout_text(other, "ogservice.dev", 480, 40, style)
+    gone = weakref.ref(other)
+    del other
+    gc.collect()
+    assert gone() is None
