@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .cards import backgrounds
 from .cards.compose import Canvas, Composition, compose
-from .cards.encode import encode_png
+from .cards.encode import PngEncoder
 from .cards.fields import CardRequest, parse_card_request
 from .cards.fonts import BUNDLED_FONTS_DIR, FontRegistry
 from .cards.templates import BUNDLED_DIR, Template, load_templates
@@ -153,11 +153,12 @@ def _render(service: CardService, job: Job) -> None:
             palette=_palette(req),
             missing=service.settings.missing_glyph,
         )
-        with _timed(job, "compose"):
-            job.composition = compose(req.template, canvas, service.fonts)
+        encoder = PngEncoder()
+        with _timed(job, "compose"):  # the encoder starts on the card's top half while the rest is drawn
+            job.composition = compose(req.template, canvas, service.fonts, rows_final=encoder.rows_final)
             job.missing = job.composition.missing()
         with _timed(job, "encode"):
-            job.png = encode_png(job.composition.image)
+            job.png = encoder.finish(job.composition.image)
             job.digest = hashlib.sha256(job.png).hexdigest()
         with _timed(job, "store"):
             service.store.put(f"asset/{job.digest}", job.png)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import colorsys
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw
@@ -50,34 +52,86 @@ class Composition:
         return tuple(sorted({c for t in self.texts for c in t.missing}))
 
 
-def compose(template: Template, canvas: Canvas, fonts: FontRegistry) -> Composition:
-    """Render every layer of the preset's layout in order onto the procedural background."""
+RowsFinal = Callable[[Image.Image, int], None]  # (canvas, y): rows above y will not change
+SCRIM_REACH = 32  # the most a scrim panel reaches beyond its text (contrast.Scrim padding <= 32)
+
+
+@dataclass(frozen=True)
+class _RectPlan:
+    layer: Layer
+    box: Box
+    radius: float
+
+    @property
+    def top(self) -> int:
+        return math.floor(self.box[1])
+
+
+@dataclass(frozen=True)
+class _TextPlan:
+    layer: Layer
+    block: TextBlock
+    outer: Box  # the pill, or the text box with its padding
+    ink: Box  # where the laid-out block is drawn
+    scale: float
+
+    @property
+    def top(self) -> int:
+        """The highest row drawing this layer may touch: pill, glyphs rising up to an em above the
+        block (accents, stacked marks, emoji), and a scrim reaching SCRIM_REACH beyond them."""
+        return math.floor(min(self.outer[1], self.ink[1] - self.block.size) - SCRIM_REACH)
+
+
+def compose(
+    template: Template, canvas: Canvas, fonts: FontRegistry, rows_final: RowsFinal | None = None
+) -> Composition:
+    """Render every layer of the preset's layout in order onto the procedural background.
+
+    All layers are laid out first (layout needs no pixels), so before each one is drawn the
+    rows above everything still to come are known to be final, and `rows_final` hears of them:
+    the PNG encoder starts on the top of the card while the lower layers are drawn.
+    """
     preset = canvas.preset
     style = _resolve(template.background.style, canvas.fields) or "auto"
     image = backgrounds.procedural(
         preset.width, preset.height, seed=canvas.seed, style=style, palette=canvas.palette
     )
     result = Composition(image)
+    plans = _plan(template, canvas, fonts)
+    still_to_come = [min(p.top for p in plans[i:]) for i in range(len(plans))]
+    for plan, untouched_above in zip(plans, still_to_come, strict=True):
+        if rows_final is not None:
+            rows_final(image, max(0, untouched_above))
+        if isinstance(plan, _RectPlan):
+            _draw_rect(image, plan.box, _fill(plan.layer.fill, canvas.palette), plan.radius)
+        else:
+            result.texts.append(_draw_text_layer(image, plan, canvas))
+    return result
+
+
+def _plan(template: Template, canvas: Canvas, fonts: FontRegistry) -> list[_RectPlan | _TextPlan]:
+    """Every drawn layer with its final geometry; `after` layers flow below the laid-out block."""
+    preset = canvas.preset
     layout = template.layouts[preset.layout]
+    scale = _scale(layout.ref, preset)
+    plans: list[_RectPlan | _TextPlan] = []
     bottoms: dict[str, float] = {}
     for layer in layout.layers:
         box = scaled_box(layer, layout.ref, preset, bottoms)
         text = resolve_text(layer.text, canvas.fields) if layer.text else ""
         if layer.kind == "rect":
-            _draw_rect(
-                image, box, _fill(layer.fill, canvas.palette), layer.radius * _scale(layout.ref, preset)
-            )
+            plans.append(_RectPlan(layer, box, layer.radius * scale))
             bottoms[layer.id] = box[1] + box[3]
         elif text:
-            report = _draw_text_layer(image, layer, box, text, canvas, fonts, _scale(layout.ref, preset))
-            result.texts.append(report)
-            bottoms[layer.id] = report.box[1] + report.box[3]
-    return result
+            plan = _plan_text(layer, box, text, canvas, fonts, scale)
+            plans.append(plan)
+            bottoms[layer.id] = plan.ink[1] + plan.block.height
+    return plans
 
 
-def _draw_text_layer(
-    image: Image.Image, layer: Layer, box: Box, text: str, canvas: Canvas, fonts: FontRegistry, scale: float
-) -> TextReport:
+def _plan_text(
+    layer: Layer, box: Box, text: str, canvas: Canvas, fonts: FontRegistry, scale: float
+) -> _TextPlan:
     pad_x, pad_y = (p * scale for p in layer.padding)
     style = TextStyle(
         family=layer.family,
@@ -94,12 +148,15 @@ def _draw_text_layer(
         box, block.width + 2 * pad_x, block.height + 2 * pad_y, layer.align, layer.valign, block.direction
     )
     ink = (outer[0] + pad_x, outer[1] + pad_y, block.width, block.height)
+    return _TextPlan(layer, block, outer, ink, scale)
+
+
+def _draw_text_layer(image: Image.Image, plan: _TextPlan, canvas: Canvas) -> TextReport:
+    layer, block, ink = plan.layer, plan.block, plan.ink
     if layer.kind == "pill":
-        fill = _fill(layer.fill, canvas.palette)
-        _draw_rect(image, outer, fill, layer.radius * scale)
+        _draw_rect(image, plan.outer, _fill(layer.fill, canvas.palette), layer.radius * plan.scale)
     rgb, ratio, scrim = _legible_color(image, ink, layer.color, canvas.palette)
-    origin = (round(ink[0]), round(ink[1]))
-    draw_text(image, block, origin, rgb)
+    draw_text(image, block, (round(ink[0]), round(ink[1])), rgb)
     if layer.strike:
         _strike(image, ink, block, rgb)
     return TextReport(

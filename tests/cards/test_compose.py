@@ -173,3 +173,20 @@ def test_same_request_same_pixels_and_seed_changes_background(service):
     b = service.run("blog-post", [("title", "Determinism"), ("seed", "1")])
     c = service.run("blog-post", [("title", "Determinism"), ("seed", "2")])
     assert a.digest == b.digest and a.digest != c.digest
+
+
+CASES = [(t, size, SAMPLE_FIELDS[t]) for t, size in PRESETS] + [
+    ("blog-post", size, [("title", title), ("tag", "Émoji ✓"), ("site", "example.com")])
+    for title in TITLES.values()
+    for size in ("og", "square")
+]
+
+
+@pytest.mark.parametrize(("template", "size", "fields"), CASES)
+def test_the_png_holds_exactly_the_composed_pixels(service, template, size, fields, caplog):
+    # The encoder compresses the top half while lower layers are drawn: the layers' reach must be
+    # right, or the PNG would keep stale rows (the encoder then recompresses and warns).
+    job = _render(service, template, fields, size=size)
+    decoded = np.asarray(Image.open(io.BytesIO(job.png)).convert("RGB"))
+    assert np.array_equal(decoded, np.asarray(job.composition.image.convert("RGB")))
+    assert not [r for r in caplog.records if r.name == "ogservice.cards.encode"]

@@ -68,3 +68,15 @@ def test_concurrent_encodes_of_one_image_are_identical():
     with ThreadPoolExecutor(6) as pool:
         results = set(pool.map(lambda _: encode_png(image), range(12)))
     assert len(results) == 1
+
+
+def test_rows_reported_final_too_early_are_compressed_again_not_kept_stale(caplog):
+    image = Image.fromarray(_card_like())
+    encoder = encode.PngEncoder()
+    encoder.rows_final(image, image.height)  # a (buggy) caller promises every row is final...
+    image.paste((255, 0, 0), (0, 10, 50, 20))  # ...then draws in the top half anyway
+    decoded = Image.open(io.BytesIO(encoder.finish(image)))
+    decoded.load()
+    assert np.array_equal(np.asarray(decoded), np.asarray(image))
+    assert "compressed again" in caplog.text
+    assert encoder.finish(image) != b"" and encode_png(image) == encoder.finish(image)
