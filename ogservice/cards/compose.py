@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 from . import backgrounds, color, contrast
@@ -176,8 +177,9 @@ def _legible_color(
 ) -> tuple[tuple[int, int, int], float, bool]:
     """Preferred colour if it reaches 4.5:1 over the pixels behind it; else a better one or a scrim."""
     rect = (round(ink[0]), round(ink[1]), round(ink[0] + ink[2]), round(ink[1] + ink[3]))
-    preferred = _preferred(wanted, image, rect, palette)
-    choice = contrast.choose_legible(image, rect, preferred, min_ratio=MIN_CONTRAST)
+    behind = contrast.sample(image, rect)  # one sample serves the muted colour and the contrast
+    preferred = _preferred(wanted, behind, palette)
+    choice = contrast.choose_legible(image, rect, preferred, min_ratio=MIN_CONTRAST, pixels=behind)
     if choice.scrim is None:
         return choice.text_rgb, choice.ratio, False
     contrast.apply_scrim(image, rect, choice.scrim)
@@ -185,17 +187,16 @@ def _legible_color(
     return choice.text_rgb, contrast.measure_contrast(image, rect, choice.text_rgb), True
 
 
-def _preferred(
-    wanted: str, image: Image.Image, rect: tuple[int, int, int, int], palette: backgrounds.Palette
-) -> tuple[int, int, int] | None:
+def _preferred(wanted: str, behind: np.ndarray, palette: backgrounds.Palette) -> tuple[int, int, int] | None:
+    """The layer's wanted colour; muted and on-accent are worked out from the pixels `behind` it."""
     if wanted == "auto":
         return None
     if wanted == "accent":
         return accent(palette)
     if wanted in ("muted", "on-accent"):
-        behind = contrast.mean_color(image, rect)
-        base = (255, 255, 255) if color.relative_luminance(behind) < 0.3 else (17, 17, 23)
-        return color.mix(base, behind, 0.25) if wanted == "muted" else base
+        average = contrast.mean_color(behind)
+        base = (255, 255, 255) if color.relative_luminance(average) < 0.3 else (17, 17, 23)
+        return color.mix(base, average, 0.25) if wanted == "muted" else base
     return color.parse_color(wanted)
 
 

@@ -59,20 +59,28 @@ class Legibility:
 
 def measure_contrast(background: Image.Image, box: Box, text_rgb: RGB) -> float:
     """Worst-case (1st percentile) WCAG contrast between text_rgb and the background inside box."""
-    return _worst(luminance_array(_samples(background, box)), relative_luminance(text_rgb))
+    return _worst(luminance_array(sample(background, box)), relative_luminance(text_rgb))
 
 
-def mean_color(background: Image.Image, box: Box) -> RGB:
-    """The average colour behind box, estimated from the same fixed sample as the contrast."""
-    mean = _samples(background, box).mean(axis=0)
-    return (round(mean[0]), round(mean[1]), round(mean[2]))
+def mean_color(pixels: np.ndarray) -> RGB:
+    """The average colour of sampled pixels (see `sample`)."""
+    total = pixels.sum(axis=0, dtype=np.uint64)
+    count = max(1, len(pixels))
+    return (round(int(total[0]) / count), round(int(total[1]) / count), round(int(total[2]) / count))
 
 
 def choose_legible(
-    background: Image.Image, box: Box, preferred: RGB | None = None, min_ratio: float = 4.5
+    background: Image.Image,
+    box: Box,
+    preferred: RGB | None = None,
+    min_ratio: float = 4.5,
+    pixels: np.ndarray | None = None,
 ) -> Legibility:
-    """Preferred colour if it reads; else white or near-black; else the lightest scrim that makes it read."""
-    pixels = _samples(background, box)
+    """Preferred colour if it reads; else white or near-black; else the lightest scrim that makes it read.
+
+    `pixels` may pass in `sample(background, box)` when the caller has already taken it.
+    """
+    pixels = sample(background, box) if pixels is None else pixels
     lum = luminance_array(pixels)
     plain = [(c, _worst(lum, relative_luminance(c))) for c in (WHITE, NEAR_BLACK)]
     if preferred is not None and (ratio := _worst(lum, relative_luminance(preferred))) >= min_ratio:
@@ -144,7 +152,7 @@ def _gradient_mask(size: tuple[int, int], box: Box, scrim: Scrim) -> tuple[Box, 
     return (0, top, size[0], bottom), strip.resize((size[0], bottom - top), Image.Resampling.NEAREST)
 
 
-def _samples(background: Image.Image, box: Box) -> np.ndarray:
+def sample(background: Image.Image, box: Box) -> np.ndarray:
     """(n, 3) uint8 pixels from inside box: all of them if few, else a fixed pseudo-random subset."""
     x0, y0 = max(0, box[0]), max(0, box[1])
     x1, y1 = min(background.width, box[2]), min(background.height, box[3])
