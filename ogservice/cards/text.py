@@ -204,6 +204,15 @@ def _runs(clusters: Sequence[Cluster]) -> list[tuple[str, FontFace, int]]:
 
 def _measurer(registry: FontRegistry, clusters: Sequence[Cluster], lang: str | None) -> Measure:
     """Em width of a cluster range, shaped run by run (cached in the registry)."""
+    faces = {(c.face, c.level) for c in clusters}
+    if len(faces) == 1:  # one face, one direction (most titles): the range is a single run
+        ((face, level),) = faces
+        texts, direction = [c.text for c in clusters], _direction(level)
+
+        def measure_one_run(start: int, end: int) -> float:
+            return registry.advance(face, "".join(texts[start:end]), direction, lang)
+
+        return measure_one_run
 
     def measure(start: int, end: int) -> float:
         runs = _runs(clusters[start:end])

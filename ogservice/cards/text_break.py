@@ -136,18 +136,21 @@ def greedy_lines(pieces: Sequence[Piece], max_width: float) -> Lines:
 def balanced_lines(pieces: Sequence[Piece], max_width: float, count: int) -> Lines:
     """Exactly `count` lines minimising the sum of squared slack: even lines, no orphan last word."""
     n, sums, inf = len(pieces), _prefix(pieces), float("inf")
+    spaces = [p.space for p in pieces]
     cost = [[inf] * (n + 1) for _ in range(count + 1)]
     back = [[0] * (n + 1) for _ in range(count + 1)]
     cost[0][0] = 0.0
     for m in range(1, count + 1):
+        previous, current, pointers = cost[m - 1], cost[m], back[m]
         for j in range(1, n + 1):
+            end = sums[j] - spaces[j - 1]  # line_width(i, j) == end - sums[i], inlined: the hot loop
             for i in range(j - 1, -1, -1):
-                width = line_width(pieces, sums, i, j)
+                width = end - sums[i]
                 if width > max_width and i < j - 1:
                     break
-                candidate = cost[m - 1][i] + (max_width - width) ** 2
-                if candidate < cost[m][j]:
-                    cost[m][j], back[m][j] = candidate, i
+                candidate = previous[i] + (max_width - width) ** 2
+                if candidate < current[j]:
+                    current[j], pointers[j] = candidate, i
     if cost[count][n] == inf:
         return greedy_lines(pieces, max_width)
     return _walk_back(back, count, n)
