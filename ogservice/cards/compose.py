@@ -54,7 +54,6 @@ class Composition:
 
 
 RowsFinal = Callable[[Image.Image, int], None]  # (canvas, y): rows above y will not change
-SCRIM_REACH = 32  # the most a scrim panel reaches beyond its text (contrast.Scrim padding <= 32)
 
 
 @dataclass(frozen=True)
@@ -79,8 +78,8 @@ class _TextPlan:
     @property
     def top(self) -> int:
         """The highest row drawing this layer may touch: pill, glyphs rising up to an em above the
-        block (accents, stacked marks, emoji), and a scrim reaching SCRIM_REACH beyond them."""
-        return math.floor(min(self.outer[1], self.ink[1] - self.block.size) - SCRIM_REACH)
+        block (accents, stacked marks, emoji), and a scrim reaching MAX_SCRIM_PADDING beyond them."""
+        return math.floor(min(self.outer[1], self.ink[1] - self.block.size) - contrast.MAX_SCRIM_PADDING)
 
 
 def compose(

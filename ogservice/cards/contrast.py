@@ -27,6 +27,7 @@ SAMPLES = 4096  # pixels read per region when it has more
 # sample, the 0.5th percentile is used instead: ~20 of 4096 samples where ~41 are expected below the
 # region's 1st percentile, i.e. 3 standard deviations, so the estimate errs on the safe side.
 SAMPLED_PERCENTILE = 0.5
+MAX_SCRIM_PADDING = 32  # a scrim panel never reaches further than this beyond its text
 MAX_BRAND_SCRIM = 0.6  # above this opacity a neutral text colour is kept instead of the brand colour
 DARK_SCRIM: RGB = (8, 8, 12)
 LIGHT_SCRIM: RGB = WHITE
@@ -93,7 +94,7 @@ def choose_legible(
 
 def _with_scrim(pixels: np.ndarray, box: Box, preferred: RGB | None, min_ratio: float) -> Legibility:
     """The text colour and scrim needing the least opacity; the brand colour wins unless it needs a lot."""
-    padding = max(8, min(32, round(min(box[2] - box[0], box[3] - box[1]) * 0.15)))
+    padding = max(8, min(MAX_SCRIM_PADDING, round(min(box[2] - box[0], box[3] - box[1]) * 0.15)))
     if preferred is not None:
         brand = _scrim_for(pixels, preferred, min_ratio, padding)
         if brand.ratio >= min_ratio and brand.scrim is not None and brand.scrim.opacity <= MAX_BRAND_SCRIM:
