@@ -6,7 +6,8 @@
     health(model), spend(), close()
 
 A refusal raises GenerationRefused (422) unless fallback on refusal is configured; when every
-candidate fails, GenerationFailed (503) carries the attempts so callers can explain what happened.
+candidate fails, GenerationFailed (503) carries the attempts so callers can explain what happened
+(both, with Attempt and GatewayResult, live in results.py and are re-exported here).
 """
 
 from __future__ import annotations
@@ -19,69 +20,20 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
-from ..errors import ServiceUnavailable, UnprocessableField
 from .breaker import Breaker
 from .decision import Decision, RouteContext
 from .errors import BadResponse, GatewayError
 from .ledger import CallRecord, Ledger
 from .policy import Action, RetryPolicy, Spend, counts_against_health, next_action
 from .request import GeneratedImage, ImageRequest
+from .results import Attempt, GatewayResult, GenerationFailed, GenerationRefused
 
 if TYPE_CHECKING:
     from ..config import Settings
     from .catalog import Catalog, ModelSpec
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One call (or skipped candidate): its outcome, error, latency, predicted cost and what came next."""
-
-    model: str
-    outcome: str  # "ok", the error class name, or "skipped"
-    error: str = ""
-    latency_s: float = 0.0
-    cost_usd: float = 0.0
-    action: str = ""  # the policy's verdict after a failure, e.g. "retry: honouring Retry-After 1.0s"
-
-
-@dataclass(frozen=True)
-class GatewayResult:
-    """The image, the decision that led to it and every attempt made on the way."""
-
-    image: GeneratedImage
-    decision: Decision
-    attempts: tuple[Attempt, ...]
-
-    @property
-    def cost_usd(self) -> float:
-        """Predicted spend of all attempts (each retry is billed again), vendor-reported where known."""
-        return round(sum(a.cost_usd for a in self.attempts), 6)
-
-    @property
-    def model(self) -> str:
-        return self.image.model
-
-
-class GenerationFailed(ServiceUnavailable):
-    """Every candidate failed or was skipped; `attempts` says how."""
-
-    title = "Image generation failed"
-
-    def __init__(self, detail: str, decision: Decision, attempts: tuple[Attempt, ...]) -> None:
-        super().__init__(detail, attempts=[a.__dict__ for a in attempts])
-        self.decision, self.attempts = decision, attempts
-
-
-class GenerationRefused(UnprocessableField):
-    """The model's safety system refused the prompt; no other model was tried."""
-
-    title = "Prompt refused"
-
-    def __init__(self, detail: str, decision: Decision, attempts: tuple[Attempt, ...]) -> None:
-        super().__init__(detail, attempts=[a.__dict__ for a in attempts])
-        self.decision, self.attempts = decision, attempts
+__all__ = ["Attempt", "Gateway", "GatewayResult", "GenerationFailed", "GenerationRefused"]
 
 
 @dataclass
