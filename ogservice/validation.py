@@ -17,3 +17,9 @@ def first_problem(exc: ValidationError, *, default: str = "input") -> str:
     """'size: String should match pattern ...' for the first error (location `default` when empty)."""
     where, msg = problems(exc)[0]
     return f"{where or default}: {msg}"
+
+
+def first_problem_in(table: str, exc: ValidationError) -> str:
+    """'model[2].price_usd: Input should be ...' for the first error inside a numbered table."""
+    where, msg = problems(exc)[0]
+    return f"{table}{'.' + where if where else ''}: {msg}"

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..config import PROVIDERS, ConfigError
-from ..validation import problems
+from ..validation import first_problem_in
 from .request import ImageRequest, Quality, Tier
 from .sizes import nearest_size, parse_ratio
 
@@ -221,9 +221,8 @@ def _validate(label: str, number: int, entry: Any) -> ModelSpec:
     try:
         return ModelSpec.model_validate(entry)
     except ValidationError as exc:
-        where, msg = problems(exc)[0]
         ident = f" (id {entry.get('id')!r})" if isinstance(entry, dict) and entry.get("id") else ""
-        raise CatalogError(f"{label}: model[{number}]{'.' + where if where else ''}: {msg}{ident}") from None
+        raise CatalogError(f"{label}: {first_problem_in(f'model[{number}]', exc)}{ident}") from None
 
 
 def _merge(specs: list[tuple[str, tuple[int, ModelSpec]]]) -> Catalog:

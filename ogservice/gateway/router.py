@@ -28,7 +28,7 @@ from typing import get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..validation import problems
+from ..validation import first_problem_in
 from .catalog import MODELS_DIR, Catalog, CatalogError, ModelSpec, load_catalog, unknown_model_message
 from .decision import Decision, Rejected, RouteContext
 from .intent import INTENTS, Intent, IntentResult, detect_intent
@@ -89,8 +89,7 @@ def _rule(label: str, number: int, entry: object) -> Rule:
     try:
         return Rule.model_validate(entry)
     except ValidationError as exc:
-        where, msg = problems(exc)[0]
-        raise CatalogError(f"{label}: rule[{number}]{'.' + where if where else ''}: {msg}") from None
+        raise CatalogError(f"{label}: {first_problem_in(f'rule[{number}]', exc)}") from None
 
 
 def _check_rules(label: str, rules: tuple[Rule, ...]) -> None:
