@@ -22,10 +22,10 @@ import httpx
 from ..errors import BadResponse, ContentRefused, GatewayError
 from ..images import decode_b64
 from ..request import GeneratedImage, ImageRequest
-from ..sizes import nearest_size, requested_label
+from ..sizes import nearest_size
 from .base import HttpProvider, default_error, is_fetch, json_body
 from .flux import QUALITIES as QUALITIES  # re-exported: part of this module's public names
-from .flux import FluxInputs, Plan, guidance_notes, steps_notes, unsupported_notes
+from .flux import FluxInputs, Plan, finish_plan
 
 if TYPE_CHECKING:
     from ..catalog import ModelSpec
@@ -61,13 +61,7 @@ def plan(req: ImageRequest, spec: ModelSpec) -> Plan:
     fields: dict[str, Any] = {"prompt": req.prompt, "image_size": image_size(choice.value), "num_images": 1}
     fields["output_format"] = "jpeg" if req.quality == "draft" else "png"
     fields["enable_safety_checker"] = True
-    if req.seed is not None:
-        fields["seed"] = req.seed
-    notes = [choice.note] if choice.note else []
-    notes += steps_notes(req, model, fields) + guidance_notes(req, model, spec, fields, "guidance_scale")
-    notes += unsupported_notes(req, spec)
-    fields.update(spec.options)
-    return Plan(fields, requested_label(req), choice.value, tuple(notes))
+    return finish_plan(req, spec, model, fields, choice, "guidance_scale")
 
 
 def image_size(size: str) -> str | dict[str, int]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..request import ImageRequest
+from ..sizes import SizeChoice, requested_label
 
 if TYPE_CHECKING:
     from ..catalog import ModelSpec
@@ -72,3 +73,21 @@ def unsupported_notes(req: ImageRequest, spec: ModelSpec) -> list[str]:
     dropped = [name for name in ("negative_prompt", "style") if getattr(req, name)]
     dropped += ["transparent"] if req.transparent else []
     return [f"{name} not supported by {spec.vendor_model}; dropped" for name in dropped]
+
+
+def finish_plan(
+    req: ImageRequest,
+    spec: ModelSpec,
+    model: FluxInputs,
+    fields: dict[str, Any],
+    size: SizeChoice,
+    guidance_key: str,
+) -> Plan:
+    """Seed, steps, guidance and dropped options onto a host's fields, then the spec's own options."""
+    if req.seed is not None:
+        fields["seed"] = req.seed
+    notes = [size.note] if size.note else []
+    notes += steps_notes(req, model, fields) + guidance_notes(req, model, spec, fields, guidance_key)
+    notes += unsupported_notes(req, spec)
+    fields.update(spec.options)
+    return Plan(fields, requested_label(req), size.value, tuple(notes))

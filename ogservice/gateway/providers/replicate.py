@@ -16,10 +16,10 @@ import httpx
 
 from ..errors import BadResponse, ContentRefused, GatewayError, ProviderUnavailable, RateLimited
 from ..request import GeneratedImage, ImageRequest
-from ..sizes import nearest_aspect, requested_label
+from ..sizes import nearest_aspect
 from .base import HttpProvider, default_error, is_fetch, json_body, retry_after_seconds
 from .flux import QUALITIES as QUALITIES  # re-exported: part of this module's public names
-from .flux import FluxInputs, Plan, guidance_notes, steps_notes, unsupported_notes
+from .flux import FluxInputs, Plan, finish_plan
 
 if TYPE_CHECKING:
     from ..catalog import ModelSpec
@@ -48,13 +48,7 @@ def plan(req: ImageRequest, spec: ModelSpec) -> Plan:
     choice = nearest_aspect(req, spec.aspects or ASPECTS, vendor=spec.vendor_model)
     fields: dict[str, Any] = {"prompt": req.prompt, "aspect_ratio": choice.value, "num_outputs": 1}
     fields["output_format"] = "webp" if req.quality == "draft" else "png"
-    if req.seed is not None:
-        fields["seed"] = req.seed
-    notes = [choice.note] if choice.note else []
-    notes += steps_notes(req, model, fields) + guidance_notes(req, model, spec, fields, "guidance")
-    notes += unsupported_notes(req, spec)
-    fields.update(spec.options)
-    return Plan(fields, requested_label(req), choice.value, tuple(notes))
+    return finish_plan(req, spec, model, fields, choice, "guidance")
 
 
 class ReplicateProvider(HttpProvider):
