@@ -21,6 +21,7 @@ from ..errors import (
     BadResponse,
     ContentRefused,
     GatewayError,
+    NotConfigured,
     ProviderTimeout,
     ProviderUnavailable,
     RateLimited,
@@ -54,6 +55,12 @@ class HttpProvider:
     def close(self) -> None:
         if self._owns_client:
             self.client.close()
+
+    def api_key(self) -> str:
+        """The configured key, or NotConfigured naming the setting that provides it."""
+        if not self.config.api_key:
+            raise NotConfigured(f"OGS_{self.name.upper()}_API_KEY is not set", provider=self.name)
+        return self.config.api_key
 
     # --- the pure, vendor-specific hooks -------------------------------------------------------
     def build_request(self, req: ImageRequest, spec: ModelSpec) -> httpx.Request:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..errors import BadResponse, ContentRefused, GatewayError, NotConfigured
+from ..errors import BadResponse, ContentRefused, GatewayError
 from ..images import decode_b64
 from ..request import GeneratedImage, ImageRequest
 from ..sizes import nearest_aspect
@@ -61,9 +61,7 @@ class GeminiProvider(HttpProvider):
     def build_request(self, req: ImageRequest, spec: ModelSpec) -> httpx.Request:
         """POST the plan's body to `/v1beta/models/{model}:generateContent`."""
         url = f"{self.base_url}/v1beta/models/{spec.vendor_model}:generateContent"
-        if not self.config.api_key:
-            raise NotConfigured("the Gemini API needs OGS_GEMINI_API_KEY", provider=self.name)
-        headers = {"x-goog-api-key": self.config.api_key}
+        headers = {"x-goog-api-key": self.api_key()}
         return httpx.Request("POST", url, json=plan(req, spec).body, headers=headers)
 
     def parse_response(self, resp: httpx.Response, req: ImageRequest, spec: ModelSpec) -> GeneratedImage:

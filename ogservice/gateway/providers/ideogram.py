@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..errors import BadResponse, ContentRefused, GatewayError, NotConfigured, RateLimited
+from ..errors import BadResponse, ContentRefused, GatewayError, RateLimited
 from ..request import GeneratedImage, ImageRequest
 from ..sizes import nearest_aspect, requested_label
 from .base import PENDING as PENDING  # re-exported: the extension name the image fetch carries
@@ -125,9 +125,7 @@ class IdeogramProvider(HttpProvider):
         return httpx.Request("POST", url, headers=headers, files=parts)
 
     def headers(self) -> dict[str, str]:
-        if not self.config.api_key:
-            raise NotConfigured("OGS_IDEOGRAM_API_KEY is not set", provider=self.name)
-        return {"Api-Key": self.config.api_key}
+        return {"Api-Key": self.api_key()}
 
     def parse_response(
         self, resp: httpx.Response, req: ImageRequest, spec: ModelSpec

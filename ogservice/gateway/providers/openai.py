@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..errors import BadResponse, ContentRefused, GatewayError, NotConfigured, RateLimited, RequestRejected
+from ..errors import BadResponse, ContentRefused, GatewayError, RateLimited, RequestRejected
 from ..images import decode_b64
 from ..request import GeneratedImage, ImageRequest
 from ..sizes import SizeChoice, nearest_size, requested_label
@@ -202,9 +202,7 @@ class OpenAIProvider(HttpProvider):
         return f"{self.base_url}{prefix}{path}"
 
     def headers(self) -> dict[str, str]:
-        if not self.config.api_key:
-            raise NotConfigured("OGS_OPENAI_API_KEY is not set", provider=self.name)
-        return {"Authorization": f"Bearer {self.config.api_key}"}
+        return {"Authorization": f"Bearer {self.api_key()}"}
 
     def parse_response(
         self, resp: httpx.Response, req: ImageRequest, spec: ModelSpec

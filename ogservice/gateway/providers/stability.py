@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..errors import BadResponse, ContentRefused, GatewayError, NotConfigured, RateLimited
+from ..errors import BadResponse, ContentRefused, GatewayError, RateLimited
 from ..images import decode_b64
 from ..request import GeneratedImage, ImageRequest
 from ..sizes import nearest_aspect, requested_label
@@ -69,10 +69,8 @@ class StabilityProvider(HttpProvider):
     def build_request(self, req: ImageRequest, spec: ModelSpec) -> httpx.Request:
         """Multipart POST; every field is a plain form part (filename None), which forces multipart."""
         url = f"{self.base_url}/v2beta/stable-image/generate/sd3"
-        if not self.config.api_key:
-            raise NotConfigured("Stability needs OGS_STABILITY_API_KEY", provider=self.name)
         headers = {
-            "Authorization": f"Bearer {self.config.api_key}",
+            "Authorization": f"Bearer {self.api_key()}",
             "Accept": "image/*",
             "stability-client-id": "ogservice",
         }
