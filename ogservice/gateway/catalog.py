@@ -197,13 +197,18 @@ def _label(path: Path) -> str:
 def _read_fragment(path: Path) -> list[tuple[int, ModelSpec]]:
     """Parse and validate one TOML file into (1-based table number, spec) pairs."""
     label = _label(path)
+    data = read_toml(path, label)
+    return [(n, _validate(label, n, entry)) for n, entry in enumerate(_entries(label, data), start=1)]
+
+
+def read_toml(path: Path, label: str) -> dict[str, Any]:
+    """A configuration file's TOML, or a CatalogError saying why it cannot be read (named `label`)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CatalogError(f"{label}: cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{label}: invalid TOML: {exc}") from None
-    return [(n, _validate(label, n, entry)) for n, entry in enumerate(_entries(label, data), start=1)]
 
 
 def _entries(label: str, data: dict[str, Any]) -> list[Any]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +28,15 @@ from typing import get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..validation import first_problem_in
-from .catalog import MODELS_DIR, Catalog, CatalogError, ModelSpec, load_catalog, unknown_model_message
+from .catalog import (
+    MODELS_DIR,
+    Catalog,
+    CatalogError,
+    ModelSpec,
+    load_catalog,
+    read_toml,
+    unknown_model_message,
+)
 from .decision import Decision, Rejected, RouteContext
 from .intent import INTENTS, Intent, IntentResult, detect_intent
 from .request import ImageRequest, Layer, Quality, Tier
@@ -72,12 +79,7 @@ def load_rules(path: Path | None = None) -> tuple[Rule, ...]:
 @lru_cache(maxsize=16)
 def _load_rules_cached(path: Path) -> tuple[Rule, ...]:
     label = "rules.toml" if path == RULES_FILE else str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CatalogError(f"{label}: cannot read: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{label}: invalid TOML: {exc}") from None
+    data = read_toml(path, label)
     if set(data) - {"rule"} or not isinstance(data.get("rule"), list) or not data["rule"]:
         raise CatalogError(f"{label}: expected only [[rule]] tables, at least one")
     rules = tuple(_rule(label, n, entry) for n, entry in enumerate(data["rule"], start=1))
