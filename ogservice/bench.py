@@ -43,11 +43,11 @@ def bench_render(count: int, as_json: bool) -> None:
     """The standard card (blog-post, og, 70-char title, subtitle, site), cold cache, warm process."""
     from .config import load_settings
     from .pipeline import CardService
-    from .store.files import FileStore
+    from .store import open_store
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(dev=True, data_dir=Path(tmp))
-        service = CardService(settings, FileStore(Path(tmp)))
+        service = CardService(settings, open_store(settings))  # the store the server uses
         times: list[float] = []
         sizes: list[int] = []
         for i in range(count + 5):
@@ -62,6 +62,7 @@ def bench_render(count: int, as_json: bool) -> None:
             if i >= 5:  # the first few warm the process (font faces, numpy)
                 times.append(elapsed)
                 sizes.append(len(job.png or b""))
+        service.store.close()  # every card written before the folder goes
     figures = {
         "p50_ms": round(statistics.median(times), 2),
         "p95_ms": round(_percentile(times, 0.95), 2),

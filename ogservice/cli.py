@@ -47,7 +47,7 @@ _size_option = click.option("--size", default=None, help="Size preset name or WI
 def render(template: str, fields: tuple[str, ...], size: str | None, seed: int | None, output: Path) -> None:
     """Render one card to a PNG file and print the time of each step."""
     from .pipeline import CardService
-    from .store.files import FileStore
+    from .store import open_store
 
     settings = _settings(dev=True)
     params = (
@@ -55,11 +55,13 @@ def render(template: str, fields: tuple[str, ...], size: str | None, seed: int |
         + ([("size", size)] if size else [])
         + ([("seed", str(seed))] if seed is not None else [])
     )
-    service = CardService(settings, FileStore(settings.data_dir))
+    service = CardService(settings, open_store(settings))
     try:
         job = service.run(template, params)
     except OgsError as exc:
         raise click.ClickException(exc.detail) from None
+    finally:
+        service.store.close()
     assert job.png is not None
     output.write_bytes(job.png)
     for name, ms in job.timings.items():

@@ -24,6 +24,10 @@ class Store(Protocol):
 
     def put(self, key: str, data: bytes, ttl: int | None = None) -> None: ...
 
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every put so far is written through (True), or `timeout` seconds pass."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -35,7 +39,10 @@ def check_key(key: str) -> str:
 
 
 def open_store(settings: Settings) -> Store:
-    """The backend named by OGS_STORE, behind the in-process hot cache (OGS_MEMORY_CACHE_MB)."""
+    """The backend named by OGS_STORE, written behind (see write_behind.py), under the in-process
+    hot cache (OGS_MEMORY_CACHE_MB)."""
+    from .write_behind import WriteBehind
+
     backend: Store
     if settings.store == "redis":
         from .redis_store import RedisStore
@@ -45,6 +52,7 @@ def open_store(settings: Settings) -> Store:
         from .files import FileStore
 
         backend = FileStore(settings.data_dir)
+    backend = WriteBehind(backend)
     if not settings.memory_cache_mb:
         return backend
     from .memory import MemoryCache

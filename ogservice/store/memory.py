@@ -38,6 +38,9 @@ class MemoryCache:
         if ttl is None:  # only entries that never expire may be served from memory
             self._remember(key, data)
 
+    def flush(self, timeout: float | None = None) -> bool:
+        return self.backend.flush(timeout)
+
     def close(self) -> None:
         self.backend.close()
 

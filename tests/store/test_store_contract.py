@@ -13,21 +13,23 @@ import redis
 
 from ogservice.store.files import FileStore
 from ogservice.store.redis_store import RedisStore
+from ogservice.store.write_behind import WriteBehind
 
 
 def key(ns: str, text: str) -> str:
     return f"{ns}/{hashlib.sha256(text.encode()).hexdigest()}"
 
 
-@pytest.fixture(params=["files", "redis"])
+@pytest.fixture(params=["files", "redis", "files written behind", "redis written behind"])
 def store(request, tmp_path):
-    if request.param == "files":
-        yield FileStore(tmp_path)
-        return
-    prefix = request.getfixturevalue("redis_prefix")
-    backend = RedisStore(redis.Redis(host="127.0.0.1", port=6379), prefix=prefix)
-    yield backend
-    backend.close()
+    if request.param.startswith("files"):
+        backend = FileStore(tmp_path)
+    else:
+        prefix = request.getfixturevalue("redis_prefix")
+        backend = RedisStore(redis.Redis(host="127.0.0.1", port=6379), prefix=prefix)
+    store = WriteBehind(backend) if request.param.endswith("behind") else backend
+    yield store
+    store.close()
 
 
 def test_miss_then_hit(store):

@@ -164,6 +164,7 @@ def test_concurrent_renders_store_one_asset_and_no_partial_files(app, tmp_path):
         t.join()
     assert {r.status_code for r in results} == {200}
     assert len({r.data for r in results}) == 1
+    assert app.extensions["ogs.cards"].store.flush(timeout=10)  # the server writes behind the response
     assets = list((tmp_path / "data" / "asset").rglob("*"))
     files = [p for p in assets if p.is_file()]
     assert len(files) == 1 and not [p for p in files if p.name.startswith(".tmp-")]
@@ -201,6 +202,7 @@ def test_two_processes_rendering_the_same_card_store_one_asset(tmp_path):
     for t in threads:
         t.join()
     assert {r.status_code for r in results} == {200} and len({r.data for r in results}) == 1
+    assert all(a.extensions["ogs.cards"].store.flush(timeout=10) for a in apps)
     files = [p for p in (tmp_path / "data" / "asset").rglob("*") if p.is_file()]
     assert len(files) == 1 and not files[0].name.startswith(".tmp-")
 
