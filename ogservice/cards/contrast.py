@@ -65,9 +65,10 @@ def measure_contrast(background: Image.Image, box: Box, text_rgb: RGB) -> float:
 
 def mean_color(pixels: np.ndarray) -> RGB:
     """The average colour of sampled pixels (see `sample`)."""
-    total = pixels.sum(axis=0, dtype=np.uint64)
     count = max(1, len(pixels))
-    return (round(int(total[0]) / count), round(int(total[1]) / count), round(int(total[2]) / count))
+    # One channel at a time: numpy sums a (n, 3) array along axis 0 ~7x slower than three columns.
+    red, green, blue = (round(int(pixels[:, c].sum(dtype=np.uint64)) / count) for c in range(3))
+    return red, green, blue
 
 
 def choose_legible(
@@ -83,9 +84,9 @@ def choose_legible(
     """
     pixels = sample(background, box) if pixels is None else pixels
     lum = luminance_array(pixels)
-    plain = [(c, _worst(lum, relative_luminance(c))) for c in (WHITE, NEAR_BLACK)]
     if preferred is not None and (ratio := _worst(lum, relative_luminance(preferred))) >= min_ratio:
         return Legibility(preferred, None, ratio)
+    plain = [(c, _worst(lum, relative_luminance(c))) for c in (WHITE, NEAR_BLACK)]  # only when needed
     best = max(plain, key=lambda pair: pair[1])
     if best[1] >= min_ratio:
         return Legibility(best[0], None, best[1])
