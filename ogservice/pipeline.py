@@ -29,7 +29,7 @@ from .config import Settings
 from .errors import NotFound, ServiceUnavailable
 from .store import Store
 
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 
 
 @dataclass
@@ -154,8 +154,8 @@ def _render(service: CardService, job: Job) -> None:
             missing=service.settings.missing_glyph,
         )
         encoder = PngEncoder()
-        with _timed(job, "compose"):  # the encoder starts on the card's top half while the rest is drawn
-            job.composition = compose(req.template, canvas, service.fonts, rows_final=encoder.rows_final)
+        with _timed(job, "compose"):  # the encoder compresses finished bands while the rest is drawn
+            job.composition = compose(req.template, canvas, service.fonts, progress=encoder)
             job.missing = job.composition.missing()
         with _timed(job, "encode"):
             job.png = encoder.finish(job.composition.image)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import colorsys
 import math
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -53,7 +54,13 @@ class Composition:
         return tuple(sorted({c for t in self.texts for c in t.missing}))
 
 
-RowsFinal = Callable[[Image.Image, int], None]  # (canvas, y): rows above y will not change
+class Progress(Protocol):
+    """Hears which rows each layer may touch, then how many layers are drawn (the PNG encoder
+    compresses rows that are final while the rest is drawn)."""
+
+    def layout(self, image: Image.Image, reaches: Sequence[tuple[int, int]]) -> None: ...
+
+    def drawn(self, image: Image.Image, count: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -63,8 +70,9 @@ class _RectPlan:
     radius: float
 
     @property
-    def top(self) -> int:
-        return math.floor(self.box[1])
+    def reach(self) -> tuple[int, int]:
+        """The rows drawing this layer may touch, [top, bottom)."""
+        return math.floor(self.box[1]), math.ceil(self.box[1] + self.box[3])
 
 
 @dataclass(frozen=True)
@@ -76,20 +84,23 @@ class _TextPlan:
     scale: float
 
     @property
-    def top(self) -> int:
-        """The highest row drawing this layer may touch: pill, glyphs rising up to an em above the
-        block (accents, stacked marks, emoji), and a scrim reaching MAX_SCRIM_PADDING beyond them."""
-        return math.floor(min(self.outer[1], self.ink[1] - self.block.size) - contrast.MAX_SCRIM_PADDING)
+    def reach(self) -> tuple[int, int]:
+        """The rows drawing this layer may touch, [top, bottom): the pill, glyphs reaching up to an em
+        beyond the block (accents, stacked marks, emoji), and a scrim MAX_SCRIM_PADDING beyond them."""
+        outer_bottom, ink_bottom = self.outer[1] + self.outer[3], self.ink[1] + self.ink[3]
+        top = min(self.outer[1], self.ink[1] - self.block.size) - contrast.MAX_SCRIM_PADDING
+        bottom = max(outer_bottom, ink_bottom + self.block.size) + contrast.MAX_SCRIM_PADDING
+        return math.floor(top), math.ceil(bottom)
 
 
 def compose(
-    template: Template, canvas: Canvas, fonts: FontRegistry, rows_final: RowsFinal | None = None
+    template: Template, canvas: Canvas, fonts: FontRegistry, progress: Progress | None = None
 ) -> Composition:
     """Render every layer of the preset's layout in order onto the procedural background.
 
-    All layers are laid out first (layout needs no pixels), so before each one is drawn the
-    rows above everything still to come are known to be final, and `rows_final` hears of them:
-    the PNG encoder starts on the top of the card while the lower layers are drawn.
+    All layers are laid out first (layout needs no pixels), so `progress` hears the rows each
+    layer may touch before any is drawn, then, before each layer, how many are done: the PNG
+    encoder compresses the rows that are final while the rest of the card is drawn.
     """
     preset = canvas.preset
     style = _resolve(template.background.style, canvas.fields) or "auto"
@@ -98,10 +109,11 @@ def compose(
     )
     result = Composition(image)
     plans = _plan(template, canvas, fonts)
-    still_to_come = [min(p.top for p in plans[i:]) for i in range(len(plans))]
-    for plan, untouched_above in zip(plans, still_to_come, strict=True):
-        if rows_final is not None:
-            rows_final(image, max(0, untouched_above))
+    if progress is not None:
+        progress.layout(image, [plan.reach for plan in plans])
+    for count, plan in enumerate(plans):
+        if progress is not None and count:
+            progress.drawn(image, count)
         if isinstance(plan, _RectPlan):
             _draw_rect(image, plan.box, _fill(plan.layer.fill, canvas.palette), plan.radius)
         else:

@@ -1,19 +1,21 @@
-"""Image -> PNG bytes, fast and small: a numpy Up filter and zlib-ng deflate, split across two cores.
+"""Image -> PNG bytes, fast and small: numpy filters and zlib-ng deflate, in bands across two cores.
 
 Pillow's PNG writer spends 15-25 ms on a 1200x630 card (zlib with per-row adaptive filtering).
-Here numpy applies the Up filter in ~0.3 ms: procedural backgrounds are built from 8-pixel
-blocks, so most rows equal the row above and filter to zeros, and text costs only where its
-coverage changes. zlib-ng level 4 then finds the repeats ISA-L's fastest level misses (a typical
-card: ~93 KB against ~112 KB) in ~2.7 ms of CPU.
+Here numpy filters the rows in ~0.4 ms: procedural backgrounds are built from 8-pixel blocks, so
+most rows equal the row above and Up-filter to zeros, and text costs only where its coverage
+changes. zlib-ng level 4 then finds the repeats ISA-L's fastest level misses (a typical card:
+~93 KB against ~112 KB) in ~3 ms of CPU.
 
-A big image is two deflate segments, pigz-style: the top one ends with a sync flush and the
-bottom one is primed with the top's last 32 KB, so matches still cross the seam. The top segment
-is compressed on an idle second core, and it can start before the image is finished: the card
-composer reports which top rows are final (`PngEncoder.rows_final`) and keeps drawing the lower
-layers meanwhile. Where the segments meet depends only on those reports (the same for the same
-card) or on the image height, never on timing or on whether the helper core was free: the bytes
-of a card, and so its hash, are always the same. Output is a standard PNG (8-bit RGB or RGBA, no
-interlace, one IDAT).
+That CPU is spread over two cores while the card is still being drawn. A big image is cut into
+bands of rows, each its own deflate segment (ending in a sync flush; an empty final block closes
+the stream, as pigz does). The composer says which rows each layer may touch (`layout`) and how
+many layers are drawn (`drawn`); a band whose layers are all drawn is final, and an idle second
+core compresses it meanwhile: the rows no text touches start right after the background, the
+title's band as soon as the title is drawn. At `finish` the calling thread compresses what is
+left, taking back bands the helper has not started. A band's first row is Sub-filtered (it never
+looks at the row above), so bands are independent: where they are cut depends only on the
+layout, never on timing or on which core did the work, and the bytes of a card, and so its hash,
+are always the same. Output is a standard PNG (8-bit RGB or RGBA, no interlace, one IDAT).
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ import os
 import struct
 import threading
 import zlib
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
@@ -34,12 +38,15 @@ from .pixels import pixels
 
 log = logging.getLogger(__name__)
 LEVEL = 4
-SPLIT_MIN_BYTES = 256 * 1024  # smaller images are one segment, compressed on the calling thread
-WINDOW = 32 * 1024  # deflate's window: the second segment is primed with this much of the first
+SPLIT_MIN_BYTES = 256 * 1024  # smaller images are one band, compressed on the calling thread
+MIN_BAND_BYTES = 96 * 1024  # thinner bands join a neighbour: each costs a compressor and a hand-off
+MAX_BAND_BYTES = 512 * 1024  # thicker ones are cut evenly, so both cores can share them
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _ZLIB_HEADER = b"\x78\x5e"  # deflate, 32 KB window, "fast" compression level; (0x785E % 31 == 0)
+_FINAL_EMPTY_BLOCK = b"\x03\x00"  # BFINAL=1, fixed Huffman, end-of-block: closes the stream
 _COLOR_TYPES = {"RGB": (2, 3), "RGBA": (6, 4)}
-Segment = tuple[bytes, int]  # raw deflate ending in a sync flush, Adler-32 of its input
+Reach = tuple[int, int]  # rows [top, bottom) a layer may touch
+Segment = tuple[bytes, memoryview]  # raw deflate ending in a sync flush, and the filtered rows in it
 
 
 def encode_png(image: Image.Image, *, level: int = LEVEL) -> bytes:
@@ -47,126 +54,151 @@ def encode_png(image: Image.Image, *, level: int = LEVEL) -> bytes:
     return PngEncoder(level).finish(image)
 
 
+@dataclass
+class _Band:
+    top: int
+    bottom: int
+    ready: int  # final once this many layers are drawn
+    snapshot: Image.Image | None = None  # its rows when handed to the helper
+    job: Future[Segment] | None = None
+
+
 class PngEncoder:
-    """Encodes one image; its top segment may start early (`rows_final`) while the rest is drawn."""
+    """Encodes one image; bands the composer reports final are compressed while it draws the rest."""
 
     def __init__(self, level: int = LEVEL) -> None:
         self.level = level
-        self._top: Future[Segment] | Segment | None = None
-        self._snapshot: Image.Image | None = None
+        self._bands: list[_Band] | None = None
 
-    def rows_final(self, image: Image.Image, y: int) -> None:
-        """Rows above y will not change. The first such report reaching a third of the image fixes
-        the top segment as rows [0, y) and starts it; finishing without one splits at half height.
-        A composer reports the same rows for the same card, so the bytes stay the same."""
-        if self._top is not None or image.mode not in _COLOR_TYPES or not _splits(image):
+    def layout(self, image: Image.Image, reaches: Sequence[Reach]) -> None:
+        """The layers still to be drawn on `image`, in drawing order, each with the rows it may
+        touch. Fixes the bands (from these rows alone, so a card is always cut the same way) and
+        starts the ones no layer touches."""
+        if self._bands is None and image.mode in _COLOR_TYPES and _splits(image):
+            self._bands = _bands(image, reaches)
+            self.drawn(image, 0)
+
+    def drawn(self, image: Image.Image, count: int) -> None:
+        """The first `count` layers are drawn: bands that waited only for them go to the helper."""
+        helper = _helper()
+        if self._bands is None or helper is None:
             return
-        if y >= image.height:
-            y = image.height // 2
-        elif y < image.height // 3:
-            return
-        self._snapshot = image.crop((0, 0, image.width, y))  # the helper never reads the live canvas
-        self._top = _on_helper(self._snapshot, self.level)
+        for band in self._bands:
+            if band.job is None and band.ready <= count:
+                band.snapshot = image.crop((0, band.top, image.width, band.bottom))  # never the live canvas
+                try:
+                    band.job = helper.submit(_segment, band.snapshot, self.level)
+                except RuntimeError:  # interpreter shutting down: finish() does it
+                    band.snapshot = None
+                    return
 
     def finish(self, image: Image.Image) -> bytes:
         """The PNG of the finished image."""
         if image.mode not in _COLOR_TYPES:
             image = image.convert("RGB")
+        if self._bands is None:  # nobody reported a layout: even bands, shared with the helper
+            self._bands = _bands(image, ()) if _splits(image) else [_Band(0, image.height, 0)]
+            self.drawn(image, 0)
+        segments = self._segments(image)
+        checksum = 1
+        for _, rows in segments:
+            checksum = zlib_ng.adler32(rows, checksum)
+        deflate = b"".join(compressed for compressed, _ in segments) + _FINAL_EMPTY_BLOCK
+        data = b"".join((_ZLIB_HEADER, deflate, struct.pack(">I", checksum)))
         color_type, _ = _COLOR_TYPES[image.mode]
-        if not _splits(image):
-            data = zlib_ng.compress(_filtered(image, 0, image.height), self.level)
-        else:
-            self.rows_final(image, image.height)
-            data = self._join(image)
         header = struct.pack(">IIBBBBB", image.width, image.height, 8, color_type, 0, 0, 0)
         return b"".join((_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"IDAT", data), _chunk(b"IEND", b"")))
 
-    def _join(self, image: Image.Image) -> bytes:
-        """Compress the bottom segment here, then join it to the top one into one zlib stream."""
-        assert self._top is not None and self._snapshot is not None
-        split = self._snapshot.height
-        row_bytes = image.width * _COLOR_TYPES[image.mode][1] + 1
-        window = _filtered(image, max(0, split - math.ceil(WINDOW / row_bytes)), split)[-WINDOW:]
-        unchanged = _checked(self._snapshot, image)  # on the helper, behind the top segment
-        bottom = _filtered(image, split, image.height)
-        compressor = zlib_ng.compressobj(self.level, zlib_ng.DEFLATED, -15, zdict=window)
-        tail = compressor.compress(bottom) + compressor.flush()
-        top = self._top.result() if isinstance(self._top, Future) else self._top
-        if not (unchanged.result() if isinstance(unchanged, Future) else unchanged):  # a layer drew
-            # above the row it reported final: the snapshot is stale, compress the real rows
-            log.warning("rows reported final changed afterwards; top PNG segment compressed again")
-            top = _top_segment(image.crop((0, 0, image.width, split)), self.level)
-        head, checksum = top
-        return b"".join((_ZLIB_HEADER, head, tail, struct.pack(">I", zlib_ng.adler32(bottom, checksum))))
+    def _segments(self, image: Image.Image) -> list[Segment]:
+        """Every band's segment: bands the helper has not started are done here, bottom up (the
+        helper works top down), then the helper's results are collected and checked."""
+        assert self._bands is not None
+        done: dict[int, Segment] = {}
+        for i in reversed(range(len(self._bands))):
+            band = self._bands[i]
+            if band.job is None or band.job.cancel():
+                done[i] = _segment(_rows(image, band), self.level)
+        for i, band in enumerate(self._bands):
+            if i in done:
+                continue
+            assert band.job is not None and band.snapshot is not None
+            done[i] = band.job.result()
+            if not _same_pixels(band.snapshot, image, band.top):
+                # A layer drew outside the rows it reported: the snapshot is stale, use the real rows.
+                log.warning(
+                    "rows %d-%d changed after being reported final; compressed again", band.top, band.bottom
+                )
+                done[i] = _segment(_rows(image, band), self.level)
+        return [done[i] for i in range(len(self._bands))]
 
 
-def _checked(snapshot: Image.Image, image: Image.Image) -> Future[bool] | bool:
-    """`_same_pixels` on the helper thread (queued after this image's top segment), else here."""
-    helper = _helper()
-    try:
-        return helper.submit(_same_pixels, snapshot, image) if helper else _same_pixels(snapshot, image)
-    except RuntimeError:  # interpreter shutting down
-        return _same_pixels(snapshot, image)
+def _bands(image: Image.Image, reaches: Sequence[Reach]) -> list[_Band]:
+    """Runs of rows that become final after the same layer (the last one reaching them); runs thinner
+    than MIN_BAND_BYTES join the next run (the last one the previous), final when both are."""
+    ready = np.zeros(image.height, np.int32)
+    for index, (top, bottom) in enumerate(reaches):
+        ready[max(0, top) : max(0, min(image.height, bottom))] = index + 1  # later layers win
+    cuts = [0, *(np.flatnonzero(np.diff(ready)) + 1).tolist(), image.height]
+    min_rows = math.ceil(MIN_BAND_BYTES / (image.width * _COLOR_TYPES[image.mode][1]))
+    bands: list[_Band] = []
+    for top, bottom in zip(cuts, cuts[1:], strict=False):
+        if bands and bands[-1].bottom - bands[-1].top < min_rows:  # the run before is thin: extend it
+            thin = bands.pop()
+            bands.append(_Band(thin.top, bottom, max(thin.ready, int(ready[top]))))
+        else:
+            bands.append(_Band(top, bottom, int(ready[top])))
+    if len(bands) > 1 and bands[-1].bottom - bands[-1].top < min_rows:  # a thin last run joins the one before
+        last, before = bands.pop(), bands.pop()
+        bands.append(_Band(before.top, last.bottom, max(before.ready, last.ready)))
+    max_rows = max(min_rows, MAX_BAND_BYTES // (image.width * _COLOR_TYPES[image.mode][1]))
+    return [piece for band in bands for piece in _cut(band, max_rows)]
 
 
-def _same_pixels(snapshot: Image.Image, image: Image.Image) -> bool:
-    """Whether the image's top rows still equal the snapshot taken when they were reported final."""
+def _cut(band: _Band, max_rows: int) -> list[_Band]:
+    """The band in equal pieces of at most max_rows rows (it is final when they all are)."""
+    pieces = -(-(band.bottom - band.top) // max_rows)
+    edges = [band.top + (band.bottom - band.top) * k // pieces for k in range(pieces + 1)]
+    return [_Band(top, bottom, band.ready) for top, bottom in zip(edges, edges[1:], strict=False)]
+
+
+def _rows(image: Image.Image, band: _Band) -> Image.Image:
+    whole = (band.top, band.bottom) == (0, image.height)
+    return image if whole else image.crop((0, band.top, image.width, band.bottom))
+
+
+def _segment(rows: Image.Image, level: int) -> Segment:
+    """The rows, filtered, as raw deflate ending in a sync flush (byte-aligned, not final)."""
+    data = _filtered(rows)
+    compressor = zlib_ng.compressobj(level, zlib_ng.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib_ng.Z_SYNC_FLUSH), data
+
+
+def _filtered(rows: Image.Image) -> memoryview:
+    """Each row PNG-filtered: the first with Sub (type 1: each byte minus the byte one pixel to its
+    left), which needs no row above, the others with Up (type 2: minus the byte above); modulo 256."""
+    channels = _COLOR_TYPES[rows.mode][1]
+    raw = np.frombuffer(rows.tobytes(), dtype=np.uint8).reshape(rows.height, -1)
+    out = np.empty((rows.height, raw.shape[1] + 1), dtype=np.uint8)
+    out[0, 0], out[1:, 0] = 1, 2
+    out[0, 1 : channels + 1] = raw[0, :channels]
+    np.subtract(raw[0, channels:], raw[0, :-channels], out=out[0, channels + 1 :])  # uint8 wraps
+    np.subtract(raw[1:], raw[:-1], out=out[1:, 1:])
+    return memoryview(out).cast("B")
+
+
+def _same_pixels(snapshot: Image.Image, image: Image.Image, top: int) -> bool:
+    """Whether the image's rows from `top` still equal the snapshot taken when they were reported final."""
     with pixels(snapshot) as before, pixels(image) as now:  # one uint32 a pixel: 4x fewer to compare
-        return bool(np.array_equal(before.view(np.uint32), now[: snapshot.height].view(np.uint32)))
+        rows = now[top : top + snapshot.height]
+        return bool(np.array_equal(before.view(np.uint32), rows.view(np.uint32)))
 
 
 def _splits(image: Image.Image) -> bool:
-    """Whether the image is big enough to be two segments (else one, on the calling thread)."""
+    """Whether the image is big enough to be cut into bands (else one, on the calling thread)."""
     channels = _COLOR_TYPES.get(image.mode, (0, 3))[1]
     return image.width * channels * image.height >= SPLIT_MIN_BYTES and image.height >= 6
 
 
-def _filtered(image: Image.Image, top: int, bottom: int) -> memoryview:
-    """Rows [top, bottom) with PNG filter type 2 (Up): each byte minus the byte above, modulo 256.
-
-    The row above the image's first row is defined as zeros; any other first row is filtered
-    against the image row above it.
-    """
-    above = max(0, top - 1)
-    part = image if (above, bottom) == (0, image.height) else image.crop((0, above, image.width, bottom))
-    rows = np.frombuffer(part.tobytes(), dtype=np.uint8).reshape(bottom - above, -1)
-    out = np.empty((bottom - top, rows.shape[1] + 1), dtype=np.uint8)
-    out[:, 0] = 2
-    if top == 0:
-        out[0, 1:] = rows[0]
-        np.subtract(rows[1:], rows[:-1], out=out[1:, 1:])  # uint8 arithmetic wraps modulo 256
-    else:
-        np.subtract(rows[1:], rows[:-1], out=out[:, 1:])
-    return memoryview(out).cast("B")
-
-
-def _top_segment(snapshot: Image.Image, level: int) -> Segment:
-    """The top rows as raw deflate ending in a sync flush (byte-aligned, not final), and their Adler-32."""
-    data = _filtered(snapshot, 0, snapshot.height)
-    compressor = zlib_ng.compressobj(level, zlib_ng.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush(zlib_ng.Z_SYNC_FLUSH), zlib_ng.adler32(data)
-
-
-def _on_helper(snapshot: Image.Image, level: int) -> Future[Segment] | Segment:
-    """The top segment, compressed on the helper thread if it is idle, else right here."""
-    helper = _helper()
-    if helper is None or not _HELPER_FREE.acquire(blocking=False):
-        return _top_segment(snapshot, level)
-    try:
-        return helper.submit(_released_after, snapshot, level)
-    except RuntimeError:  # interpreter shutting down
-        _HELPER_FREE.release()
-        return _top_segment(snapshot, level)
-
-
-def _released_after(snapshot: Image.Image, level: int) -> Segment:
-    try:
-        return _top_segment(snapshot, level)
-    finally:
-        _HELPER_FREE.release()
-
-
-_HELPER_FREE = threading.Semaphore(1)  # one segment at a time; a busy helper means: do it here
 _HELPER_LOCK = threading.Lock()
 _helper_pool: tuple[int, ThreadPoolExecutor] | None = None
 

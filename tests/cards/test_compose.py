@@ -184,7 +184,7 @@ CASES = [(t, size, SAMPLE_FIELDS[t]) for t, size in PRESETS] + [
 
 @pytest.mark.parametrize(("template", "size", "fields"), CASES)
 def test_the_png_holds_exactly_the_composed_pixels(service, template, size, fields, caplog):
-    # The encoder compresses the top half while lower layers are drawn: the layers' reach must be
+    # The encoder compresses finished bands while other layers are drawn: the layers' reach must be
     # right, or the PNG would keep stale rows (the encoder then recompresses and warns).
     job = _render(service, template, fields, size=size)
     decoded = np.asarray(Image.open(io.BytesIO(job.png)).convert("RGB"))

@@ -1,4 +1,5 @@
 import io
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -35,7 +36,7 @@ def test_smooth_card_background_compresses_well():
 
 
 def _card_like(width=1200, height=630):
-    """Blocky background with noisy text-like bands: big enough to take the two-segment path."""
+    """Blocky background with noisy text-like bands: big enough to be cut into bands."""
     rng = np.random.default_rng(7)
     field = rng.integers(0, 256, size=(height // 8 + 1, width // 8 + 1, 3), dtype=np.uint8)
     pixels = np.repeat(np.repeat(field, 8, axis=0), 8, axis=1)[:height, :width].copy()
@@ -43,40 +44,89 @@ def _card_like(width=1200, height=630):
     return pixels
 
 
-def test_big_image_round_trips_through_the_two_segment_stream():
+def _decoded(png: bytes) -> np.ndarray:
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    return np.asarray(image)
+
+
+def _laid_out(image, reaches, drawn_upto):
+    """An encoder told the layers' reaches and that the first `drawn_upto` layers are drawn."""
+    encoder = encode.PngEncoder()
+    encoder.layout(image, reaches)
+    encoder.drawn(image, drawn_upto)
+    return encoder
+
+
+REACHES = [(150, 420), (380, 480), (500, 520), (530, 600)]  # title, subtitle, rule, site of a card
+
+
+def test_big_image_round_trips_through_bands():
     pixels = _card_like()
     assert pixels.nbytes > encode.SPLIT_MIN_BYTES
-    decoded = Image.open(io.BytesIO(encode_png(Image.fromarray(pixels))))
-    decoded.load()
-    assert np.array_equal(np.asarray(decoded), pixels)
+    image = Image.fromarray(pixels)
+    assert np.array_equal(_decoded(encode_png(image)), pixels)
+    assert np.array_equal(_decoded(_laid_out(image, REACHES, 2).finish(image)), pixels)
 
 
-def test_bytes_do_not_depend_on_whether_the_helper_core_was_free():
+def test_bands_follow_the_last_layer_reaching_each_row_and_thin_runs_join_a_neighbour(monkeypatch):
+    monkeypatch.setattr(encode, "MAX_BAND_BYTES", 10**9)
+    image = Image.new("RGB", (1200, 630))
+    bands = [(b.top, b.bottom, b.ready) for b in encode._bands(image, REACHES)]
+    # Rows 0-150 wait for nothing, 150-380 for the title, 380-480 for the subtitle (drawn second,
+    # over the title's last rows). Runs thinner than MIN_BAND_BYTES (28 rows here) join the next:
+    # the 20-row gap joins the rule, the 10-row gap the site; the last 30 rows stand alone.
+    assert encode.MIN_BAND_BYTES // (1200 * 3) + 1 == 28
+    assert bands == [(0, 150, 0), (150, 380, 1), (380, 480, 2), (480, 520, 3), (520, 600, 4), (600, 630, 0)]
+    assert [(b.top, b.bottom) for b in encode._bands(image, [])] == [(0, 630)]
+
+
+def test_thick_bands_are_cut_evenly_so_both_cores_can_share_them():
+    image = Image.new("RGB", (1200, 630))
+    assert encode.MAX_BAND_BYTES // (1200 * 3) == 145
+    bands = [(b.top, b.bottom, b.ready) for b in encode._bands(image, REACHES)]
+    assert bands[:4] == [(0, 75, 0), (75, 150, 0), (150, 265, 1), (265, 380, 1)]
+    whole = [(b.top, b.bottom) for b in encode._bands(image, [])]
+    assert whole == [(0, 126), (126, 252), (252, 378), (378, 504), (504, 630)]
+
+
+def test_bands_whose_layers_are_drawn_start_before_finish():
+    image = Image.fromarray(_card_like())
+    encoder = _laid_out(image, REACHES, 1)
+    started = [(b.top, b.job is not None) for b in encoder._bands]
+    assert started == [
+        (0, True), (75, True), (150, True), (265, True), (380, False), (480, False), (520, False), (600, True)
+    ]
+    assert np.array_equal(_decoded(encoder.finish(image)), np.asarray(image))
+
+
+def test_bytes_do_not_depend_on_the_helper_core_or_on_when_layers_were_reported(monkeypatch):
     # The asset is stored under sha256(png): the same card must always give the same bytes.
     image = Image.fromarray(_card_like())
-    with_helper = encode_png(image)
-    assert encode._HELPER_FREE.acquire(blocking=False)  # the helper is now "busy"
+    free = _laid_out(image, REACHES, 0).finish(image)
+    assert _laid_out(image, REACHES, 4).finish(image) == free
+    release = threading.Event()
+    encode._helper().submit(release.wait, 10)  # the helper is busy: every band is taken back
     try:
-        alone = encode_png(image)
+        busy = _laid_out(image, REACHES, 4).finish(image)
     finally:
-        encode._HELPER_FREE.release()
-    assert alone == with_helper
+        release.set()
+    monkeypatch.setattr(encode, "_helper", lambda: None)  # a single-core machine
+    assert busy == free == _laid_out(image, REACHES, 4).finish(image)
+    assert encode_png(image) == encode_png(image)
 
 
 def test_concurrent_encodes_of_one_image_are_identical():
     image = Image.fromarray(_card_like())
     with ThreadPoolExecutor(6) as pool:
-        results = set(pool.map(lambda _: encode_png(image), range(12)))
+        results = set(pool.map(lambda _: _laid_out(image, REACHES, 4).finish(image), range(12)))
     assert len(results) == 1
 
 
 def test_rows_reported_final_too_early_are_compressed_again_not_kept_stale(caplog):
     image = Image.fromarray(_card_like())
-    encoder = encode.PngEncoder()
-    encoder.rows_final(image, image.height)  # a (buggy) caller promises every row is final...
-    image.paste((255, 0, 0), (0, 10, 50, 20))  # ...then draws in the top half anyway
-    decoded = Image.open(io.BytesIO(encoder.finish(image)))
-    decoded.load()
-    assert np.array_equal(np.asarray(decoded), np.asarray(image))
-    assert "compressed again" in caplog.text
-    assert encoder.finish(image) != b"" and encode_png(image) == encoder.finish(image)
+    encoder = _laid_out(image, [(500, 600)], 0)  # a (buggy) layer says it only touches rows 500-600...
+    image.paste((255, 0, 0), (0, 10, 50, 20))  # ...then draws near the top anyway
+    png = encoder.finish(image)
+    assert np.array_equal(_decoded(png), np.asarray(image))
+    assert "rows 0-125 changed after being reported final; compressed again" in caplog.text
