@@ -18,6 +18,7 @@ from .templates import Layer, SizePreset, Template
 from .text import TextBlock, TextStyle, draw_text, layout_text
 
 MIN_CONTRAST = 4.5
+INK_MARGIN = 2  # pixels a glyph's raster may pass its outline's box (pen rounding, hinting)
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,13 @@ class _TextPlan:
 
     @property
     def reach(self) -> tuple[int, int]:
-        """The rows drawing this layer may touch, [top, bottom): the pill, glyphs reaching up to an em
-        beyond the block (accents, stacked marks, emoji), and a scrim MAX_SCRIM_PADDING beyond them."""
-        outer_bottom, ink_bottom = self.outer[1] + self.outer[3], self.ink[1] + self.ink[3]
-        top = min(self.outer[1], self.ink[1] - self.block.size) - contrast.MAX_SCRIM_PADDING
-        bottom = max(outer_bottom, ink_bottom + self.block.size) + contrast.MAX_SCRIM_PADDING
-        return math.floor(top), math.ceil(bottom)
+        """The rows drawing this layer may touch, [top, bottom): the pill, the glyphs' ink (fonts'
+        bounding boxes, marks' offsets, INK_MARGIN for rounding and hinting) and a scrim reaching
+        MAX_SCRIM_PADDING beyond them."""
+        ink_top, ink_bottom = self.block.ink_rows()
+        top = min(self.outer[1], self.ink[1] + ink_top - INK_MARGIN) - contrast.MAX_SCRIM_PADDING
+        bottom = max(self.outer[1] + self.outer[3], self.ink[1] + ink_bottom + INK_MARGIN)
+        return math.floor(top), math.ceil(bottom + contrast.MAX_SCRIM_PADDING)
 
 
 def compose(

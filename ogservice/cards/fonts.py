@@ -58,6 +58,8 @@ class FontFace:
     lang: str | None
     ascent: float
     descent: float
+    ink_above: float  # no glyph's outline reaches further above the baseline than this (em)...
+    ink_below: float  # ...or further below it (the font's bounding box, or its line metrics if larger)
     bitmap_size: int | None
     coverage: frozenset[int] = field(repr=False, compare=False)
 
@@ -141,7 +143,8 @@ def _cjk_lang(family: str) -> str | None:
 def _face(path: Path, index: int, font: TTFont, digest: str, seen: dict[object, frozenset[int]]) -> FontFace:
     """Build the FontFace of one parsed face."""
     coverage = _coverage(font, seen)
-    family, upem, hhea = _family(font), font["head"].unitsPerEm, font["hhea"]
+    family, head, hhea = _family(font), font["head"], font["hhea"]
+    upem = head.unitsPerEm
     italic = bool(font["OS/2"].fsSelection & 1)
     role = _role(font, coverage)
     return FontFace(
@@ -155,6 +158,8 @@ def _face(path: Path, index: int, font: TTFont, digest: str, seen: dict[object, 
         lang=_cjk_lang(family) if role == "cjk" else None,
         ascent=hhea.ascent / upem,
         descent=-hhea.descent / upem,
+        ink_above=max(head.yMax, hhea.ascent) / upem,
+        ink_below=-min(head.yMin, hhea.descent) / upem,
         bitmap_size=_bitmap_size(font),
         coverage=coverage,
     )

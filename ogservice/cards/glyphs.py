@@ -38,6 +38,8 @@ class Shaped:
     x: tuple[float, ...]  # origin of each glyph from the run's left edge (offsets included)
     y: tuple[float, ...]  # vertical offset of each glyph, upward positive (marks, matras)
     advance: float
+    rise: float = 0.0  # the largest upward offset (>= 0)
+    drop: float = 0.0  # the largest downward offset (>= 0)
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,8 @@ class GlyphEngine:
             ys.append(pos.y_offset * scale)
             pen += pos.x_advance
         gids = tuple(info.codepoint for info in buf.glyph_infos)
-        return Shaped(gids, tuple(xs), tuple(ys), pen * scale)
+        rise, drop = max(0.0, max(ys, default=0.0)), max(0.0, -min(ys, default=0.0))
+        return Shaped(gids, tuple(xs), tuple(ys), pen * scale, rise, drop)
 
     def _glyph(self, face: FontFace, size: int, gid: int) -> Glyph:
         """Rasterise one glyph at a pixel size with FreeType's default hinting and 8-bit coverage."""

@@ -95,6 +95,20 @@ class TextBlock:
         """(character, font id) for every character drawn; the id is a path (`path#index` in a .ttc)."""
         return [(char, run.font_path) for line in self.lines for run in line.runs for char in run.text]
 
+    def ink_rows(self) -> tuple[float, float]:
+        """How far the glyphs' ink may reach, (top, bottom) from the block's top: each run's face
+        bounding box around its baseline, raised or lowered by its marks' offsets."""
+        top, bottom = 0.0, float(self.height)
+        for line in self.lines:
+            for run in line.runs:
+                above, below = run.face.ink_above, run.face.ink_below
+                if self.glyphs is not None and not run.face.bitmap_size:
+                    shaped = self.glyphs.shape(run.face, run.text, run.direction, self.lang)
+                    above, below = above + shaped.rise, below + shaped.drop
+                top = min(top, line.baseline - above * self.size)
+                bottom = max(bottom, line.baseline + below * self.size)
+        return top, bottom
+
     def bbox(self, origin: tuple[int, int]) -> tuple[int, int, int, int]:
         """The block's box (left, top, right, bottom) when drawn with its top-left at `origin`."""
         return (origin[0], origin[1], origin[0] + self.width, origin[1] + self.height)
