@@ -34,7 +34,7 @@ import numpy as np
 from PIL import Image
 from zlib_ng import zlib_ng
 
-from .pixels import pixels
+from .pixels import in_place, pixels
 
 log = logging.getLogger(__name__)
 LEVEL = 4
@@ -59,8 +59,7 @@ class _Band:
     top: int
     bottom: int
     ready: int  # final once this many layers are drawn
-    snapshot: Image.Image | None = None  # its rows when handed to the helper
-    job: Future[Segment] | None = None
+    job: Future[tuple[Segment, int | None]] | None = None  # on the helper: segment, checksum of the rows
 
 
 class PngEncoder:
@@ -69,6 +68,7 @@ class PngEncoder:
     def __init__(self, level: int = LEVEL) -> None:
         self.level = level
         self._bands: list[_Band] | None = None
+        self._early = False  # whether bands may start before finish() (the canvas can be read in place)
 
     def layout(self, image: Image.Image, reaches: Sequence[Reach]) -> None:
         """The layers still to be drawn on `image`, in drawing order, each with the rows it may
@@ -76,21 +76,14 @@ class PngEncoder:
         starts the ones no layer touches."""
         if self._bands is None and image.mode in _COLOR_TYPES and _splits(image):
             self._bands = _bands(image, reaches)
+            self._early = in_place(image)
             self.drawn(image, 0)
 
     def drawn(self, image: Image.Image, count: int) -> None:
-        """The first `count` layers are drawn: bands that waited only for them go to the helper."""
-        helper = _helper()
-        if self._bands is None or helper is None:
-            return
-        for band in self._bands:
-            if band.job is None and band.ready <= count:
-                band.snapshot = image.crop((0, band.top, image.width, band.bottom))  # never the live canvas
-                try:
-                    band.job = helper.submit(_segment, band.snapshot, self.level)
-                except RuntimeError:  # interpreter shutting down: finish() does it
-                    band.snapshot = None
-                    return
+        """The first `count` layers are drawn: bands that waited only for them go to the helper,
+        which checksums their rows as it reads them (finish() checks they did not change since)."""
+        if self._early:
+            self._start(image, count, checked=True)
 
     def finish(self, image: Image.Image) -> bytes:
         """The PNG of the finished image."""
@@ -98,7 +91,7 @@ class PngEncoder:
             image = image.convert("RGB")
         if self._bands is None:  # nobody reported a layout: even bands, shared with the helper
             self._bands = _bands(image, ()) if _splits(image) else [_Band(0, image.height, 0)]
-            self.drawn(image, 0)
+        self._start(image, len(self._bands) + 1, checked=False)  # the image is final: no checksums
         segments = self._segments(image)
         checksum = 1
         for _, rows in segments:
@@ -109,6 +102,18 @@ class PngEncoder:
         header = struct.pack(">IIBBBBB", image.width, image.height, 8, color_type, 0, 0, 0)
         return b"".join((_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"IDAT", data), _chunk(b"IEND", b"")))
 
+    def _start(self, image: Image.Image, count: int, *, checked: bool) -> None:
+        """Hand the bands that are final after `count` layers, and not started yet, to the helper."""
+        helper = _helper()
+        if self._bands is None or len(self._bands) < 2 or helper is None:
+            return
+        for band in self._bands:
+            if band.job is None and band.ready <= count:
+                try:
+                    band.job = helper.submit(_band_segment, image, band.top, band.bottom, self.level, checked)
+                except RuntimeError:  # interpreter shutting down: finish() does it here
+                    return
+
     def _segments(self, image: Image.Image) -> list[Segment]:
         """Every band's segment: bands the helper has not started are done here, bottom up (the
         helper works top down), then the helper's results are collected and checked."""
@@ -118,17 +123,19 @@ class PngEncoder:
             band = self._bands[i]
             if band.job is None or band.job.cancel():
                 done[i] = _segment(_rows(image, band), self.level)
-        for i, band in enumerate(self._bands):
-            if i in done:
-                continue
-            assert band.job is not None and band.snapshot is not None
-            done[i] = band.job.result()
-            if not _same_pixels(band.snapshot, image, band.top):
-                # A layer drew outside the rows it reported: the snapshot is stale, use the real rows.
-                log.warning(
-                    "rows %d-%d changed after being reported final; compressed again", band.top, band.bottom
-                )
-                done[i] = _segment(_rows(image, band), self.level)
+        if len(done) == len(self._bands):
+            return [done[i] for i in range(len(self._bands))]
+        with pixels(image) as view:
+            for i, band in enumerate(self._bands):
+                if i in done:
+                    continue
+                assert band.job is not None
+                done[i], checksum = band.job.result()
+                if checksum is not None and checksum != zlib_ng.crc32(view[band.top : band.bottom]):
+                    # A layer drew outside the rows it reported: the helper read them too early.
+                    message = "rows %d-%d changed after being reported final; compressed again"
+                    log.warning(message, band.top, band.bottom)
+                    done[i] = _segment(_rows(image, band), self.level)
         return [done[i] for i in range(len(self._bands))]
 
 
@@ -166,6 +173,18 @@ def _rows(image: Image.Image, band: _Band) -> Image.Image:
     return image if whole else image.crop((0, band.top, image.width, band.bottom))
 
 
+def _band_segment(
+    image: Image.Image, top: int, bottom: int, level: int, checked: bool
+) -> tuple[Segment, int | None]:
+    """On the helper: the segment of rows [top, bottom) of the canvas, which other threads may still
+    be drawing on elsewhere; `checked`: with the CRC-32 of the rows taken before reading them."""
+    checksum = None
+    if checked:
+        with pixels(image) as view:
+            checksum = zlib_ng.crc32(view[top:bottom])
+    return _segment(image.crop((0, top, image.width, bottom)), level), checksum
+
+
 def _segment(rows: Image.Image, level: int) -> Segment:
     """The rows, filtered, as raw deflate ending in a sync flush (byte-aligned, not final)."""
     data = _filtered(rows)
@@ -184,13 +203,6 @@ def _filtered(rows: Image.Image) -> memoryview:
     np.subtract(raw[0, channels:], raw[0, :-channels], out=out[0, channels + 1 :])  # uint8 wraps
     np.subtract(raw[1:], raw[:-1], out=out[1:, 1:])
     return memoryview(out).cast("B")
-
-
-def _same_pixels(snapshot: Image.Image, image: Image.Image, top: int) -> bool:
-    """Whether the image's rows from `top` still equal the snapshot taken when they were reported final."""
-    with pixels(snapshot) as before, pixels(image) as now:  # one uint32 a pixel: 4x fewer to compare
-        rows = now[top : top + snapshot.height]
-        return bool(np.array_equal(before.view(np.uint32), rows.view(np.uint32)))
 
 
 def _splits(image: Image.Image) -> bool:

@@ -43,9 +43,8 @@ def pixels(image: Image.Image) -> Iterator[np.ndarray]:
     """(height, width, 4) uint8 view of an RGB or RGBA image, valid inside the `with` block only."""
     if image.mode not in ("RGB", "RGBA"):
         raise ValueError(f"pixels() needs an RGB or RGBA image, not {image.mode}")
-    try:
-        _schema, exported = image.__arrow_c_array__()
-    except (AttributeError, ValueError):  # an older Pillow, or an image stored in several blocks
+    exported = _export(image)
+    if exported is None:
         yield np.frombuffer(image.tobytes("raw", "RGBX"), np.uint8).reshape(image.height, image.width, 4)
         return
     array = ctypes.cast(_capsule_pointer(exported, b"arrow_array"), ctypes.POINTER(_ArrowArray)).contents
@@ -58,3 +57,16 @@ def pixels(image: Image.Image) -> Iterator[np.ndarray]:
     finally:
         del view, buffer, values, array
         del exported  # the capsule's destructor releases Pillow's export
+
+
+def in_place(image: Image.Image) -> bool:
+    """Whether `pixels(image)` is a view of the image's own memory (else it is a copy)."""
+    return image.mode in ("RGB", "RGBA") and _export(image) is not None
+
+
+def _export(image: Image.Image) -> object | None:
+    """The image's Arrow array capsule, or None: an older Pillow, or an image in several blocks."""
+    try:
+        return image.__arrow_c_array__()[1]
+    except (AttributeError, ValueError):
+        return None
