@@ -176,7 +176,10 @@ def test_same_request_same_pixels_and_seed_changes_background(service):
 
 
 # Marks stacked far above and below their letters: ink beyond any one glyph's box.
-STACKED_MARKS = "Z\u0301\u0301\u0301\u0301a\u0316\u0316\u0316\u0316lgo Tiê\u0301\u0309ng Việt ñ\u0303\u0303\u0303"
+STACKED_MARKS = (
+    "Z\u0301\u0301\u0301\u0301a\u0316\u0316\u0316\u0316lgo"  # combining acutes above, graves below
+    " Tiê\u0301\u0309ng Việt ñ\u0303\u0303\u0303"
+)
 CASES = [(t, size, SAMPLE_FIELDS[t]) for t, size in PRESETS] + [
     ("blog-post", size, [("title", title), ("tag", "Émoji ✓"), ("site", "example.com")])
     for title in [*TITLES.values(), STACKED_MARKS]

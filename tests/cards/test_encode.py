@@ -133,3 +133,19 @@ def test_rows_changed_after_the_helper_read_them_are_compressed_again_not_kept_s
     png = encoder.finish(image)
     assert np.array_equal(_decoded(png), np.asarray(image))
     assert "rows 0-125 changed after being reported final; compressed again" in caplog.text
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_rows_are_packed_the_same_by_the_fast_path_and_the_fallback(mode, monkeypatch):
+    image = Image.fromarray(_card_like()).convert(mode)
+    fast = encode._packed(image, 37, 211)
+    assert fast == image.crop((0, 37, image.width, 211)).tobytes()
+    real = Image._getencoder
+
+    def changed_signature(mode, name, args=(), *extra):  # a Pillow whose entry point moved on
+        if args == (mode, 0, 1):
+            raise TypeError("unexpected arguments")
+        return real(mode, name, args, *extra)
+
+    monkeypatch.setattr(Image, "_getencoder", changed_signature)
+    assert encode._packed(image, 37, 211) == fast
