@@ -224,14 +224,18 @@ def _splits(image: Image.Image) -> bool:
 
 
 _HELPER_LOCK = threading.Lock()
+_MULTICORE = (os.cpu_count() or 1) >= 2  # asked once: os.cpu_count() reads /sys on every call
 _helper_pool: tuple[int, ThreadPoolExecutor] | None = None
 
 
 def _helper() -> ThreadPoolExecutor | None:
     """This process's one helper thread (made after any fork), or None on a single-core machine."""
     global _helper_pool
-    if (os.cpu_count() or 1) < 2:
+    if not _MULTICORE:
         return None
+    pool = _helper_pool
+    if pool is not None and pool[0] == os.getpid():
+        return pool[1]
     with _HELPER_LOCK:
         if _helper_pool is None or _helper_pool[0] != os.getpid():
             _helper_pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="png-deflate"))
