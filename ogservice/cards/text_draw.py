@@ -7,6 +7,8 @@ mask once: a single blend per block instead of one per run.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,7 +45,30 @@ def draw_text(
 
 
 def block_coverage(block: TextBlock) -> Coverage | None:
-    """Merge the block's outline glyphs into one mask (overlaps keep the larger coverage)."""
+    """The block's outline glyphs merged into one mask (overlaps keep the larger coverage).
+
+    Small masks are remembered per block: a site name, byline or tag is set on every card of a
+    site, and the layout cache hands back the same block for it each time.
+    """
+    with _RECENT_LOCK:
+        if block in _recent:
+            _recent.move_to_end(block)
+            return _recent[block]
+    coverage = _merged(block)
+    if coverage is None or coverage.mask.nbytes <= REMEMBER_MAX_BYTES:
+        with _RECENT_LOCK:
+            _recent[block] = coverage
+            while len(_recent) > REMEMBER_BLOCKS:
+                _recent.popitem(last=False)
+    return coverage
+
+
+REMEMBER_BLOCKS, REMEMBER_MAX_BYTES = 256, 64 * 1024  # at most 16 MB of masks
+_recent: OrderedDict[TextBlock, Coverage | None] = OrderedDict()
+_RECENT_LOCK = threading.Lock()
+
+
+def _merged(block: TextBlock) -> Coverage | None:
     placed = [
         glyph
         for line in block.lines

@@ -116,3 +116,15 @@ def test_the_spaces_only_shortcut_breaks_like_the_general_rules(text: str, monke
     fast = text_break.make_pieces(clusters, lambda a, b: float(b - a), is_emoji)
     monkeypatch.setattr(text_break, "_breaks_only_at_spaces", lambda clusters: False)
     assert text_break.make_pieces(clusters, lambda a, b: float(b - a), is_emoji) == fast
+
+
+def test_small_block_masks_are_remembered_and_big_ones_are_not(registry: FontRegistry):
+    from ogservice.cards import text_draw
+
+    site = layout_text(registry, "ogservice.dev", 400, 60, fixed(24))
+    first = text_draw.block_coverage(site)
+    assert text_draw.block_coverage(site) is first  # the same site name on the next card: no re-merge
+    assert np.array_equal(first.mask, text_draw._merged(site).mask)
+    title = layout_text(registry, "A title big enough to skip the memory " * 2, 1100, 400, fixed(90))
+    assert text_draw.block_coverage(title).mask.nbytes > text_draw.REMEMBER_MAX_BYTES
+    assert title not in text_draw._recent
