@@ -1,7 +1,8 @@
 """Local typesetting: auto-fit, balanced wrapping, clamp, bidi, font fallback; returns a laid-out block.
 
 Everything is measured once in em (HarfBuzz shaping with kerning and ligatures, see `glyphs`), so
-the auto-fit binary search costs arithmetic, not shaping. Drawing lives in `text_draw` (re-exported here).
+the auto-fit binary search costs arithmetic, not shaping. The block it returns is defined in
+`text_block`, drawing lives in `text_draw` (both re-exported here).
 """
 
 from __future__ import annotations
@@ -12,15 +13,13 @@ import threading
 import unicodedata
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from PIL import ImageFont
-
 from ogservice.cards.fonts import FontFace, FontRegistry
-from ogservice.cards.glyphs import GlyphEngine
 from ogservice.cards.text_bidi import paragraph_level, visual_order
+from ogservice.cards.text_block import Line, Run, TextBlock, TextStyle
 from ogservice.cards.text_break import (
     Lines,
     Measure,
@@ -31,87 +30,13 @@ from ogservice.cards.text_break import (
     make_pieces,
     split_piece,
 )
+from ogservice.cards.text_draw import draw_text
 from ogservice.cards.text_itemize import Cluster, MissingPolicy, is_emoji, itemize, pick_face
 
 __all__ = ["Line", "Run", "TextBlock", "TextStyle", "draw_text", "layout_text"]
 
 ELLIPSIS = "\u2026"
 WHITESPACE = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class TextStyle:
-    """How a text field is set: family (or alias), weight, size range, line limits, alignment, language."""
-
-    family: str = "sans"
-    weight: int = 400
-    min_size: int = 24
-    max_size: int = 72
-    max_lines: int = 3
-    line_height: float = 1.15
-    align: Literal["start", "center", "end"] = "start"
-    uppercase: bool = False
-    lang: str | None = None
-
-
-@dataclass(frozen=True)
-class Run:
-    """A visual run: consecutive characters in one font and one direction; x is relative to the box."""
-
-    text: str
-    font_path: str
-    x: float
-    width: float
-    direction: Literal["ltr", "rtl"]
-    face: FontFace = field(repr=False, compare=False)
-    font: ImageFont.FreeTypeFont | None = field(default=None, repr=False, compare=False)  # colour emoji only
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line: its runs in visual (left-to-right) order, its width, and its baseline y in the block."""
-
-    runs: tuple[Run, ...]
-    x: float
-    width: float
-    baseline: float
-
-
-@dataclass(frozen=True)
-class TextBlock:
-    """A laid-out text block, ready to draw at any origin; coordinates relative to the block's top-left."""
-
-    size: int
-    lines: tuple[Line, ...]
-    width: int
-    height: int
-    clamped: bool
-    direction: Literal["ltr", "rtl"]
-    missing: tuple[str, ...]
-    lang: str | None = None
-    glyphs: GlyphEngine | None = field(default=None, repr=False, compare=False)  # draws the runs
-
-    def glyph_sources(self) -> list[tuple[str, str]]:
-        """(character, font id) for every character drawn; the id is a path (`path#index` in a .ttc)."""
-        return [(char, run.font_path) for line in self.lines for run in line.runs for char in run.text]
-
-    def ink_rows(self) -> tuple[float, float]:
-        """How far the glyphs' ink may reach, (top, bottom) from the block's top: each run's face
-        bounding box around its baseline, raised or lowered by its marks' offsets."""
-        top, bottom = 0.0, float(self.height)
-        for line in self.lines:
-            for run in line.runs:
-                above, below = run.face.ink_above, run.face.ink_below
-                if self.glyphs is not None and not run.face.bitmap_size:
-                    shaped = self.glyphs.shape(run.face, run.text, run.direction, self.lang)
-                    above, below = above + shaped.rise, below + shaped.drop
-                top = min(top, line.baseline - above * self.size)
-                bottom = max(bottom, line.baseline + below * self.size)
-        return top, bottom
-
-    def bbox(self, origin: tuple[int, int]) -> tuple[int, int, int, int]:
-        """The block's box (left, top, right, bottom) when drawn with its top-left at `origin`."""
-        return (origin[0], origin[1], origin[0] + self.width, origin[1] + self.height)
 
 
 @dataclass(frozen=True)
@@ -369,6 +294,3 @@ def _align_offset(align: str, base: int, slack: float) -> float:
         return slack / 2
     right = (align == "end") != (base % 2 == 1)
     return slack if right else 0.0
-
-
-from ogservice.cards.text_draw import draw_text  # noqa: E402  (draw needs the block types above)

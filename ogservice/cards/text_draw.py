@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 if TYPE_CHECKING:
-    from ogservice.cards.text import Run, TextBlock
+    from ogservice.cards.text_block import Run, TextBlock
 
 Placed = tuple[int, int, np.ndarray]  # left, top, coverage
 
