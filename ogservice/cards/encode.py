@@ -25,7 +25,6 @@ import math
 import os
 import struct
 import threading
-import zlib
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ _ZLIB_HEADER = b"\x78\x5e"  # deflate, 32 KB window, "fast" compression level; (
 _FINAL_EMPTY_BLOCK = b"\x03\x00"  # BFINAL=1, fixed Huffman, end-of-block: closes the stream
 _COLOR_TYPES = {"RGB": (2, 3), "RGBA": (6, 4)}
 Reach = tuple[int, int]  # rows [top, bottom) a layer may touch
-Segment = tuple[bytes, memoryview]  # raw deflate ending in a sync flush, and the filtered rows in it
+Segment = tuple[bytes, int, int]  # raw deflate ending in a sync flush; Adler-32 and length of its input
 
 
 def encode_png(image: Image.Image, *, level: int = LEVEL) -> bytes:
@@ -93,14 +92,15 @@ class PngEncoder:
             self._bands = _bands(image, ()) if _splits(image) else [_Band(0, image.height, 0)]
         self._start(image, len(self._bands) + 1, checked=False)  # the image is final: no checksums
         segments = self._segments(image)
-        checksum = 1
-        for _, rows in segments:
-            checksum = zlib_ng.adler32(rows, checksum)
-        deflate = b"".join(compressed for compressed, _ in segments) + _FINAL_EMPTY_BLOCK
-        data = b"".join((_ZLIB_HEADER, deflate, struct.pack(">I", checksum)))
+        checksum = 1  # the Adler-32 of nothing
+        for _, adler, length in segments:
+            checksum = adler32_combine(checksum, adler, length)
+        deflate = (compressed for compressed, _, _ in segments)
+        idat = b"".join((_ZLIB_HEADER, *deflate, _FINAL_EMPTY_BLOCK, struct.pack(">I", checksum)))
         color_type, _ = _COLOR_TYPES[image.mode]
         header = struct.pack(">IIBBBBB", image.width, image.height, 8, color_type, 0, 0, 0)
-        return b"".join((_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"IDAT", data), _chunk(b"IEND", b"")))
+        chunks = (*_chunk(b"IHDR", header), *_chunk(b"IDAT", idat), *_chunk(b"IEND", b""))
+        return b"".join((_SIGNATURE, *chunks))
 
     def _start(self, image: Image.Image, count: int, *, checked: bool) -> None:
         """Hand the bands that are final after `count` layers, and not started yet, to the helper."""
@@ -184,7 +184,18 @@ def _segment(image: Image.Image, top: int, bottom: int, level: int) -> Segment:
     """Rows [top, bottom), filtered, as raw deflate ending in a sync flush (byte-aligned, not final)."""
     data = _filtered(_packed(image, top, bottom), image.width, _COLOR_TYPES[image.mode][1])
     compressor = zlib_ng.compressobj(level, zlib_ng.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush(zlib_ng.Z_SYNC_FLUSH), data
+    compressed = compressor.compress(data) + compressor.flush(zlib_ng.Z_SYNC_FLUSH)
+    return compressed, zlib_ng.adler32(data), len(data)
+
+
+def adler32_combine(first: int, second: int, second_length: int) -> int:
+    """The Adler-32 of two buffers one after the other, from theirs (zlib's adler32_combine), so
+    each band's checksum is taken on the core that filtered it."""
+    base = 65521
+    rem = second_length % base
+    low = (first & 0xFFFF) + (second & 0xFFFF) + base - 1
+    high = (rem * (first & 0xFFFF)) % base + (first >> 16) + (second >> 16) + base - rem
+    return (low % base) | ((high % base) << 16)
 
 
 def _packed(image: Image.Image, top: int, bottom: int) -> bytes:
@@ -242,5 +253,7 @@ def _helper() -> ThreadPoolExecutor | None:
         return _helper_pool[1]
 
 
-def _chunk(kind: bytes, payload: bytes) -> bytes:
-    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+def _chunk(kind: bytes, payload: bytes) -> tuple[bytes, ...]:
+    """A PNG chunk's parts: length, type, payload, CRC-32 of type and payload."""
+    checksum = zlib_ng.crc32(payload, zlib_ng.crc32(kind))
+    return struct.pack(">I", len(payload)), kind, payload, struct.pack(">I", checksum)

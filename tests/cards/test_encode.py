@@ -149,3 +149,14 @@ def test_rows_are_packed_the_same_by_the_fast_path_and_the_fallback(mode, monkey
 
     monkeypatch.setattr(Image, "_getencoder", changed_signature)
     assert encode._packed(image, 37, 211) == fast
+
+
+def test_band_checksums_combine_into_the_checksum_of_the_whole_stream():
+    import zlib
+
+    rng = np.random.default_rng(3)
+    parts = [rng.integers(0, 256, n, dtype=np.uint8).tobytes() for n in (0, 1, 65520, 65521, 300_000, 7)]
+    combined = 1
+    for part in parts:
+        combined = encode.adler32_combine(combined, zlib.adler32(part), len(part))
+    assert combined == zlib.adler32(b"".join(parts))
