@@ -123,20 +123,28 @@ class PngEncoder:
             band = self._bands[i]
             if band.job is None or band.job.cancel():
                 done[i] = _segment(image, band.top, band.bottom, self.level)
-        if len(done) == len(self._bands):
-            return [done[i] for i in range(len(self._bands))]
-        with pixels(image) as view:
-            for i, band in enumerate(self._bands):
-                if i in done:
-                    continue
+        checksums: dict[int, int] = {}
+        for i, band in enumerate(self._bands):
+            if i not in done:
                 assert band.job is not None
                 done[i], checksum = band.job.result()
-                if checksum is not None and checksum != zlib_ng.crc32(view[band.top : band.bottom]):
-                    # A layer drew outside the rows it reported: the helper read them too early.
-                    message = "rows %d-%d changed after being reported final; compressed again"
-                    log.warning(message, band.top, band.bottom)
-                    done[i] = _segment(image, band.top, band.bottom, self.level)
+                if checksum is not None:
+                    checksums[i] = checksum
+        for i in self._stale(image, checksums):
+            # A layer drew outside the rows it reported: the helper read them too early.
+            top, bottom = self._bands[i].top, self._bands[i].bottom
+            log.warning("rows %d-%d changed after being reported final; compressed again", top, bottom)
+            done[i] = _segment(image, top, bottom, self.level)
         return [done[i] for i in range(len(self._bands))]
+
+    def _stale(self, image: Image.Image, checksums: dict[int, int]) -> list[int]:
+        """The bands whose rows no longer have the CRC-32 the helper took when it read them."""
+        if not checksums:
+            return []
+        assert self._bands is not None
+        rows = [(i, self._bands[i].top, self._bands[i].bottom) for i in checksums]
+        with pixels(image) as view:
+            return [i for i, top, bottom in rows if zlib_ng.crc32(view[top:bottom]) != checksums[i]]
 
 
 def _bands(image: Image.Image, reaches: Sequence[Reach]) -> list[_Band]:

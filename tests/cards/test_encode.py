@@ -160,3 +160,15 @@ def test_band_checksums_combine_into_the_checksum_of_the_whole_stream():
     for part in parts:
         combined = encode.adler32_combine(combined, zlib.adler32(part), len(part))
     assert combined == zlib.adler32(b"".join(parts))
+
+
+def test_an_image_that_cannot_be_read_in_place_is_banded_at_finish_only(monkeypatch):
+    # Pillow keeps images over 16 MB in several blocks; reading them in place is not possible, so
+    # nothing starts early and no checksum (which would need a full copy) is taken.
+    image = Image.fromarray(_card_like())
+    expected = _laid_out(image, REACHES, 4).finish(image)
+    monkeypatch.setattr(encode, "in_place", lambda _image: False)
+    monkeypatch.setattr(encode, "pixels", None)  # any use would fail
+    encoder = _laid_out(image, REACHES, 4)
+    assert all(band.job is None for band in encoder._bands)
+    assert encoder.finish(image) == expected
