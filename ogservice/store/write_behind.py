@@ -43,15 +43,13 @@ class WriteBehind:
 
     def get(self, key: str) -> bytes | None:
         with self._changed:
-            if self._pid == os.getpid() and (queued := self._latest.get(check_key(key))) is not None:
+            if (queued := self._latest.get(check_key(key))) is not None:
                 return queued[0]
         return self.backend.get(key)
 
     def put(self, key: str, data: bytes, ttl: int | None = None) -> None:
         check_key(key)  # a bad key is the caller's bug: say so now, not later on the writer thread
         data = bytes(data)
-        if self._pid != os.getpid():
-            self._reset()  # forked: the parent writes what it queued; this process starts afresh
         with self._changed:
             while self._queued_bytes and self._queued_bytes + len(data) > self.max_pending_bytes:
                 self._changed.wait()  # full: wait for the writer (backpressure, never loss)
@@ -63,8 +61,6 @@ class WriteBehind:
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every queued value is written; False if `timeout` seconds passed first."""
-        if self._pid != os.getpid():
-            return True
         with self._changed:
             return self._changed.wait_for(lambda: not self._queue and not self._writing, timeout)
 
@@ -73,7 +69,7 @@ class WriteBehind:
         self.backend.close()
 
     def _reset(self) -> None:
-        self._pid = os.getpid()
+        """An empty queue and no writer yet (also in a forked child: the parent writes its queue)."""
         self._changed = threading.Condition()
         self._queue: deque[tuple[str, bytes, int | None]] = deque()
         self._latest: dict[str, tuple[bytes, int]] = {}  # key -> (newest queued value, times queued)
@@ -127,6 +123,16 @@ def _write_queued(owner: weakref.ref[WriteBehind]) -> None:
 
 
 _INSTANCES: weakref.WeakSet[WriteBehind] = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    """In a forked child (gunicorn preloads the app, then forks its workers), before any thread
+    runs: start every store afresh; the parent still writes what it had queued."""
+    for store in list(_INSTANCES):
+        store._reset()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 @atexit.register

@@ -128,3 +128,28 @@ def test_values_still_queued_at_exit_are_written(tmp_path):
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
     disk = FileStore(tmp_path)
     assert [disk.get("asset/" + format(i, "064x")) for i in range(5)] == [b"card %d" % i for i in range(5)]
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")  # Python 3.12+
+def test_a_forked_worker_starts_with_its_own_queue_and_writer(tmp_path):
+    # gunicorn preloads the app (and its store) in the master, then forks the workers.
+    import multiprocessing
+
+    backend = GatedStore(tmp_path)
+    store = WriteBehind(backend)
+    parents = key("asset", "parent")
+    store.put(parents, b"queued in the parent")  # still queued: the gate is closed
+    child = multiprocessing.get_context("fork").Process(target=_child_puts_and_flushes, args=(store,))
+    child.start()
+    child.join(timeout=30)
+    assert child.exitcode == 0
+    assert FileStore(tmp_path).get(key("asset", "child")) == b"written by the child"
+    backend.gate.set()
+    assert store.flush(timeout=10) and backend.get(parents) == b"queued in the parent"
+
+
+def _child_puts_and_flushes(store: WriteBehind) -> None:
+    assert store.get(key("asset", "parent")) is None  # the parent's queue is the parent's to write
+    store.backend.gate.set()
+    store.put(key("asset", "child"), b"written by the child")
+    assert store.flush(timeout=10)
