@@ -249,10 +249,15 @@ def _rgba(value: str) -> tuple[int, ...]:
 def _draw_rect(image: Image.Image, box: Box, fill: tuple[int, ...], radius: float) -> None:
     x, y, w, h = box
     shape = (round(x), round(y), round(x + w) - 1, round(y + h) - 1)
-    if len(fill) == 4 and fill[3] < 255:
-        overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
-        ImageDraw.Draw(overlay).rounded_rectangle(shape, radius=round(radius), fill=fill)
-        image.paste(overlay, (0, 0), overlay)
+    if len(fill) == 4 and fill[3] < 255:  # translucent: blend an overlay of just the shape's region
+        left, top = max(0, shape[0]), max(0, shape[1])
+        right, bottom = min(image.width, shape[2] + 1), min(image.height, shape[3] + 1)
+        if right <= left or bottom <= top:
+            return
+        overlay = Image.new("RGBA", (right - left, bottom - top), (0, 0, 0, 0))
+        moved = (shape[0] - left, shape[1] - top, shape[2] - left, shape[3] - top)
+        ImageDraw.Draw(overlay).rounded_rectangle(moved, radius=round(radius), fill=fill)
+        image.paste(overlay, (left, top), overlay)
         return
     ImageDraw.Draw(image).rounded_rectangle(shape, radius=round(radius), fill=fill[:3])
 

@@ -195,3 +195,23 @@ def test_the_png_holds_exactly_the_composed_pixels(service, template, size, fiel
     decoded = np.asarray(Image.open(io.BytesIO(job.png)).convert("RGB"))
     assert np.array_equal(decoded, np.asarray(job.composition.image.convert("RGB")))
     assert not [r for r in caplog.records if r.name == "ogservice.cards.encode"]
+
+
+@pytest.mark.parametrize("box", [(100, 80, 300, 120), (-40, 500, 300, 200), (1100, -20, 200, 90)])
+def test_a_translucent_rect_blends_only_its_own_region(box):
+    from PIL import ImageDraw
+
+    from ogservice.cards.compose import _draw_rect
+
+    rng = np.random.default_rng(5)
+    base = Image.fromarray(rng.integers(0, 256, (630, 1200, 3), dtype=np.uint8))
+    drawn = base.copy()
+    _draw_rect(drawn, box, (255, 40, 90, 140), radius=24)
+    # The same shape blended through a full-canvas overlay: what a reader expects to see.
+    x, y, w, h = box
+    overlay = Image.new("RGBA", base.size, (0, 0, 0, 0))
+    pink = (255, 40, 90, 140)
+    ImageDraw.Draw(overlay).rounded_rectangle((x, y, x + w - 1, y + h - 1), radius=24, fill=pink)
+    expected = base.copy()
+    expected.paste(overlay, (0, 0), overlay)
+    assert np.array_equal(np.asarray(drawn), np.asarray(expected))
