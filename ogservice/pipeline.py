@@ -1,6 +1,6 @@
 """The card pipeline: an ordered tuple of small steps with a deadline check between them.
 
-    parse -> key -> lookup (hit: done) -> render (compose, encode, store) -> done
+    parse -> key -> render: lookup (hit: done), else compose, encode, store -> done
 
 Each step takes the Job and fills in its part; `run()` times every step (for Server-Timing and the
 CLI) and checks the deadline before each one. Concurrent requests for the same card in one process
@@ -78,8 +78,6 @@ class CardService:
         budget = (timeout_ms or self.settings.render_timeout_ms) / 1000
         job = Job(template_name, params, deadline=time.monotonic() + budget)
         for step in STEPS:
-            if job.png is not None and step in RENDER_STEPS:
-                continue
             _check_deadline(job, step.__name__)
             if step in RENDER_STEPS:
                 step(self, job)  # records its own finer timings
@@ -139,10 +137,13 @@ def _lookup(service: CardService, job: Job) -> None:
 
 
 def _render(service: CardService, job: Job) -> None:
+    """The stored card, or a new render. One lookup, under the card's flight lock: a second request
+    for the same card waits here, then finds the first one's result (a miss costs one lookup)."""
     assert job.request is not None
     lock = service.flight(job.key)
-    with lock:  # a second request for the same card waits here, then finds the stored result
-        _lookup(service, job)
+    with lock:
+        with _timed(job, "lookup"):
+            _lookup(service, job)
         if job.png is not None:
             return
         req = job.request
@@ -192,5 +193,5 @@ def _font_dirs(settings: Settings) -> list[Path]:
     return [BUNDLED_FONTS_DIR, *([settings.fonts_dir] if settings.fonts_dir else [])]
 
 
-STEPS: tuple[Step, ...] = (_parse, _key, _lookup, _render)
+STEPS: tuple[Step, ...] = (_parse, _key, _render)
 RENDER_STEPS: tuple[Step, ...] = (_render,)
