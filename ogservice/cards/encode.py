@@ -154,7 +154,7 @@ def _bands(image: Image.Image, reaches: Sequence[Reach]) -> list[_Band]:
     for index, (top, bottom) in enumerate(reaches):
         ready[max(0, top) : max(0, min(image.height, bottom))] = index + 1  # later layers win
     cuts = [0, *(np.flatnonzero(np.diff(ready)) + 1).tolist(), image.height]
-    min_rows = math.ceil(MIN_BAND_BYTES / (image.width * _COLOR_TYPES[image.mode][1]))
+    min_rows = math.ceil(MIN_BAND_BYTES / _row_bytes(image))
     bands: list[_Band] = []
     for top, bottom in zip(cuts, cuts[1:], strict=False):
         if bands and bands[-1].bottom - bands[-1].top < min_rows:  # the run before is thin: extend it
@@ -165,7 +165,7 @@ def _bands(image: Image.Image, reaches: Sequence[Reach]) -> list[_Band]:
     if len(bands) > 1 and bands[-1].bottom - bands[-1].top < min_rows:  # a thin last run joins the one before
         last, before = bands.pop(), bands.pop()
         bands.append(_Band(before.top, last.bottom, max(before.ready, last.ready)))
-    max_rows = max(min_rows, MAX_BAND_BYTES // (image.width * _COLOR_TYPES[image.mode][1]))
+    max_rows = max(min_rows, MAX_BAND_BYTES // _row_bytes(image))
     return [piece for band in bands for piece in _cut(band, max_rows)]
 
 
@@ -212,7 +212,7 @@ def _packed(image: Image.Image, top: int, bottom: int) -> bytes:
     Pillow's raw encoder is given the rows as its extent, so there is no crop and no joining of
     `tobytes()`'s 64 KB chunks (two copies of the band saved); any surprise falls back to those.
     """
-    size = image.width * _COLOR_TYPES[image.mode][1] * (bottom - top)
+    size = _row_bytes(image) * (bottom - top)
     try:
         encoder = Image._getencoder(image.mode, "raw", (image.mode, 0, 1))
         encoder.setimage(image.im, (0, top, image.width, bottom))
@@ -236,10 +236,14 @@ def _filtered(packed: bytes, width: int, channels: int) -> memoryview:
     return memoryview(out).cast("B")
 
 
+def _row_bytes(image: Image.Image) -> int:
+    """Bytes of one PNG row of the image's pixels (filter byte not counted)."""
+    return image.width * _COLOR_TYPES[image.mode][1]
+
+
 def _splits(image: Image.Image) -> bool:
     """Whether the image is big enough to be cut into bands (else one, on the calling thread)."""
-    channels = _COLOR_TYPES.get(image.mode, (0, 3))[1]
-    return image.width * channels * image.height >= SPLIT_MIN_BYTES and image.height >= 6
+    return _row_bytes(image) * image.height >= SPLIT_MIN_BYTES
 
 
 _HELPER_LOCK = threading.Lock()
