@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from ogservice.cards import glyphs
 from ogservice.cards.fonts import FontRegistry
 from ogservice.cards.text import TextStyle, draw_text, layout_text
 from ogservice.cards.text_itemize import _walk, itemize
@@ -56,6 +57,19 @@ def test_measured_width_is_where_the_ink_ends(registry: FontRegistry):
     draw_text(canvas, block, (40, 40), (255, 255, 255))
     left, _, right, _ = canvas.getbbox()
     assert abs((right - left) - block.width) <= 8  # side bearings of the first and last letters only
+
+
+def test_glyph_coverage_keeps_full_ink_and_moves_edges_by_at_most_half_a_step(registry: FontRegistry):
+    table = glyphs._coverage_table(glyphs.COVERAGE_LEVELS)
+    values = np.arange(256)
+    assert table[0] == 0 and table[255] == 255  # background stays untouched, solid strokes stay solid
+    assert np.abs(table.astype(int) - values).max() <= 255 / (glyphs.COVERAGE_LEVELS - 1) / 2 + 0.5
+    assert np.all(np.diff(table.astype(int)) >= 0)  # more ink never comes out lighter
+    face = registry.chain("sans", 400)[0]
+    gids = registry.glyphs.shape(face, TITLE, "ltr", None).gids
+    masks = [registry.glyphs.glyph(face, 30, gid).mask for gid in gids]
+    levels = np.unique(np.concatenate([m.ravel() for m in masks if m is not None]))
+    assert set(levels.tolist()) <= set(table.tolist()) and len(levels) == glyphs.COVERAGE_LEVELS
 
 
 def test_glyphs_are_rasterised_once_and_shared_read_only(registry: FontRegistry):
