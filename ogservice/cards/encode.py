@@ -4,23 +4,24 @@ Pillow's PNG writer spends 15-25 ms on a 1200x630 card (zlib with per-row adapti
 Here numpy filters the rows in ~0.4 ms: procedural backgrounds are built from 8-pixel blocks, so
 most rows equal the row above and Up-filter to zeros, and text costs only where its coverage
 changes. Deflate costs by what it outputs, so text rows are most of it: a title's rows are two
-thirds of a card's bytes. Rows no layer touches get zlib-ng level 4 (its lazy matching makes them ~40%
-smaller than ISA-L would); they are compressed while the card is drawn. Rows that wait for a
-layer are the last to compress, so they get ISA-L level 1: ~4x faster than zlib-ng level 4 on a
-title, for ~17% more of its bytes, which the glyphs' 12-step coverage (glyphs.py) wins back. A
-typical card: the same ~94 KB, in under half the CPU zlib-ng alone took (1.4 against 3.6 ms, filtering
-included).
+thirds of a card's bytes. Rows no layer touches get zlib-ng level 4: they cost little at any level,
+and its lazy matching makes them ~40% smaller than ISA-L would. Rows that wait for a layer get
+ISA-L level 1: ~4x faster than zlib-ng level 4 on a title, for ~17% more of its bytes, which the
+glyphs' 12-step coverage (glyphs.py) wins back. A typical card: the same ~94 KB, in under half the
+CPU zlib-ng alone took (1.4 against 3.6 ms, filtering included).
 
-That CPU is spread over two cores while the card is still being drawn. A big image is cut into
-bands of rows, each its own deflate segment (ending in a sync flush; an empty final block closes
-the stream, as pigz does). The composer says which rows each layer may touch (`layout`) and how
-many layers are drawn (`drawn`); a band whose layers are all drawn is final, and an idle second
-core compresses it meanwhile: the rows no text touches start right after the background, the
-title's band as soon as the title is drawn. At `finish` the calling thread compresses what is
-left, taking back bands the helper has not started. A band's first row is Sub-filtered (it never
-looks at the row above), so bands are independent: where they are cut depends only on the
-layout, never on timing or on which core did the work, and the bytes of a card, and so its hash,
-are always the same. Output is a standard PNG (8-bit RGB or RGBA, no interlace, one IDAT).
+An image is cut into bands of rows, each its own deflate segment (ending in a sync flush; an empty
+final block closes the stream, as pigz does). The composer says which rows each layer may touch
+(`layout`) and how many layers are drawn (`drawn`); a band whose layers are all drawn is final.
+On a big image (SHARE_MIN_BYTES and more) an idle second core compresses final bands while the
+rest is drawn: the rows no text touches right after the background, the title's band as soon as
+the title is drawn. At `finish` the calling thread compresses what is left, taking back bands
+the helper has not started. Below that size every band is compressed at `finish`: handing work
+over makes the drawing thread wait for the GIL, which costs it about what the second core saves.
+A band's first row is Sub-filtered (it never looks at the row above), so bands are independent:
+where they are cut depends only on the layout, never on timing or on which core did the work, and
+the bytes of a card, and so its hash, are always the same. Output is a standard PNG (8-bit RGB or
+RGBA, no interlace, one IDAT).
 """
 
 from __future__ import annotations
@@ -44,7 +45,11 @@ from .pixels import in_place, pixels
 log = logging.getLogger(__name__)
 LEVEL = 4  # zlib-ng's level for rows final before any layer is drawn (compressed while it draws)
 FAST_LEVEL = 1  # ISA-L's level for rows that wait for a layer: the last to compress, so the fastest
-SPLIT_MIN_BYTES = 256 * 1024  # smaller images are one band, compressed on the calling thread
+SPLIT_MIN_BYTES = 256 * 1024  # smaller images are one band
+# Smaller images keep all their bands on the calling thread. Each hand-over makes the drawing thread
+# wait for the GIL, which on a 1200x630 card costs it about what the second core saves (ABBA, 80-100
+# rounds: 7.82 alone against 8.40 ms shared, 8.90 against 9.36); a 1920x1080 hero gains (20.6 -> 16.1 ms).
+SHARE_MIN_BYTES = 3 * 1024 * 1024
 MIN_BAND_BYTES = 96 * 1024  # thinner bands join a neighbour: each costs a compressor and a hand-off
 MAX_BAND_BYTES = 512 * 1024  # thicker ones are cut evenly, so both cores can share them
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -82,7 +87,7 @@ class PngEncoder:
         starts the ones no layer touches."""
         if self._bands is None and image.mode in _COLOR_TYPES and _splits(image):
             self._bands = _bands(image, reaches)
-            self._early = in_place(image)
+            self._early = _shared(image) and in_place(image)
             self.drawn(image, 0)
 
     def drawn(self, image: Image.Image, count: int) -> None:
@@ -111,8 +116,10 @@ class PngEncoder:
 
     def _start(self, image: Image.Image, count: int, *, checked: bool) -> None:
         """Hand the bands that are final after `count` layers, and not started yet, to the helper."""
+        if self._bands is None or len(self._bands) < 2 or not _shared(image):
+            return
         helper = _helper()
-        if self._bands is None or len(self._bands) < 2 or helper is None:
+        if helper is None:
             return
         for band in self._bands:
             if band.job is None and band.ready <= count:
@@ -259,8 +266,13 @@ def _row_bytes(image: Image.Image) -> int:
 
 
 def _splits(image: Image.Image) -> bool:
-    """Whether the image is big enough to be cut into bands (else one, on the calling thread)."""
+    """Whether the image is big enough to be cut into bands (else one)."""
     return _row_bytes(image) * image.height >= SPLIT_MIN_BYTES
+
+
+def _shared(image: Image.Image) -> bool:
+    """Whether the image is big enough for its bands to be shared with the helper thread."""
+    return _row_bytes(image) * image.height >= SHARE_MIN_BYTES
 
 
 _HELPER_LOCK = threading.Lock()

@@ -44,6 +44,12 @@ def _card_like(width=1200, height=630):
     return pixels
 
 
+@pytest.fixture
+def shared(monkeypatch):
+    """Cards of this size share their bands with the helper thread (only bigger ones do by default)."""
+    monkeypatch.setattr(encode, "SHARE_MIN_BYTES", encode.SPLIT_MIN_BYTES)
+
+
 def _decoded(png: bytes) -> np.ndarray:
     image = Image.open(io.BytesIO(png))
     image.load()
@@ -90,6 +96,7 @@ def test_thick_bands_are_cut_evenly_so_both_cores_can_share_them():
     assert whole == [(0, 126), (126, 252), (252, 378), (378, 504), (504, 630)]
 
 
+@pytest.mark.usefixtures("shared")
 def test_bands_whose_layers_are_drawn_start_before_finish():
     image = Image.fromarray(_card_like())
     encoder = _laid_out(image, REACHES, 1)
@@ -100,6 +107,19 @@ def test_bands_whose_layers_are_drawn_start_before_finish():
     assert np.array_equal(_decoded(encoder.finish(image)), np.asarray(image))
 
 
+def test_a_card_below_the_sharing_size_keeps_its_bands_on_the_calling_thread(monkeypatch):
+    image = Image.fromarray(_card_like())
+    assert encode.SPLIT_MIN_BYTES <= np.asarray(image).nbytes < encode.SHARE_MIN_BYTES
+    monkeypatch.setattr(encode, "_helper", None)  # any use would fail
+    encoder = _laid_out(image, REACHES, 4)
+    assert len(encoder._bands) > 1 and all(band.job is None for band in encoder._bands)
+    png = encoder.finish(image)
+    monkeypatch.undo()
+    monkeypatch.setattr(encode, "SHARE_MIN_BYTES", encode.SPLIT_MIN_BYTES)
+    assert png == _laid_out(image, REACHES, 4).finish(image)  # the same bytes as when shared
+
+
+@pytest.mark.usefixtures("shared")
 def test_bytes_do_not_depend_on_the_helper_core_or_on_when_layers_were_reported(monkeypatch):
     # The asset is stored under sha256(png): the same card must always give the same bytes.
     image = Image.fromarray(_card_like())
@@ -116,6 +136,7 @@ def test_bytes_do_not_depend_on_the_helper_core_or_on_when_layers_were_reported(
     assert encode_png(image) == encode_png(image)
 
 
+@pytest.mark.usefixtures("shared")
 def test_concurrent_encodes_of_one_image_are_identical():
     image = Image.fromarray(_card_like())
     with ThreadPoolExecutor(6) as pool:
@@ -123,6 +144,7 @@ def test_concurrent_encodes_of_one_image_are_identical():
     assert len(results) == 1
 
 
+@pytest.mark.usefixtures("shared")
 def test_rows_changed_after_the_helper_read_them_are_compressed_again_not_kept_stale(caplog):
     image = Image.fromarray(_card_like())
     encoder = _laid_out(image, [(500, 600)], 0)  # a (buggy) layer says it only touches rows 500-600...
@@ -162,6 +184,7 @@ def test_band_checksums_combine_into_the_checksum_of_the_whole_stream():
     assert combined == zlib.adler32(b"".join(parts))
 
 
+@pytest.mark.usefixtures("shared")
 def test_an_image_that_cannot_be_read_in_place_is_banded_at_finish_only(monkeypatch):
     # Pillow keeps images over 16 MB in several blocks; reading them in place is not possible, so
     # nothing starts early and no checksum (which would need a full copy) is taken.
