@@ -29,7 +29,7 @@ from .config import Settings
 from .errors import NotFound, ServiceUnavailable
 from .store import Store
 
-RENDERER_VERSION = "4"
+RENDERER_VERSION = "5"
 
 
 @dataclass

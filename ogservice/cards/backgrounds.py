@@ -220,19 +220,19 @@ def _smooth_steep_axes(small: Image.Image, srgb: np.ndarray, width: int, height:
 
     Gentle fields (most) go straight to the cheap nearest upscale. Where neighbouring cells differ
     by more than BLOCK_STEP levels, the blocks' edges would be visible at 100% zoom, so that axis
-    is interpolated at full (or, if both are steep, half) resolution first: +0.7 / +1.7 ms.
+    is first interpolated just finely enough that neighbouring blocks differ by BLOCK_STEP at most
+    (a cell 3 levels from the next is cut in 2, a steep aurora edge of 16 in 8): the same rule as
+    for gentle fields, at a fraction of a full-resolution interpolation's cost (~0.1 against 0.6 ms).
     """
     values = srgb.astype(np.int16)
-    steep_x = values.shape[1] > 1 and int(np.abs(np.diff(values, axis=1)).max()) > BLOCK_STEP
-    steep_y = values.shape[0] > 1 and int(np.abs(np.diff(values, axis=0)).max()) > BLOCK_STEP
-    if steep_x and steep_y:
-        return small.resize((math.ceil(width / 2), math.ceil(height / 2)), Image.Resampling.BILINEAR)
-    if steep_x or steep_y:
-        return small.resize(
-            (width if steep_x else small.width, height if steep_y else small.height),
-            Image.Resampling.BILINEAR,
-        )
-    return small
+    step_x = int(np.abs(np.diff(values, axis=1)).max()) if values.shape[1] > 1 else 0
+    step_y = int(np.abs(np.diff(values, axis=0)).max()) if values.shape[0] > 1 else 0
+    split_x = min(math.ceil(step_x / BLOCK_STEP), math.ceil(width / small.width))
+    split_y = min(math.ceil(step_y / BLOCK_STEP), math.ceil(height / small.height))
+    if split_x <= 1 and split_y <= 1:
+        return small
+    size = (min(width, small.width * max(1, split_x)), min(height, small.height * max(1, split_y)))
+    return small.resize(size, Image.Resampling.BILINEAR)
 
 
 def _check(width: int, height: int, seed: int) -> None:
