@@ -43,12 +43,13 @@ from zlib_ng import zlib_ng
 from .pixels import in_place, pixels
 
 log = logging.getLogger(__name__)
-LEVEL = 4  # zlib-ng's level for rows final before any layer is drawn (compressed while it draws)
-FAST_LEVEL = 1  # ISA-L's level for rows that wait for a layer: the last to compress, so the fastest
+LEVEL = 4  # zlib-ng's level for rows final before any layer is drawn: background, cheap at any level
+FAST_LEVEL = 1  # ISA-L's level for rows that wait for a layer: text rows, most of a card's deflate
 SPLIT_MIN_BYTES = 256 * 1024  # smaller images are one band
 # Smaller images keep all their bands on the calling thread. Each hand-over makes the drawing thread
-# wait for the GIL, which on a 1200x630 card costs it about what the second core saves (ABBA, 80-100
-# rounds: 7.82 alone against 8.40 ms shared, 8.90 against 9.36); a 1920x1080 hero gains (20.6 -> 16.1 ms).
+# wait for the GIL, which on a 1200x630 card costs it about what the second core saves (ABBA,
+# 80-100 rounds: 7.82 alone against 8.40 ms shared, 8.90 against 9.36); a 1920x1080 hero still
+# gains (16.1 shared against 20.6 ms alone).
 SHARE_MIN_BYTES = 3 * 1024 * 1024
 MIN_BAND_BYTES = 96 * 1024  # thinner bands join a neighbour: each costs a compressor and a hand-off
 MAX_BAND_BYTES = 512 * 1024  # thicker ones are cut evenly, so both cores can share them
@@ -205,10 +206,10 @@ def _band_segment(image: Image.Image, band: _Band, level: int, checked: bool) ->
 def _segment(image: Image.Image, band: _Band, level: int) -> Segment:
     """The band's rows, filtered, as raw deflate ending in a sync flush (byte-aligned, not final).
 
-    Rows final before any layer is drawn get zlib-ng at `level`: they are compressed while the card
-    is drawn. Rows that wait for a layer are compressed last, so they get ISA-L's fast deflate (a
-    title's rows: ~0.5 ms against ~1.9 ms, for ~15% more bytes). Which one a band gets depends on
-    the layout only, so a card's bytes never depend on timing.
+    Rows final before any layer is drawn (background only) get zlib-ng at `level`: few bytes, cheap
+    at any level, and ~40% fewer with its lazy matching. Rows that wait for a layer get ISA-L's fast
+    deflate (a title's rows: ~0.5 ms against ~1.9 ms, for ~17% more bytes). Which one a band gets
+    depends on the layout only, so a card's bytes never depend on timing.
     """
     data = _filtered(_packed(image, band.top, band.bottom), image.width, _COLOR_TYPES[image.mode][1])
     if band.ready:
