@@ -155,7 +155,7 @@ def _render(service: CardService, job: Job) -> None:
             missing=service.settings.missing_glyph,
         )
         encoder = PngEncoder()
-        with _timed(job, "compose"):  # the encoder compresses finished bands while the rest is drawn
+        with _timed(job, "compose"):  # on big cards the encoder compresses bands while the rest is drawn
             job.composition = compose(req.template, canvas, service.fonts, progress=encoder)
             job.missing = job.composition.missing()
         with _timed(job, "encode"):

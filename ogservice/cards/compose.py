@@ -56,8 +56,8 @@ class Composition:
 
 
 class Progress(Protocol):
-    """Hears which rows each layer may touch, then how many layers are drawn (the PNG encoder
-    compresses rows that are final while the rest is drawn)."""
+    """Hears which rows each layer may touch, then how many layers are drawn (the PNG encoder cuts
+    its bands by them, and on a big image compresses final rows while the rest is drawn)."""
 
     def layout(self, image: Image.Image, reaches: Sequence[tuple[int, int]]) -> None: ...
 
@@ -102,7 +102,8 @@ def compose(
 
     All layers are laid out first (layout needs no pixels), so `progress` hears the rows each
     layer may touch before any is drawn, then, before each layer, how many are done: the PNG
-    encoder compresses the rows that are final while the rest of the card is drawn.
+    encoder cuts its bands by them and, on a big image, compresses the rows that are final while
+    the rest of the card is drawn.
     """
     preset = canvas.preset
     style = _resolve(template.background.style, canvas.fields) or "auto"

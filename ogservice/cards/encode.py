@@ -52,7 +52,9 @@ SPLIT_MIN_BYTES = 256 * 1024  # smaller images are one band
 # gains (16.1 shared against 20.6 ms alone).
 SHARE_MIN_BYTES = 3 * 1024 * 1024
 MIN_BAND_BYTES = 96 * 1024  # thinner bands join a neighbour: each costs a compressor and a hand-off
-MAX_BAND_BYTES = 512 * 1024  # thicker ones are cut evenly, so both cores can share them
+# Thicker ones are cut evenly, so both cores can share them; small images are cut the same way, so
+# a card's bytes never depend on SHARE_MIN_BYTES.
+MAX_BAND_BYTES = 512 * 1024
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _ZLIB_HEADER = b"\x78\x5e"  # deflate, 32 KB window, "fast" compression level; (0x785E % 31 == 0)
 _FINAL_EMPTY_BLOCK = b"\x03\x00"  # BFINAL=1, fixed Huffman, end-of-block: closes the stream
