@@ -61,8 +61,9 @@ class FailureLog:
         self._last_error: str | None = None
         self._last_failure_at = 0.0
 
-    def failed(self, exc: BaseException, detail: str = "") -> None:
-        """Count a failure; the first of an episode is logged with its error (and `detail`)."""
+    def failed(self, exc: BaseException, detail: str = "", traceback: bool = False) -> None:
+        """Count a failure; the first of an episode is logged with its error (and `detail`, and the
+        traceback when the error is unexpected: a bug rather than a sick dependency)."""
         error = str(exc) or type(exc).__name__
         with self._lock:
             self._errors += 1
@@ -75,6 +76,7 @@ class FailureLog:
             self.log.warning(
                 "%s: %s%s: %s; %s until it recovers (further failures are counted on /healthz, not logged)",
                 self.what, self.problem, where, error, self.meanwhile,
+                exc_info=exc if traceback else None,
             )  # fmt: skip
 
     def succeeded(self) -> None:

@@ -108,7 +108,7 @@ class WriteBehind:
         try:
             self.backend.put(key, data, ttl)
         except Exception as exc:  # noqa: BLE001 - the writer must outlive any one failed write
-            self._failures.failed(exc, f"writing {key}")
+            self._failures.failed(exc, f"writing {key}", traceback=True)  # backends do not raise
         else:
             self._failures.succeeded()
         finally:
