@@ -42,7 +42,7 @@ _size_option = click.option("--size", default=None, help="Size preset name or WI
 @click.argument("template")
 @_field_option
 @_size_option
-@click.option("--seed", default=None, help="Background seed, up to 18 digits (default: derived from the content).")
+@click.option("--seed", default=None, help="Background seed, up to 18 digits (default: from the content).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def render(template: str, fields: tuple[str, ...], size: str | None, seed: str | None, output: Path) -> None:
     """Render one card to a PNG file and print the time of each step."""
