@@ -20,10 +20,11 @@ from types import MappingProxyType
 from fontTools.ttLib import TTCollection, TTFont
 from PIL import ImageFont
 
+from ogservice.cards.bundled import bundled_dir
 from ogservice.cards.glyphs import GlyphEngine
 from ogservice.errors import UnprocessableField
 
-BUNDLED_FONTS_DIR = Path(__file__).resolve().parents[2] / "fonts"
+BUNDLED_FONTS_DIR = bundled_dir("fonts")
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
 ALIASES = MappingProxyType(
     {"sans": "Inter", "serif": "Noto Serif", "display": "Noto Serif", "mono": "Noto Mono"}

@@ -12,9 +12,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..validation import problems
+from .bundled import bundled_dir
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "templates"
+BUNDLED_DIR = bundled_dir("templates")
 
 
 class TemplateError(ValueError):
