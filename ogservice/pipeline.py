@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +32,8 @@ from .errors import NotFound, ServiceUnavailable
 from .store import Store
 
 RENDERER_VERSION = "5"
+log = logging.getLogger(__name__)
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
@@ -87,6 +91,7 @@ class CardService:
         return job
 
     def asset(self, digest: str) -> bytes | None:
+        """The PNG named by `digest`; the store has verified that it hashes to that name."""
         return self.store.get(f"asset/{digest}")
 
     def request_key(self, req: CardRequest) -> str:
@@ -129,11 +134,27 @@ def _key(service: CardService, job: Job) -> None:
 
 def _lookup(service: CardService, job: Job) -> None:
     entry = service.store.get(f"req/{job.key}")
-    if not entry:
+    if entry is None or (found := read_index_entry(entry)) is None:
+        if entry is not None:  # once per damaged entry: the render below overwrites it
+            log.warning("store: request index entry req/%s is damaged; rendering the card again", job.key)
         return
-    digest, _, missing = entry.decode().partition("\n")
+    digest, missing = found
     if (png := service.asset(digest)) is not None:
-        job.png, job.digest, job.missing, job.cache_hit = png, digest, tuple(missing), True
+        job.png, job.digest, job.missing, job.cache_hit = png, digest, missing, True
+
+
+def index_entry(digest: str, missing: tuple[str, ...]) -> bytes:
+    """The request-index entry: the asset digest, then the uncovered characters (reported on hits too)."""
+    return "\n".join((digest, "".join(missing))).encode()
+
+
+def read_index_entry(entry: bytes) -> tuple[str, tuple[str, ...]] | None:
+    """(digest, missing characters) from an index entry; None, a miss, for a damaged one."""
+    try:
+        digest, _, missing = entry.decode().partition("\n")
+    except UnicodeDecodeError:
+        return None
+    return (digest, tuple(missing)) if _DIGEST.fullmatch(digest) else None
 
 
 def _render(service: CardService, job: Job) -> None:
@@ -163,8 +184,7 @@ def _render(service: CardService, job: Job) -> None:
             job.digest = hashlib.sha256(job.png).hexdigest()
         with _timed(job, "store"):
             service.store.put(f"asset/{job.digest}", job.png)
-            # The index entry: the asset digest, then the uncovered characters (reported on hits too).
-            service.store.put(f"req/{job.key}", "\n".join((job.digest, "".join(job.missing))).encode())
+            service.store.put(f"req/{job.key}", index_entry(job.digest, job.missing))
     service.land(job.key)
 
 

@@ -197,7 +197,7 @@ def test_concurrent_renders_store_one_asset_and_no_partial_files(app, tmp_path):
 
 def test_healthz(client):
     resp = client.get("/healthz")
-    assert resp.status_code == 200 and resp.get_json()["status"] == "ok"
+    assert resp.status_code == 200 and resp.get_json()["status"] == "ok"  # details: test_healthz.py
 
 
 def test_missing_glyphs_reported_on_misses_and_hits(client):
