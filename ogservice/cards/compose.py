@@ -241,17 +241,7 @@ def _chroma(rgb: tuple[int, int, int]) -> int:
 
 
 def _fill(value: str, palette: backgrounds.Palette) -> tuple[int, ...]:
-    if value in ("", "accent"):
-        return accent(palette)
-    return _rgba(value)
-
-
-def _rgba(value: str) -> tuple[int, ...]:
-    """#RRGGBBAA keeps its alpha (translucent shapes); anything else is parsed as an opaque colour."""
-    text = value.strip().lstrip("#")
-    if len(text) == 8:
-        return tuple(int(text[i : i + 2], 16) for i in (0, 2, 4, 6))
-    return color.parse_color(value)
+    return accent(palette) if value in ("", "accent") else color.parse_fill(value)
 
 
 def _draw_rect(image: Image.Image, box: Box, fill: tuple[int, ...], radius: float) -> None:

@@ -54,6 +54,31 @@ def test_if_none_match_gives_304(client):
     assert resp.status_code == 304 and not resp.data and resp.headers["ETag"] == etag
 
 
+IF_NONE_MATCH = [
+    ('"{etag}"', 304),
+    ('W/"{etag}"', 304),  # If-None-Match compares weakly
+    ('"other", W/"{etag}"', 304),
+    ("*", 304),
+    ('"other"', 200),
+    ('"other,{etag}"', 200),  # one quoted tag that contains a comma, not a list
+    ('"{etag}x"', 200),
+]
+
+
+@pytest.mark.parametrize(("header", "status"), IF_NONE_MATCH)
+def test_if_none_match_is_answered_alike_by_the_hot_path_the_route_and_the_asset(client, header, status):
+    url = signed("/og/blog-post.png", [("title", "Entity tags"), ("site", "x.dev")])
+    digest = client.get(url).headers["ETag"].strip('"')  # rendered: this exact URL now takes the hot path
+    path, query = url.split("?")
+    same_card = path + "?" + "&".join(reversed(query.split("&")))  # verifies alike, not resolved yet
+    value = {"If-None-Match": header.format(etag=digest)}
+    route, hot = client.get(same_card, headers=value), client.get(url, headers=value)
+    timings = route.headers["Server-Timing"], hot.headers["Server-Timing"]
+    assert not timings[0].startswith("hot;") and timings[1].startswith("hot;")
+    assert route.status_code == hot.status_code == client.get(f"/a/{digest}.png", headers=value).status_code
+    assert hot.status_code == status and (hot.data == b"") == (status == 304)
+
+
 def test_asset_url_is_immutable_and_content_addressed(client):
     resp = client.get(signed("/og/blog-post.png", TITLE))
     digest = resp.headers["ETag"].strip('"')
