@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -40,15 +41,18 @@ def server_process(
     """
     for _ in range(attempts):
         port = free_port()
-        process = subprocess.Popen(command(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            if _wait_healthy(process, f"http://{HOST}:{port}"):
-                yield Served(f"http://{HOST}:{port}", process)
-                return
-        finally:
-            process.terminate()
-            _, stderr = process.communicate(timeout=30)
-    raise RuntimeError(f"server did not come up: {stderr.decode(errors='replace')[-2000:]}")
+        with tempfile.TemporaryFile() as log:  # a pipe nobody reads would block the server when full
+            process = subprocess.Popen(command(port), env=env, stdout=subprocess.DEVNULL, stderr=log)
+            try:
+                if _wait_healthy(process, f"http://{HOST}:{port}"):
+                    yield Served(f"http://{HOST}:{port}", process)
+                    return
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+            log.seek(0)
+            stderr = log.read()[-2000:].decode(errors="replace")
+    raise RuntimeError(f"server did not come up: {stderr}")
 
 
 def ogservice_env(data_dir: Path, **settings: str) -> dict[str, str]:

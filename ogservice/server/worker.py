@@ -10,6 +10,7 @@ clients cost a socket each, not a thread (see `http.py`).
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Any
@@ -26,6 +27,8 @@ class BufferingWorker(Worker):  # type: ignore[misc]
     """Runs waitress on the worker's sockets until gunicorn asks it to stop, then drains."""
 
     def run(self) -> None:
+        # waitress logs a warning whenever a request waits for a thread; under load that is normal.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         listeners = Listeners(self._app(), [s.sock for s in self.sockets], self._limits())
         while self.alive:
             listeners.poll(timeout=1.0)
