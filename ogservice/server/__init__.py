@@ -34,6 +34,10 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             "accesslog": "-" if self.settings.access_log else None,
             "preload_app": True,  # fonts and templates parsed once, shared copy-on-write
         }
+        if "control_socket_disable" in self.cfg.settings:
+            # Newer gunicorn opens a control socket at one path per user, shared by every server
+            # on the machine (tests, benchmarks); ogservice uses none.
+            options["control_socket_disable"] = True
         for key, value in options.items():
             self.cfg.set(key, value)
 

@@ -4,7 +4,7 @@ waitress reads each request on its event loop, into a buffer, and hands it to an
 once it is complete: a client that sends its request slowly holds a socket, never a thread (a
 gunicorn gthread worker gives each new connection a thread that blocks reading its head).
 Everything here plugs into the classes waitress exposes for it (`parser_class`,
-`error_task_class`, `channel_class`, `maintenance`).
+`error_task_class`, `channel_class`, `maintenance`), on TCP and Unix sockets.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, get_header_lines
-from waitress.server import TcpWSGIServer
+from waitress.server import TcpWSGIServer, UnixWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 from waitress.utilities import BadRequest, RequestHeaderFieldsTooLarge
 
@@ -139,20 +139,29 @@ class Channel(HTTPChannel):  # type: ignore[misc]
         return None
 
 
-class Server(TcpWSGIServer):  # type: ignore[misc]
-    """A listening socket; closes connections whose request takes longer than `read_seconds`."""
+class _Limited:
+    """A listening socket's server; closes connections whose request takes longer than `read_seconds`."""
 
     channel_class = Channel
     adj: LimitedAdjustments
+    active_channels: dict[int, Channel]
 
     def maintenance(self, now: float) -> None:
-        super().maintenance(now)  # idle connections past channel_timeout
+        super().maintenance(now)  # type: ignore[misc]  # idle connections past channel_timeout
         now = time.monotonic()
         late = now - self.adj.limits.read_seconds
         for channel in self.active_channels.values():
             lingered = channel.lingering_until is not None and channel.lingering_until < now
             if lingered or (channel.request is not None and channel.request_started < late):
                 channel.will_close = True
+
+
+class TcpServer(_Limited, TcpWSGIServer):  # type: ignore[misc]
+    pass
+
+
+class UnixServer(_Limited, UnixWSGIServer):  # type: ignore[misc]
+    pass
 
 
 class Listeners:
@@ -164,8 +173,10 @@ class Listeners:
         self.dispatcher.set_thread_count(limits.threads)
         adj = adjustments(limits)
         self.servers = [
-            Server(app, self.map, _sock=sock, dispatcher=self.dispatcher, adj=adj, bind_socket=False,
-                   sockinfo=(sock.family, sock.type, sock.proto, sock.getsockname()))
+            (UnixServer if sock.family == socket.AF_UNIX else TcpServer)(
+                app, self.map, _sock=sock, dispatcher=self.dispatcher, adj=adj, bind_socket=False,
+                sockinfo=(sock.family, sock.type, sock.proto, sock.getsockname()),
+            )
             for sock in sockets
         ]
 

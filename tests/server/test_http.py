@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import select
 import socket
 import threading
 import time
@@ -152,3 +153,23 @@ def test_slow_clients_hold_no_thread():
         assert time.monotonic() - started < 2
         for sock in slow:
             sock.close()
+
+
+def test_a_unix_socket_is_served_too(tmp_path):
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(tmp_path / "ogs.sock"))
+    listener.listen()
+    listeners = Listeners(hello, [listener], LIMITS)
+    with socket.socket(socket.AF_UNIX) as client:
+        client.connect(str(tmp_path / "ogs.sock"))
+        client.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        answer = b""
+        while not answer.endswith(b"hello"):
+            listeners.poll(timeout=0.05)
+            answer += client.recv(65536) if _readable(client) else b""
+    listeners.close(timeout=1)
+    assert answer.startswith(b"HTTP/1.0 200 OK")
+
+
+def _readable(sock: socket.socket) -> bool:
+    return bool(select.select([sock], [], [], 0.05)[0])
