@@ -1,4 +1,4 @@
-"""What one HTTP request may cost the server before the app sees it, derived from the settings."""
+"""The HTTP server's limits (what one request may cost before the app sees it) and its size."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ HEADER_BYTES = 32 * 1024
 
 @dataclass(frozen=True)
 class HttpLimits:
-    """Limits of the HTTP server, each answered with a problem+json status of its own.
+    """Limits of the HTTP server, each refusal answered with a problem+json status of its own.
 
     The request line is sized from OGS_MAX_QUERY_BYTES, so a query the settings allow always
     reaches the app (which answers 413 past the setting) instead of being cut off by the server.
