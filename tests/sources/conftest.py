@@ -3,7 +3,6 @@ an injectable resolver, and fetchers whose policy exempts exactly the image host
 
 from __future__ import annotations
 
-import io
 import socket
 import ssl
 from collections.abc import Callable, Iterator
@@ -11,7 +10,6 @@ from ipaddress import ip_address
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from ogservice.sources.fetch import Fetcher
 from ogservice.sources.policy import FetchPolicy
@@ -113,11 +111,3 @@ def make_fetcher(
     yield make
     for fetcher in made:
         fetcher.close()
-
-
-def png_bytes(
-    size: tuple[int, int] = (40, 30), color: tuple[int, ...] = (200, 30, 60), mode: str = "RGB"
-) -> bytes:
-    buf = io.BytesIO()
-    Image.new(mode, size, color).save(buf, "PNG")
-    return buf.getvalue()

@@ -17,7 +17,7 @@ from ogservice.errors import (
 )
 from ogservice.sources.policy import FetchPolicy
 
-from .conftest import png_bytes
+from .images import png_bytes
 from .servers import Listener, chunked, lying_length, redirect, serve, trickle
 
 PNG = png_bytes()

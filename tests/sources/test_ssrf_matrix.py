@@ -10,9 +10,6 @@ Two witnesses see connections: an audit hook on socket.connect in this thread, a
 
 from __future__ import annotations
 
-import struct
-import zlib
-
 import pytest
 
 from ogservice.errors import ImageTooLarge, NotAnImage, OgsError
@@ -22,6 +19,7 @@ from ogservice.sources.hosts import HostAllowList
 from ogservice.store.files import FileStore
 
 from .conftest import exempt_policy
+from .images import bomb_png
 from .servers import chunked, lying_length, redirect, serve
 
 # (URL with {p} = the listener's port, what refuses it: a policy reason or an error class)
@@ -179,24 +177,3 @@ def test_body_cases_are_refused_by_size_and_decoding(sources, image_host, listen
 def test_the_matrix_has_enough_cases():
     total = len(ADDRESS_CASES) + len(NAME_CASES) + len(STATIC_CASES) + len(REDIRECT_CASES) + 6
     assert total >= 25
-
-
-def bomb_png(width: int, height: int, rows: int | None = None) -> bytes:
-    """A greyscale PNG of width x height black pixels: tiny on the wire, huge when decoded. With
-    `rows`, only that many rows of data follow the header (enough for a header check to judge)."""
-    compressor = zlib.compressobj(9)
-    row = b"\x00" * (width + 1)
-    data = b"".join(compressor.compress(row) for _ in range(height if rows is None else rows))
-    data += compressor.flush()
-    return b"".join(
-        [
-            b"\x89PNG\r\n\x1a\n",
-            _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)),
-            _chunk(b"IDAT", data),
-            _chunk(b"IEND", b""),
-        ]
-    )
-
-
-def _chunk(kind: bytes, payload: bytes) -> bytes:
-    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
