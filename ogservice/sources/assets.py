@@ -17,7 +17,6 @@ import hashlib
 import io
 import json
 import re
-import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ from ..config import Settings
 from ..errors import ImageUrlRefused, NotFound
 from ..store import Store
 from .decode import DecodeLimits, decode
-from .fetch import Fetcher, Resolver, system_resolver
+from .fetch import Fetcher
 from .hosts import HostAllowList
 from .policy import FetchPolicy
 
@@ -66,22 +65,12 @@ class ImageSources:
         self._flights_lock = threading.Lock()
 
     @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        store: Store,
-        *,
-        policy: FetchPolicy | None = None,
-        resolver: Resolver = system_resolver,
-        ssl_context: ssl.SSLContext | None = None,
-    ) -> ImageSources:
-        """`policy`, `resolver` and `ssl_context` replace the settings' ones in tests only."""
+    def from_settings(cls, settings: Settings, store: Store) -> ImageSources:
+        """The app's ImageSources (tests build one around a Fetcher with their own policy and resolver)."""
         fetcher = Fetcher(
-            policy or FetchPolicy.from_settings(settings),
+            FetchPolicy.from_settings(settings),
             max_bytes=settings.image_max_bytes,
             timeout_s=settings.image_fetch_timeout_s,
-            resolver=resolver,
-            ssl_context=ssl_context,
         )
         limits = DecodeLimits(max_pixels=settings.image_max_pixels, max_side=settings.image_max_side)
         return cls(store, fetcher, limits, HostAllowList(settings.image_hosts), settings.image_url_ttl)

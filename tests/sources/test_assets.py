@@ -12,6 +12,8 @@ import pytest
 from ogservice.config import load_settings
 from ogservice.errors import ImageUrlRefused, NotFound
 from ogservice.sources.assets import ImageSources
+from ogservice.sources.decode import DecodeLimits
+from ogservice.sources.hosts import HostAllowList
 from ogservice.store import open_store
 
 from .conftest import exempt_policy
@@ -29,24 +31,14 @@ def store(tmp_path):
 
 
 @pytest.fixture
-def make_sources(store, image_host, resolver, client_tls, tmp_path):
-    made: list[ImageSources] = []
+def make_sources(store, image_host, make_fetcher):
+    """ImageSources as the app builds them, over the loopback image host's exempt policy."""
 
     def make(url_ttl: int = 3600, **policy: object) -> ImageSources:
-        settings = load_settings(dev=True, data_dir=tmp_path / "data", image_url_ttl=url_ttl)
-        sources = ImageSources.from_settings(
-            settings,
-            store,
-            policy=exempt_policy(image_host, **policy),
-            resolver=resolver,
-            ssl_context=client_tls,
-        )
-        made.append(sources)
-        return sources
+        fetcher = make_fetcher(exempt_policy(image_host, **policy))
+        return ImageSources(store, fetcher, DecodeLimits(40_000_000, 2400), HostAllowList([]), url_ttl)
 
-    yield make
-    for sources in made:
-        sources.close()
+    return make
 
 
 def url(image_host, path: str = "/img.png") -> str:
@@ -75,6 +67,7 @@ def test_a_url_is_fetched_again_after_its_ttl(make_sources, image_host):
     image_host.routes["/img.png"] = serve(PNG)
     sources = make_sources(url_ttl=1)
     first = sources.fetch(url(image_host))
+    sources.store.flush()  # the TTL runs from when the entry is written (write-behind)
     time.sleep(1.1)  # the store's entry expires; not a timing assertion
     image_host.routes["/img.png"] = serve(png_bytes((64, 48), (250, 250, 0)))  # the image changed meanwhile
     assert sources.fetch(url(image_host)).id != first.id
