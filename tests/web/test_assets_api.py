@@ -6,12 +6,15 @@ import hashlib
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from ogservice import create_app
 from ogservice.config import load_settings
+from ogservice.sources.decode import FORMATS
 
 from ..sources.images import bomb_png
 
@@ -82,3 +85,57 @@ def test_bad_uploads_get_problem_json(client, data, field, status, slug):
 def test_a_json_body_is_a_400(client):
     resp = client.post("/v1/assets", json={"file": "https://example.com/a.png"})
     assert resp.status_code == 400 and "multipart/form-data" in resp.get_json()["detail"]
+
+
+# --- the property: no upload gets a 5xx ---------------------------------------------------------
+
+
+def _seeds() -> list[bytes]:
+    """One small real image per format, with alpha, palette and EXIF cases: mutations start here."""
+    image = Image.new("RGBA", (24, 16), (200, 40, 90, 160))
+    exif = Image.Exif()
+    exif[0x0112] = 8
+    seeds = [jpeg((24, 16)), bomb_png(30, 20)]
+    for fmt, options in [("PNG", {}), ("WEBP", {"lossless": True}), ("GIF", {}), ("JPEG", {"exif": exif})]:
+        buf = io.BytesIO()
+        (image if fmt in ("PNG", "WEBP") else image.convert("RGB")).save(buf, fmt, **options)
+        seeds.append(buf.getvalue())
+    if "AVIF" in FORMATS:
+        buf = io.BytesIO()
+        image.save(buf, "AVIF")
+        seeds.append(buf.getvalue())
+    return seeds
+
+
+@st.composite
+def mutated_images(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(st.sampled_from(_seeds())))
+    for _ in range(draw(st.integers(0, 6))):
+        data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+    if draw(st.booleans()):
+        data = data[: draw(st.integers(0, len(data)))]
+    return bytes(data)
+
+
+@pytest.fixture(scope="module")
+def shared_client(tmp_path_factory: pytest.TempPathFactory):
+    app = create_app(load_settings(dev=True, data_dir=tmp_path_factory.mktemp("uploads")))
+    yield app.test_client()
+    app.extensions["ogs.images"].close()
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(data=mutated_images(), content_type=st.sampled_from(["image/png", "image/jpeg", "", "text/html"]))
+def test_no_upload_gets_a_5xx(shared_client, data: bytes, content_type: str) -> None:
+    resp = post_file(shared_client, data, content_type=content_type)
+    assert resp.status_code in (200, 400, 413, 415), resp.get_data()[:200]  # 400: cut to nothing
+    assert resp.mimetype == ("application/json" if resp.status_code == 200 else "application/problem+json")
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
+@given(body=st.binary(max_size=300), boundary=st.sampled_from(["x", "", "a" * 80, "--"]))
+def test_no_malformed_form_gets_a_5xx(shared_client, body: bytes, boundary: str) -> None:
+    resp = shared_client.post(
+        "/v1/assets", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert resp.status_code in (400, 413, 415) and resp.mimetype == "application/problem+json"
