@@ -12,7 +12,6 @@ decided later by decoding them (decode.py), never by Content-Type.
 
 from __future__ import annotations
 
-import logging
 import socket
 import ssl
 import time
@@ -29,8 +28,6 @@ from ..errors import BadGateway, GatewayTimeout, ImageTooLarge, ImageUrlFailed, 
 from .addresses import IPAddress, literal_address
 from .policy import FetchPolicy, Target
 from .transport import Deadline, PinnedBackend
-
-log = logging.getLogger(__name__)
 
 Resolver = Callable[[str, int], Sequence[str]]  # host, port -> addresses, as getaddrinfo would answer
 REDIRECTS = frozenset({301, 302, 303, 307, 308})

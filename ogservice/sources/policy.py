@@ -7,6 +7,7 @@ connects only to an address that passed (transport.py). Redirects are checked th
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from ipaddress import IPv6Address
 
@@ -16,6 +17,8 @@ from ..config import Settings
 from ..errors import ImageUrlRefused
 from .addresses import IPAddress, refusal
 from .hosts import HOST_NAME
+
+log = logging.getLogger(__name__)
 
 MAX_URL_CHARS = 2048
 _DEFAULT_PORTS = {"https": 443, "http": 80}
@@ -77,6 +80,8 @@ class FetchPolicy:
             return
         reason = refusal(address)
         if reason:
+            # The address is logged, never answered: a client must not learn internal addresses.
+            log.info("image fetch refused: %s:%d is %s (%s)", target.host, target.port, address, reason)
             verb = "is" if literal else "resolves to"
             raise _refused(
                 "address", f"{target.host} {verb} a {reason} address; only public addresses are fetched"
@@ -84,12 +89,11 @@ class FetchPolicy:
 
 
 def _parse(url: str | httpx.URL) -> httpx.URL:
-    if isinstance(url, httpx.URL):
-        return url
-    if len(url) > MAX_URL_CHARS:
-        raise _refused("url", f"the URL is {len(url)} characters long; the limit is {MAX_URL_CHARS}")
+    length = len(str(url))
+    if length > MAX_URL_CHARS:
+        raise _refused("url", f"the URL is {length} characters long; the limit is {MAX_URL_CHARS}")
     try:
-        return httpx.URL(url)
+        return url if isinstance(url, httpx.URL) else httpx.URL(url)
     except httpx.InvalidURL as exc:
         raise _refused("url", f"not a valid URL ({exc})") from None
 

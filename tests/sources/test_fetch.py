@@ -4,8 +4,10 @@ URL's own name in SNI and Host; redirects, caps, deadline and upstream failures 
 from __future__ import annotations
 
 import threading
+import time
 from ipaddress import ip_address
 
+import httpcore
 import pytest
 
 from ogservice.errors import (
@@ -16,6 +18,7 @@ from ogservice.errors import (
     ImageUrlRefused,
 )
 from ogservice.sources.policy import FetchPolicy
+from ogservice.sources.transport import Deadline, PinnedBackend
 
 from .images import png_bytes
 from .servers import Listener, chunked, lying_length, redirect, serve, trickle
@@ -161,4 +164,25 @@ def test_a_lookup_that_hangs_hits_the_deadline(make_fetcher, image_host, connect
             fetcher.fetch(url(image_host))
     finally:
         release.set()
+    assert connections == []
+
+
+def test_checked_addresses_are_tried_in_order_when_one_refuses(
+    make_fetcher, image_host, resolver, connections
+):
+    resolver.table["img.test"] = ["127.0.0.3", "127.0.0.1"]  # nothing listens on 127.0.0.3
+    exempt = frozenset({(ip_address(a), image_host.port) for a in ("127.0.0.3", "127.0.0.1")})
+    image_host.routes["/img.png"] = serve(PNG)
+    fetcher = make_fetcher(FetchPolicy(extra_ports=frozenset({image_host.port}), exempt=exempt))
+    assert fetcher.fetch(url(image_host)) == PNG
+    assert connections == [("127.0.0.3", image_host.port), ("127.0.0.1", image_host.port)]
+
+
+def test_the_pinned_backend_never_connects_an_unchecked_host(connections):
+    backend = PinnedBackend({("img.test", 443): [ip_address("127.0.0.1")]}, Deadline(time.monotonic() + 5))
+    for host, port in [("other.test", 443), ("img.test", 444), ("127.0.0.1", 443)]:
+        with pytest.raises(httpcore.ConnectError, match="not checked"):
+            backend.connect_tcp(host, port)
+    with pytest.raises(httpcore.ConnectError):
+        backend.connect_unix_socket("/var/run/docker.sock")
     assert connections == []
