@@ -56,6 +56,8 @@ class HttpProvider:
     poll_interval = 0.5  # seconds between polls of asynchronous APIs
     max_steps = 600  # hard cap on follow-up requests (polls + fetches) for one generation
 
+    # `timeout` applies only to calls made without a deadline (adapters used on their own): the
+    # gateway gives every attempt a deadline from the model's p95 (policy.attempt_timeout).
     def __init__(self, config: ProviderConfig, client: httpx.Client | None = None, *, timeout: float = 120.0):
         self.config = config
         self.base_url = (config.base_url or self.default_base_url).rstrip("/")
