@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench floors clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,12 @@ test: $(STAMP)
 	  || echo "warning: no Redis on 127.0.0.1:6379; Redis tests will fail"
 	$(BIN)/python -m pytest
 
+# The suite against the lowest version of each dependency pyproject.toml allows (downloads them).
+floors: $(STAMP)
+	rm -rf .venv-floors && $(PY) -m venv .venv-floors
+	.venv-floors/bin/pip install --quiet -e '.[dev]' $$($(BIN)/python tests/test_dependencies.py)
+	.venv-floors/bin/python -m pytest
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
@@ -30,4 +36,4 @@ bench: $(STAMP)
 	$(BIN)/ogservice bench render
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) .venv-floors var .pytest_cache

@@ -91,8 +91,6 @@ def bench_cached(connections: int, duration: int, workers: int) -> None:
     """
     if not shutil.which("wrk"):
         raise click.ClickException("this benchmark needs wrk: apt-get install wrk")
-    from .cards.templates import BUNDLED_DIR  # noqa: F401  (fail early when run outside a checkout)
-
     with tempfile.TemporaryDirectory() as tmp:
         env_port, bare_port = 18_471, 18_472
         serve = [

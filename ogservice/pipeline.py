@@ -4,15 +4,25 @@
 
 Each step takes the Job and fills in its part; `run()` times every step (for Server-Timing and the
 CLI) and checks the deadline before each one. Concurrent requests for the same card in one process
-wait for the first render instead of repeating it (single flight); across processes the
-content-addressed, atomic store makes duplicate renders harmless: one asset, never a torn file.
+wait for the first render instead of repeating it (single flight, see `flights`); across processes
+the content-addressed, atomic store makes duplicate renders harmless: one asset, never a torn file.
+
+The deadline (OGS_RENDER_TIMEOUT_MS) decides whether to wait and whether to start work, never
+whether to throw finished work away:
+- past the deadline before a step, or before compose starts, the answer is a 503 with Retry-After;
+- a request waiting for another request's render of the same card waits until its own deadline at
+  most, then gets the same 503 (if that render finishes in time, the waiter is served its result);
+- a card that exists is served: one found by the lookup, however late the lookup answered, and one
+  whose compose had started in time. Such a render runs on through encode and store (the costly
+  part is done, storing is cheap), and the response may then be late by at most that one render.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
+import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -27,9 +37,12 @@ from .cards.fonts import BUNDLED_FONTS_DIR, FontRegistry
 from .cards.templates import BUNDLED_DIR, Template, load_templates
 from .config import Settings
 from .errors import NotFound, ServiceUnavailable
+from .flights import Flights, FlightTimeout
 from .store import Store
 
 RENDERER_VERSION = "5"
+log = logging.getLogger(__name__)
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
@@ -62,8 +75,7 @@ class CardService:
         self.templates: dict[str, Template] = load_templates(dirs)
         self.fonts = fonts or FontRegistry.load(_font_dirs(settings))
         self._fingerprint = self.fonts.fingerprint()
-        self._flights: dict[str, threading.Lock] = {}
-        self._flights_lock = threading.Lock()
+        self._flights = Flights()  # card keys being rendered in this process right now
 
     def template(self, name: str) -> Template:
         template = self.templates.get(name)
@@ -87,6 +99,7 @@ class CardService:
         return job
 
     def asset(self, digest: str) -> bytes | None:
+        """The PNG named by `digest`; the store has verified that it hashes to that name."""
         return self.store.get(f"asset/{digest}")
 
     def request_key(self, req: CardRequest) -> str:
@@ -108,14 +121,6 @@ class CardService:
         names = req.template.background.seed_fields or tuple(sorted(req.fields))
         return backgrounds.seed_from(req.template.name, *(req.fields.get(n, "") for n in names))
 
-    def flight(self, key: str) -> threading.Lock:
-        with self._flights_lock:
-            return self._flights.setdefault(key, threading.Lock())
-
-    def land(self, key: str) -> None:
-        with self._flights_lock:
-            self._flights.pop(key, None)
-
 
 def _parse(service: CardService, job: Job) -> None:
     template = service.template(job.template_name)
@@ -129,43 +134,67 @@ def _key(service: CardService, job: Job) -> None:
 
 def _lookup(service: CardService, job: Job) -> None:
     entry = service.store.get(f"req/{job.key}")
-    if not entry:
+    if entry is None or (found := read_index_entry(entry)) is None:
+        if entry is not None:  # once per damaged entry: the render below overwrites it
+            log.warning("store: request index entry req/%s is damaged; rendering the card again", job.key)
         return
-    digest, _, missing = entry.decode().partition("\n")
+    digest, missing = found
     if (png := service.asset(digest)) is not None:
-        job.png, job.digest, job.missing, job.cache_hit = png, digest, tuple(missing), True
+        job.png, job.digest, job.missing, job.cache_hit = png, digest, missing, True
+
+
+def index_entry(digest: str, missing: tuple[str, ...]) -> bytes:
+    """The request-index entry: the asset digest, then the uncovered characters (reported on hits too)."""
+    return "\n".join((digest, "".join(missing))).encode()
+
+
+def read_index_entry(entry: bytes) -> tuple[str, tuple[str, ...]] | None:
+    """(digest, missing characters) from an index entry; None, a miss, for a damaged one."""
+    try:
+        digest, _, missing = entry.decode().partition("\n")
+    except UnicodeDecodeError:
+        return None
+    return (digest, tuple(missing)) if _DIGEST.fullmatch(digest) else None
 
 
 def _render(service: CardService, job: Job) -> None:
     """The stored card, or a new render. One lookup, under the card's flight lock: a second request
-    for the same card waits here, then finds the first one's result (a miss costs one lookup)."""
+    for the same card waits here (until its deadline at most), then finds the first one's result (a
+    miss costs one lookup)."""
+    try:
+        with service._flights.hold(job.key, job.deadline):
+            with _timed(job, "lookup"):
+                _lookup(service, job)
+            if job.png is None:
+                _check_deadline(job, "compose")  # a found card is served late; new work starts in time
+                _draw(service, job)
+    except FlightTimeout:
+        raise ServiceUnavailable(
+            "render deadline passed while another request was rendering this card", retry_after=1
+        ) from None
+
+
+def _draw(service: CardService, job: Job) -> None:
+    """Compose, encode and store the card: once started, run to the end (see the module docstring)."""
     assert job.request is not None
-    lock = service.flight(job.key)
-    with lock:
-        with _timed(job, "lookup"):
-            _lookup(service, job)
-        if job.png is not None:
-            return
-        req = job.request
-        canvas = Canvas(
-            preset=req.preset,
-            fields=req.fields,
-            seed=service.seed(req),
-            palette=_palette(req),
-            missing=service.settings.missing_glyph,
-        )
-        encoder = PngEncoder()
-        with _timed(job, "compose"):  # on big cards the encoder compresses bands while the rest is drawn
-            job.composition = compose(req.template, canvas, service.fonts, progress=encoder)
-            job.missing = job.composition.missing()
-        with _timed(job, "encode"):
-            job.png = encoder.finish(job.composition.image)
-            job.digest = hashlib.sha256(job.png).hexdigest()
-        with _timed(job, "store"):
-            service.store.put(f"asset/{job.digest}", job.png)
-            # The index entry: the asset digest, then the uncovered characters (reported on hits too).
-            service.store.put(f"req/{job.key}", "\n".join((job.digest, "".join(job.missing))).encode())
-    service.land(job.key)
+    req = job.request
+    canvas = Canvas(
+        preset=req.preset,
+        fields=req.fields,
+        seed=service.seed(req),
+        palette=_palette(req),
+        missing=service.settings.missing_glyph,
+    )
+    encoder = PngEncoder()
+    with _timed(job, "compose"):  # on big cards the encoder compresses bands while the rest is drawn
+        job.composition = compose(req.template, canvas, service.fonts, progress=encoder)
+        job.missing = job.composition.missing()
+    with _timed(job, "encode"):
+        job.png = encoder.finish(job.composition.image)
+        job.digest = hashlib.sha256(job.png).hexdigest()
+    with _timed(job, "store"):
+        service.store.put(f"asset/{job.digest}", job.png)
+        service.store.put(f"req/{job.key}", index_entry(job.digest, job.missing))
 
 
 @contextmanager

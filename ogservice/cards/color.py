@@ -48,6 +48,7 @@ NAMED: MappingProxyType[str, RGB] = MappingProxyType(
 )
 
 _HEX = re.compile(r"#([0-9a-f]{3}|[0-9a-f]{6})")
+_HEX_ALPHA = re.compile(r"#([0-9a-f]{8})")
 _RGB_FUNC = re.compile(r"rgb\(\s*(\d{1,3})\s*[,\s]\s*(\d{1,3})\s*[,\s]\s*(\d{1,3})\s*\)")
 
 
@@ -70,6 +71,13 @@ def parse_color(text: str) -> RGB:
             return channels  # type: ignore[return-value]
         raise InvalidColor(f"colour {text!r}: rgb() channels must be 0-255")
     raise InvalidColor(f"colour {text!r} is not #RGB, #RRGGBB, rgb(r, g, b) or one of: {', '.join(NAMED)}")
+
+
+def parse_fill(text: str) -> tuple[int, ...]:
+    """(r, g, b, a) of '#RRGGBBAA' (a translucent shape), else the (r, g, b) parse_color reads."""
+    if match := _HEX_ALPHA.fullmatch(text.strip().lower()):
+        return tuple(bytes.fromhex(match.group(1)))
+    return parse_color(text)
 
 
 def to_hex(rgb: RGB) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -20,10 +19,11 @@ from types import MappingProxyType
 from fontTools.ttLib import TTCollection, TTFont
 from PIL import ImageFont
 
+from ogservice.cards.bundled import bundled_dir
 from ogservice.cards.glyphs import GlyphEngine
 from ogservice.errors import UnprocessableField
 
-BUNDLED_FONTS_DIR = Path(__file__).resolve().parents[2] / "fonts"
+BUNDLED_FONTS_DIR = bundled_dir("fonts")
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
 ALIASES = MappingProxyType(
     {"sans": "Inter", "serif": "Noto Serif", "display": "Noto Serif", "mono": "Noto Mono"}
@@ -189,7 +189,7 @@ class FontRegistry:
     def __init__(self, faces: Sequence[FontFace]) -> None:
         self.faces: tuple[FontFace, ...] = tuple(faces)
         self._families = {f.family for f in faces}
-        self._fonts: OrderedDict[tuple[str, int], ImageFont.FreeTypeFont] = OrderedDict()
+        self._open = lru_cache(maxsize=FONT_CACHE_SIZE)(_open_font)
         self._chain = lru_cache(maxsize=256)(self._build_chain)
         self.glyphs = GlyphEngine()
 
@@ -241,16 +241,7 @@ class FontRegistry:
 
     def font(self, face: FontFace, size: int) -> ImageFont.FreeTypeFont:
         """A cached Pillow font (draws colour emoji); colour-bitmap faces only at their strike size."""
-        key = (face.id, face.bitmap_size or size)
-        font = self._fonts.get(key)
-        if font is None:
-            font = ImageFont.truetype(
-                str(face.path), key[1], index=face.index, layout_engine=ImageFont.Layout.RAQM
-            )
-            self._fonts[key] = font
-            while len(self._fonts) > FONT_CACHE_SIZE:
-                self._fonts.popitem(last=False)
-        return font
+        return self._open(str(face.path), face.index, face.bitmap_size or size)
 
     def advance(self, face: FontFace, text: str, direction: str = "ltr", lang: str | None = None) -> float:
         """Shaped advance width of `text` in em (kerning and ligatures on); cached with the shaping."""
@@ -263,6 +254,10 @@ class FontRegistry:
     def fingerprint(self) -> str:
         """Hash of all font file hashes: part of every render cache key, so a font change re-renders."""
         return hashlib.sha256("\n".join(sorted({f.sha256 for f in self.faces})).encode()).hexdigest()
+
+
+def _open_font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size, index=index, layout_engine=ImageFont.Layout.RAQM)
 
 
 def _cjk_rank(family: str, lang: str | None) -> tuple[bool, int]:

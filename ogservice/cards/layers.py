@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
-from .templates import Layer, SizePreset
+from .templates import PLACEHOLDER, Layer, SizePreset
 
 Box = tuple[float, float, float, float]  # x, y, width, height in canvas pixels
 
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 SEPARATOR = " · "
 
 
@@ -20,10 +17,10 @@ def resolve_text(template: str, fields: dict[str, str]) -> str:
     """
     parts = []
     for part in template.split(SEPARATOR):
-        names = _PLACEHOLDER.findall(part)
+        names = PLACEHOLDER.findall(part)
         if names and not all(fields.get(n, "").strip() for n in names):
             continue
-        parts.append(_PLACEHOLDER.sub(lambda m: fields.get(m.group(1), "").strip(), part))
+        parts.append(PLACEHOLDER.sub(lambda m: fields.get(m.group(1), "").strip(), part))
     return SEPARATOR.join(p for p in parts if p.strip())
 
 

@@ -1,10 +1,14 @@
 """A read-only numpy view of a Pillow image's pixels without copying them.
 
-Pillow (>= 11.2) exports an image's memory through the Arrow C data interface: RGB and RGBA
-images are a fixed-size list of four uint8 per pixel (RGB keeps a padding byte). Reading a few
-thousand sample pixels from that view avoids copying a whole region out first (a crop plus
-`tobytes` of a title's box is ~1 MB of copying per measurement). Images Pillow cannot export
-in one piece (larger than its 16 MB block) fall back to a copy.
+Pillow exports an image's memory through the Arrow C data interface: RGB and RGBA images are a
+fixed-size list of four uint8 per pixel (RGB keeps a padding byte). Reading a few thousand sample
+pixels from that view avoids copying a whole region out first (a crop plus `tobytes` of a title's
+box is ~1 MB of copying per measurement). Images Pillow cannot export in one piece (larger than
+its 16 MB block) fall back to a copy.
+
+Pillow 11.2 added the export, but up to 12.3 exporting an image that borrows its memory (such as
+`Image.fromarray` of an RGBA array) crashes the process, so 13.0 is the floor (pyproject.toml
+says the same); an older Pillow stops the import here rather than a worker later.
 """
 
 from __future__ import annotations
@@ -14,7 +18,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
+import PIL
 from PIL import Image
+
+PILLOW_FLOOR = (13, 0)
+if tuple(int(part) for part in PIL.__version__.split(".")[:2]) < PILLOW_FLOOR:
+    raise ImportError(f"ogservice needs Pillow >= 13.0, found {PIL.__version__}: pip install -U pillow")
 
 
 class _ArrowArray(ctypes.Structure):
@@ -65,8 +74,8 @@ def in_place(image: Image.Image) -> bool:
 
 
 def _export(image: Image.Image) -> object | None:
-    """The image's Arrow array capsule, or None: an older Pillow, or an image in several blocks."""
+    """The image's Arrow array capsule, or None for an image Pillow keeps in several blocks."""
     try:
         return image.__arrow_c_array__()[1]
-    except (AttributeError, ValueError):
+    except ValueError:
         return None

@@ -9,12 +9,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..validation import problems
+from .backgrounds import STYLES
+from .bundled import bundled_dir
+from .color import THEMES, parse_color, parse_fill
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "templates"
+PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")  # "{field}" in a layer's text or a background value
+COLOR_WORDS = ("auto", "accent", "muted", "on-accent")  # text colours worked out per card
+BUNDLED_DIR = bundled_dir("templates")
 
 
 class TemplateError(ValueError):
@@ -50,6 +55,17 @@ class Background(_Frozen):
     brand: str = ""
     seed_fields: tuple[str, ...] = ()  # fields the default seed derives from (empty: all fields)
 
+    @model_validator(mode="after")
+    def _known_values(self) -> Background:
+        """Values given as such (not as "{field}") must be ones a render can use."""
+        if not PLACEHOLDER.search(self.style) and self.style not in ("auto", *STYLES):
+            raise ValueError(f"style {self.style!r} is not auto or one of: {', '.join(STYLES)}")
+        if not PLACEHOLDER.search(self.theme) and self.theme not in THEMES:
+            raise ValueError(f"theme {self.theme!r} is not one of: {', '.join(THEMES)}")
+        if self.brand and not PLACEHOLDER.fullmatch(self.brand):  # the palette follows a colour field
+            raise ValueError(f'brand {self.brand!r} is not "{{field}}" naming a colour field')
+        return self
+
 
 class Layer(_Frozen):
     """A drawable layer; geometry is in the layout's reference pixels and scales with the canvas."""
@@ -74,6 +90,20 @@ class Layer(_Frozen):
     fill: str = ""  # pill/rect fill: accent | #RRGGBB | #RRGGBBAA
     radius: float = 0
     padding: tuple[float, float] = (0, 0)  # pill: horizontal, vertical
+
+    @field_validator("color")
+    @classmethod
+    def _known_color(cls, value: str) -> str:
+        if value not in COLOR_WORDS:
+            parse_color(value)
+        return value
+
+    @field_validator("fill")
+    @classmethod
+    def _known_fill(cls, value: str) -> str:
+        if value not in ("", "accent"):
+            parse_fill(value)
+        return value
 
 
 class Layout(_Frozen):
@@ -102,7 +132,34 @@ class Template(_Frozen):
         for name, spec in self.fields.items():
             if spec.kind == "choice" and spec.default and spec.default not in spec.choices:
                 raise ValueError(f"fields.{name}.default is not one of its choices")
+        _check_references(self)
         return self
+
+
+def _check_references(template: Template) -> None:
+    """Every "{field}" names a field and every `after` an earlier layer: a typo would otherwise
+    leave a layer out, or keep its place, on every card without a word."""
+    bg = template.background
+    used = {"theme": bg.theme, "style": bg.style, "brand": bg.brand}
+    used["seed_fields"] = "".join(f"{{{name}}}" for name in bg.seed_fields)
+    for where, value in used.items():
+        _known_fields(template, value, f"background: {where}")
+    for layout_name, layout in template.layouts.items():
+        ids: set[str] = set()
+        for index, layer in enumerate(layout.layers):
+            where = f"layouts.{layout_name}.layers.{index}"
+            _known_fields(template, layer.text, f"{where}: text")
+            if layer.after and layer.after not in ids:
+                raise ValueError(f"{where}: after {layer.after!r} is not the id of an earlier layer")
+            ids.add(layer.id)
+
+
+def _known_fields(template: Template, value: str, where: str) -> None:
+    for name in PLACEHOLDER.findall(value):
+        if name not in template.fields:
+            raise ValueError(
+                f"{where} uses {{{name}}}, which is not one of the fields: {', '.join(template.fields)}"
+            )
 
 
 def load_template(path: Path) -> Template:

@@ -8,7 +8,7 @@
 Unlike rate-based breakers (LiteLLM needs >= 5 requests/min) the thresholds are counts, so a premium
 model called twice an hour still trips. State lives in a Redis hash `{prefix}breaker:{model}` updated
 with WATCH/MULTI/EXEC around one pure transition function, which the in-process fallback shares:
-when Redis is unreachable the breaker keeps working per process and logs once per outage.
+when Redis is unreachable or hung the breaker keeps working per process (see redis_guard.py).
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal, TypeVar
+from typing import Literal
 
 import redis
 
+from ..redis_guard import RedisGuard
+
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 State = Literal["closed", "open", "half-open"]
 
 
@@ -111,38 +112,6 @@ def transition(state: BreakerState, ok: bool, now: float, cfg: BreakerConfig) ->
     return BreakerState(open=True, trips=trips, open_until=now + cooldown(trips, cfg))
 
 
-class RedisGuard:
-    """Runs Redis calls with an in-process fallback; logs once per outage and retries Redis later."""
-
-    def __init__(self, client: redis.Redis | None, what: str, retry_s: float = 5.0) -> None:
-        self.client = client
-        self.what = what
-        self.retry_s = retry_s
-        self._down_until = 0.0
-        self._outage = False
-
-    def call(self, fn: Callable[[redis.Redis], T], fallback: Callable[[], T]) -> T:
-        """fn(client), or fallback() when there is no client or Redis fails; never raises RedisError."""
-        if self.client is None or time.monotonic() < self._down_until:
-            return fallback()
-        try:
-            result = fn(self.client)
-        except redis.RedisError as exc:
-            if not self._outage:
-                log.warning("%s: Redis unavailable (%s); using in-process state", self.what, exc)
-            self._outage, self._down_until = True, time.monotonic() + self.retry_s
-            return fallback()
-        if self._outage:
-            log.info("%s: Redis is back", self.what)
-            self._outage = False
-        return result
-
-    @property
-    def degraded(self) -> bool:
-        """True while the last Redis call failed (the in-process state is in use)."""
-        return self.client is None or self._outage
-
-
 class Breaker:
     """Circuit breakers for all models; `allow` before a call, `record` after it."""
 
@@ -153,7 +122,7 @@ class Breaker:
         config: BreakerConfig | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.guard = RedisGuard(client, "circuit breaker")
+        self.guard = RedisGuard(client, "circuit breaker", log)
         self.prefix = f"{prefix}breaker:"
         self.config = config or BreakerConfig()
         self.clock = clock  # wall clock: shared by processes on one host; injectable for tests

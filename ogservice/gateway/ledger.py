@@ -10,6 +10,7 @@ counters accumulate in process; summaries add both, so an outage loses nothing t
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections import Counter, deque
@@ -20,8 +21,9 @@ from typing import Any
 
 import redis
 
-from .breaker import RedisGuard
+from ..redis_guard import RedisGuard
 
+log = logging.getLogger(__name__)
 DEFAULT_TENANT = "default"
 KEY_TTL_S = 40 * 86400
 KEEP_CALLS = 1000
@@ -61,7 +63,7 @@ class Ledger:
     def __init__(
         self, client: redis.Redis | None = None, prefix: str = "ogs:", clock: Callable[[], float] = time.time
     ) -> None:
-        self.guard = RedisGuard(client, "cost ledger")
+        self.guard = RedisGuard(client, "cost ledger", log)
         self.prefix = f"{prefix}ledger:"
         self.clock = clock
         self._lock = threading.Lock()

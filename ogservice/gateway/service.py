@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
+from ..health import Health
 from .breaker import Breaker
 from .decision import Decision, RouteContext
 from .errors import BadResponse, GatewayError
@@ -318,6 +319,10 @@ class Gateway:
     def health(self, model_id: str) -> str:
         """Breaker state of a catalog model: closed, open, half-open; unknown for other ids."""
         return self.breaker.state(model_id) if model_id in self.catalog else "unknown"
+
+    def dependencies(self) -> dict[str, Health]:
+        """The Redis the breaker and the ledger keep their state in, as each of them last found it."""
+        return {"breaker": self.breaker.guard.health(), "ledger": self.ledger.guard.health()}
 
     def spend(self, tenant: str | None = None) -> dict[str, Any]:
         """Today's spend summary (per model, tier, tenant) with the daily budget."""

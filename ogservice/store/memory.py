@@ -1,10 +1,15 @@
-"""A bounded in-process LRU in front of the shared store: hot cards are served without any I/O."""
+"""A bounded in-process LRU in front of the shared store: hot cards are served without any I/O.
+
+It holds only values that were checked on their way in (read verified, or put checked: see
+__init__), so a memory hit is not hashed again.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 
+from ..health import Health
 from . import Store
 
 
@@ -18,9 +23,8 @@ class MemoryCache:
         self._size = 0
         self._lock = threading.Lock()
 
-    @property
-    def errors(self) -> int:
-        return self.backend.errors
+    def health(self) -> Health:
+        return self.backend.health()
 
     def get(self, key: str) -> bytes | None:
         with self._lock:

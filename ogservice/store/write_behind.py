@@ -4,12 +4,13 @@ A card's two writes (the PNG and its request-index entry) cost 0.1-0.9 ms of fil
 here, or a Redis round trip each, on the request's path. `WriteBehind.put` queues the value and
 returns; one writer thread per process writes the queue in order, so an index entry never lands
 before the asset it points to. Until it is written, a value is served from the queue, so a
-second request for the same card, in this process, finds it at once.
+second request for the same card, in this process, finds it at once. `put` checks the key and, in a
+content-addressed namespace, that the bytes match it (see __init__), before anything is queued.
 
 Nothing is dropped: the queue is bounded in bytes and `put` waits for room when it is full
 (backpressure, never loss); `flush()` waits until everything queued is written, and runs at
-interpreter exit. A write that fails is logged and counted like any store failure: the cache is
-an optimisation, and the next request renders the card again.
+interpreter exit. A write that fails is counted and logged once per episode like any store failure:
+the cache is an optimisation, and the next request renders the card again.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import threading
 import weakref
 from collections import deque
 
-from . import Store, check_key
+from ..health import FailureLog, Health
+from . import Store, check_entry, check_key
 
 log = logging.getLogger(__name__)
 MAX_PENDING_BYTES = 64 * 1024 * 1024
@@ -33,13 +35,12 @@ class WriteBehind:
     def __init__(self, backend: Store, max_pending_bytes: int = MAX_PENDING_BYTES) -> None:
         self.backend = backend
         self.max_pending_bytes = max_pending_bytes
-        self._failed = 0
+        self._failures = FailureLog(log, "store write-behind", "write raised", "cards are not stored")
         self._reset()
         _INSTANCES.add(self)
 
-    @property
-    def errors(self) -> int:
-        return self.backend.errors + self._failed
+    def health(self) -> Health:
+        return self.backend.health() + self._failures.health()
 
     def get(self, key: str) -> bytes | None:
         with self._changed:
@@ -48,7 +49,7 @@ class WriteBehind:
         return self.backend.get(key)
 
     def put(self, key: str, data: bytes, ttl: int | None = None) -> None:
-        check_key(key)  # a bad key is the caller's bug: say so now, not later on the writer thread
+        check_entry(key, data)  # a caller's bug: say so now, not later on the writer thread
         data = bytes(data)
         with self._changed:
             while self._queued_bytes and self._queued_bytes + len(data) > self.max_pending_bytes:
@@ -106,9 +107,10 @@ class WriteBehind:
     def _write(self, key: str, data: bytes, ttl: int | None) -> None:
         try:
             self.backend.put(key, data, ttl)
-        except Exception:  # noqa: BLE001 - the writer must outlive any one failed write
-            self._failed += 1
-            log.exception("write-behind: writing %s failed", key)
+        except Exception as exc:  # noqa: BLE001 - the writer must outlive any one failed write
+            self._failures.failed(exc, f"writing {key}", traceback=True)  # backends do not raise
+        else:
+            self._failures.succeeded()
         finally:
             self._written(key, data)
 

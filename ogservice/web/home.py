@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, current_app, jsonify
 
 from ..signing import sign_url
@@ -25,8 +27,22 @@ def example_path() -> str:
 
 @bp.get("/healthz")
 def healthz() -> Response:
+    """Always 200 while this process answers: a degraded node still serves cards (without the cache,
+    with in-process breaker state), so a load balancer must keep it. The shape is in README.md."""
     cards = current_app.extensions["ogs.cards"]
-    return jsonify(status="ok", templates=sorted(cards.templates), store_errors=cards.store.errors)
+    checks = dependency_checks()
+    degraded = any(check["status"] != "ok" for check in checks.values())
+    return jsonify(status="degraded" if degraded else "ok", checks=checks, templates=sorted(cards.templates))
+
+
+def dependency_checks() -> dict[str, dict[str, Any]]:
+    """Each dependency as the service last found it; nothing is probed, so /healthz answers at once."""
+    settings = current_app.extensions["ogs.settings"]
+    checks = {"store": current_app.extensions["ogs.cards"].store.health().as_json(backend=settings.store)}
+    gateway = current_app.extensions.get("ogs.gateway")
+    for name, health in (gateway.dependencies() if gateway is not None else {}).items():
+        checks[name] = health.as_json(backend="redis")
+    return checks
 
 
 @bp.get("/")

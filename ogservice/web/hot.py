@@ -14,6 +14,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from werkzeug.http import parse_etags
+
 from ..config import Settings
 from ..pipeline import CardService
 
@@ -93,14 +95,8 @@ class HotPath:
         digest, missing = hit
         timing = f"hot;dur={(time.perf_counter() - started) * 1000:.2f}"
         headers = card_headers(self.settings, digest, missing, "hit", timing)
-        if _matches(environ.get("HTTP_IF_NONE_MATCH", ""), digest):
+        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(digest):  # as Flask's request does
             start_response("304 Not Modified", headers)
             return [b""]
         start_response("200 OK", [*headers, ("Content-Type", "image/png"), ("Content-Length", str(len(png)))])
         return [png]
-
-
-def _matches(if_none_match: str, digest: str) -> bool:
-    """RFC 9110 weak comparison against a list of entity tags (or *)."""
-    tags = (t.strip().removeprefix("W/").strip('"') for t in if_none_match.split(","))
-    return any(t == digest or t == "*" for t in tags if t)

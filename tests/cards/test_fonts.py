@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from ogservice.cards.fonts import BUNDLED_FONTS_DIR, FontRegistry
+from ogservice.cards.fonts import BUNDLED_FONTS_DIR, FONT_CACHE_SIZE, FontRegistry
 from ogservice.errors import UnprocessableField
 
 
@@ -90,6 +90,15 @@ def test_face_objects_are_cached_per_face_and_size(registry: FontRegistry) -> No
     assert registry.face("sans", 700, 64) is registry.face("sans", 700, 64)
     assert registry.face("sans", 700, 64) is not registry.face("sans", 700, 48)
     assert registry.face("sans", 700, 64).size == 64
+
+
+def test_a_font_in_use_stays_cached_while_many_others_pass_through(registry: FontRegistry) -> None:
+    inter = registry.best_face("sans", 400)
+    title = registry.font(inter, 64)
+    serif = registry.best_face("serif", 400)
+    for size in range(8, 8 + 2 * FONT_CACHE_SIZE):  # a burst of one-off sizes, the title font in between
+        registry.font(serif, size)
+        assert registry.font(inter, 64) is title
 
 
 def test_colour_emoji_face_is_only_opened_at_its_bitmap_strike(registry: FontRegistry) -> None:

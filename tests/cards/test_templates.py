@@ -55,6 +55,16 @@ def test_user_folder_adds_templates(tmp_path):
         (lambda s: s.replace('layout = "main"', 'layout = "nope"'), "layout 'nope'"),
         (lambda s: s.replace("box = [80, 80, 1040, 400]", "box = [80, 80]"), "box"),
         (lambda s: s + "\n[[[broken", "not valid TOML"),
+        # Values a render would trip over, every time, once the template was loaded:
+        (lambda s: s + 'fill = "#zzzzzzzz"', "layouts.main.layers.0.fill: colour '#zzzzzzzz'"),
+        (lambda s: s + 'color = "bogus"', "layouts.main.layers.0.color: colour 'bogus'"),
+        (lambda s: s.replace("{title}", "{titel}"), "layouts.main.layers.0: text uses {titel}"),
+        (lambda s: s + 'after = "nothing"', "layouts.main.layers.0: after 'nothing'"),
+        (lambda s: s + '[background]\ntheme = "dusk"', "background: theme 'dusk'"),
+        (lambda s: s + '[background]\nstyle = "plaid"', "background: style 'plaid'"),
+        (lambda s: s + '[background]\nbrand = "#123456"', "background: brand '#123456' is not \"{field}\""),
+        (lambda s: s + '[background]\ntheme = "{mood}"', "background: theme uses {mood}"),
+        (lambda s: s + '[background]\nseed_fields = ["slug"]', "background: seed_fields uses {slug}"),
     ],
 )
 def test_invalid_template_names_file_and_field(tmp_path, mutation, message):
@@ -89,3 +99,22 @@ def test_place_start_is_right_edge_for_rtl():
     assert place((0, 0, 100, 50), 40, 10, "start", "top", "ltr")[0] == 0
     assert place((0, 0, 100, 50), 40, 10, "start", "top", "rtl")[0] == 60
     assert place((0, 0, 100, 50), 40, 10, "center", "center")[:2] == (30, 20)
+
+
+@pytest.mark.parametrize(
+    ("fill", "drawn"),
+    [
+        ("#FF285A8C", (255, 40, 90, 140)),
+        (" #ff285a ", (255, 40, 90)),
+        ("#f28", (255, 34, 136)),
+        ("teal", (0, 128, 128)),
+    ],
+)
+def test_a_loaded_fill_is_drawn_with_its_alpha(tmp_path, fill, drawn):
+    from ogservice.cards.backgrounds import theme
+    from ogservice.cards.compose import _fill
+
+    path = tmp_path / "shape.toml"
+    path.write_text(MINIMAL.replace('kind = "text"', 'kind = "rect"') + f'fill = "{fill}"')
+    layer = load_template(path).layouts["main"].layers[0]
+    assert _fill(layer.fill, theme("ocean")) == drawn

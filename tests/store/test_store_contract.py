@@ -1,4 +1,5 @@
-"""One contract suite run against every Store backend (real filesystem, real Redis)."""
+"""One contract suite run against every Store backend (real filesystem, real Redis), bare and in the
+stack the service uses (verified on read, written behind)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import redis
 
 from ogservice.store.files import FileStore
 from ogservice.store.redis_store import RedisStore
+from ogservice.store.verified import Verified
 from ogservice.store.write_behind import WriteBehind
 
 
@@ -20,23 +22,33 @@ def key(ns: str, text: str) -> str:
     return f"{ns}/{hashlib.sha256(text.encode()).hexdigest()}"
 
 
-@pytest.fixture(params=["files", "redis", "files written behind", "redis written behind"])
-def store(request, tmp_path):
-    if request.param.startswith("files"):
+def asset(data: bytes) -> str:
+    """A content-addressed key: the sha256 of the value."""
+    return f"asset/{hashlib.sha256(data).hexdigest()}"
+
+
+@pytest.fixture(params=["files", "redis"])
+def backend(request, tmp_path):
+    if request.param == "files":
         backend = FileStore(tmp_path)
     else:
         prefix = request.getfixturevalue("redis_prefix")
         backend = RedisStore(redis.Redis(host="127.0.0.1", port=6379), prefix=prefix)
-    store = WriteBehind(backend) if request.param.endswith("behind") else backend
-    yield store
-    store.close()
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(params=["bare", "verified, written behind"])
+def store(request, backend):
+    return backend if request.param == "bare" else WriteBehind(Verified(backend))
 
 
 def test_miss_then_hit(store):
-    k = key("asset", "a")
+    k = asset(b"\x89PNG payload")
     assert store.get(k) is None
     store.put(k, b"\x89PNG payload")
     assert store.get(k) == b"\x89PNG payload"
+    assert store.health().errors == 0 and not store.health().degraded
 
 
 def test_overwrite_replaces(store):
@@ -61,7 +73,7 @@ def test_keys_are_never_paths(store, bad):
 
 
 def test_concurrent_writers_leave_one_complete_value(store):
-    k = key("asset", "concurrent")
+    k = key("req", "concurrent")
     payloads = [bytes([i]) * 200_000 for i in range(8)]
     threads = [threading.Thread(target=store.put, args=(k, p)) for p in payloads]
     for t in threads:
@@ -69,6 +81,41 @@ def test_concurrent_writers_leave_one_complete_value(store):
     for t in threads:
         t.join()
     assert store.get(k) in payloads
+
+
+def test_delete_removes_a_value(backend):
+    k = key("req", "gone")
+    backend.put(k, b"soon gone")
+    backend.delete(k)
+    assert backend.get(k) is None
+    backend.delete(k)  # deleting what is not there is not a failure
+    assert backend.health().errors == 0
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x89PNG torn", b"other bytes of the same length!"])
+def test_a_damaged_content_addressed_value_is_a_miss_and_is_removed(backend, damage, caplog):
+    good = b"\x89PNG the whole card, 31 bytes"
+    k = asset(good)
+    backend.put(k, damage)  # the bare backend stores what it is given, as a torn write did
+    verified = Verified(backend)
+    assert verified.get(k) is None
+    assert backend.get(k) is None  # removed, so it is not found (or logged) again
+    assert verified.health().errors == 1 and len(caplog.records) == 1
+    verified.put(k, good)
+    assert verified.get(k) == good
+
+
+def test_other_namespaces_are_not_hashed(backend):
+    k = key("req", "index")
+    backend.put(k, b"any bytes")
+    assert Verified(backend).get(k) == b"any bytes"
+
+
+def test_the_service_stack_refuses_bytes_that_do_not_match_their_name(backend):
+    store = WriteBehind(Verified(backend))
+    with pytest.raises(ValueError, match="sha256"):
+        store.put(asset(b"the card"), b"another card")
+    assert store.flush(timeout=5) and backend.get(asset(b"the card")) is None
 
 
 def test_file_store_leaves_no_temp_files(tmp_path):
@@ -114,14 +161,14 @@ def test_unwritable_root_is_a_miss_not_an_error(tmp_path):
     store = FileStore(blocker)
     store.put(key("asset", "x"), b"data")
     assert store.get(key("asset", "x")) is None
-    assert store.errors >= 1
+    assert store.health().errors >= 1 and store.health().degraded
 
 
 def test_redis_down_is_a_miss_not_an_error():
     store = RedisStore.from_url("redis://127.0.0.1:1/0")
     store.put(key("asset", "x"), b"data")
-    assert store.get(key("asset", "x")) is None
-    assert store.errors == 2
+    assert store.get(key("asset", "x")) is None  # not even asked: it failed a moment ago
+    assert store.health().errors == 1 and store.health().degraded
 
 
 def test_memory_cache_serves_hot_values_without_the_backend(tmp_path):

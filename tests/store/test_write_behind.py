@@ -18,6 +18,10 @@ def key(ns: str, text: str) -> str:
     return f"{ns}/{hashlib.sha256(text.encode()).hexdigest()}"
 
 
+def asset(data: bytes) -> str:
+    return f"asset/{hashlib.sha256(data).hexdigest()}"
+
+
 class GatedStore(FileStore):
     """A real file store whose writes wait until the test opens the gate, and are logged in order."""
 
@@ -38,7 +42,7 @@ class GatedStore(FileStore):
 def test_put_returns_before_the_write_and_reads_see_the_queued_value(tmp_path):
     backend = GatedStore(tmp_path)
     store = WriteBehind(backend)
-    k = key("asset", "card")
+    k = asset(b"\x89PNG card")
     store.put(k, b"\x89PNG card")  # returns although the backend cannot write yet
     assert backend.get(k) is None  # not on disk...
     assert store.get(k) == b"\x89PNG card"  # ...but served from the queue
@@ -54,9 +58,10 @@ def test_writes_land_in_the_order_they_were_put(tmp_path):
     store = WriteBehind(backend)
     expected = []
     for i in range(40):  # a card's asset always lands before the index entry pointing at it
-        for ns in ("asset", "req"):
-            expected.append(key(ns, str(i)))
-            store.put(expected[-1], f"{ns}{i}".encode())
+        png = f"card {i}".encode()
+        expected += [asset(png), key("req", str(i))]
+        store.put(expected[-2], png)
+        store.put(expected[-1], expected[-2].encode())
     assert store.flush(timeout=10)
     assert backend.written == expected
 
@@ -76,29 +81,43 @@ def test_the_newest_value_of_a_key_is_read_while_older_ones_are_queued(tmp_path)
 def test_a_full_queue_makes_put_wait_and_loses_nothing(tmp_path):
     backend = GatedStore(tmp_path)
     store = WriteBehind(backend, max_pending_bytes=250)
-    keys = [key("asset", str(i)) for i in range(3)]
-    store.put(keys[0], b"a" * 100)
-    store.put(keys[1], b"b" * 100)
-    third = threading.Thread(target=store.put, args=(keys[2], b"c" * 100))
+    values = [b"a" * 100, b"b" * 100, b"c" * 100]
+    keys = [asset(v) for v in values]
+    store.put(keys[0], values[0])
+    store.put(keys[1], values[1])
+    third = threading.Thread(target=store.put, args=(keys[2], values[2]))
     third.start()
     third.join(timeout=0.3)
     assert third.is_alive()  # no room: the caller waits rather than dropping the value
     backend.gate.set()
     third.join(timeout=10)
     assert not third.is_alive() and store.flush(timeout=10)
-    assert [backend.get(k) for k in keys] == [b"a" * 100, b"b" * 100, b"c" * 100]
+    assert [backend.get(k) for k in keys] == values
 
 
 def test_a_failed_write_is_counted_and_the_writer_carries_on(tmp_path, caplog):
-    bad, good = key("asset", "bad"), key("asset", "good")
+    bad, good = key("req", "bad"), key("req", "good")
     backend = GatedStore(tmp_path, fail_on=bad)
     backend.gate.set()
     store = WriteBehind(backend)
     store.put(bad, b"lost to a failing disk")
     store.put(good, b"written")
     assert store.flush(timeout=10)
-    assert store.errors == 1 and "writing " + bad + " failed" in caplog.text
+    assert store.health().errors == 1 and f"(writing {bad}): disk on fire" in caplog.text
     assert backend.get(good) == b"written" and store.get(bad) is None  # a miss: rendered again later
+
+
+def test_a_burst_of_raising_writes_is_logged_once(tmp_path, caplog):
+    class Raising(FileStore):
+        def put(self, key, data, ttl=None):
+            raise RuntimeError("disk on fire")
+
+    store = WriteBehind(Raising(tmp_path))
+    for i in range(500):
+        store.put(key("req", str(i)), b"lost")
+    assert store.flush(timeout=30)
+    assert store.health().errors == 500 and store.health().degraded
+    assert len(caplog.records) == 1
 
 
 def test_a_bad_key_is_refused_by_put_itself(tmp_path):
@@ -122,12 +141,12 @@ def test_values_still_queued_at_exit_are_written(tmp_path):
 
         store = WriteBehind(Slow({str(tmp_path)!r}))
         for i in range(5):
-            store.put("asset/" + format(i, "064x"), b"card %d" % i)
+            store.put("req/" + format(i, "064x"), b"card %d" % i)
         """
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
     disk = FileStore(tmp_path)
-    assert [disk.get("asset/" + format(i, "064x")) for i in range(5)] == [b"card %d" % i for i in range(5)]
+    assert [disk.get("req/" + format(i, "064x")) for i in range(5)] == [b"card %d" % i for i in range(5)]
 
 
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")  # Python 3.12+
@@ -137,19 +156,19 @@ def test_a_forked_worker_starts_with_its_own_queue_and_writer(tmp_path):
 
     backend = GatedStore(tmp_path)
     store = WriteBehind(backend)
-    parents = key("asset", "parent")
+    parents = key("req", "parent")
     store.put(parents, b"queued in the parent")  # still queued: the gate is closed
     child = multiprocessing.get_context("fork").Process(target=_child_puts_and_flushes, args=(store,))
     child.start()
     child.join(timeout=30)
     assert child.exitcode == 0
-    assert FileStore(tmp_path).get(key("asset", "child")) == b"written by the child"
+    assert FileStore(tmp_path).get(key("req", "child")) == b"written by the child"
     backend.gate.set()
     assert store.flush(timeout=10) and backend.get(parents) == b"queued in the parent"
 
 
 def _child_puts_and_flushes(store: WriteBehind) -> None:
-    assert store.get(key("asset", "parent")) is None  # the parent's queue is the parent's to write
+    assert store.get(key("req", "parent")) is None  # the parent's queue is the parent's to write
     store.backend.gate.set()
-    store.put(key("asset", "child"), b"written by the child")
+    store.put(key("req", "child"), b"written by the child")
     assert store.flush(timeout=10)

@@ -54,6 +54,31 @@ def test_if_none_match_gives_304(client):
     assert resp.status_code == 304 and not resp.data and resp.headers["ETag"] == etag
 
 
+IF_NONE_MATCH = [
+    ('"{etag}"', 304),
+    ('W/"{etag}"', 304),  # If-None-Match compares weakly
+    ('"other", W/"{etag}"', 304),
+    ("*", 304),
+    ('"other"', 200),
+    ('"other,{etag}"', 200),  # one quoted tag that contains a comma, not a list
+    ('"{etag}x"', 200),
+]
+
+
+@pytest.mark.parametrize(("header", "status"), IF_NONE_MATCH)
+def test_if_none_match_is_answered_alike_by_the_hot_path_the_route_and_the_asset(client, header, status):
+    url = signed("/og/blog-post.png", [("title", "Entity tags"), ("site", "x.dev")])
+    digest = client.get(url).headers["ETag"].strip('"')  # rendered: this exact URL now takes the hot path
+    path, query = url.split("?")
+    same_card = path + "?" + "&".join(reversed(query.split("&")))  # verifies alike, not resolved yet
+    value = {"If-None-Match": header.format(etag=digest)}
+    route, hot = client.get(same_card, headers=value), client.get(url, headers=value)
+    timings = route.headers["Server-Timing"], hot.headers["Server-Timing"]
+    assert not timings[0].startswith("hot;") and timings[1].startswith("hot;")
+    assert route.status_code == hot.status_code == client.get(f"/a/{digest}.png", headers=value).status_code
+    assert hot.status_code == status and (hot.data == b"") == (status == 304)
+
+
 def test_asset_url_is_immutable_and_content_addressed(client):
     resp = client.get(signed("/og/blog-post.png", TITLE))
     digest = resp.headers["ETag"].strip('"')
@@ -110,6 +135,10 @@ def _bad_requests():
         ("too-many-pixels", signed("/og/blog-post.png", [*TITLE, ("size", "4096x4096")]), 422),
         ("zero-size", signed("/og/blog-post.png", [*TITLE, ("size", "0x630")]), 422),
         ("negative-seed", signed("/og/blog-post.png", [*TITLE, ("seed", "-1")]), 400),
+        ("superscript-seed", signed("/og/blog-post.png", [*TITLE, ("seed", "²")]), 400),
+        ("circled-seed", signed("/og/blog-post.png", [*TITLE, ("seed", "①")]), 400),
+        ("arabic-digit-size", signed("/og/blog-post.png", [*TITLE, ("size", "٦٤x٦٤")]), 400),
+        ("invisible-title", signed("/og/blog-post.png", [("title", "\u200b\u0301\u202e")]), 400),
         ("long-title", signed("/og/blog-post.png", [("title", "x" * 201)]), 413),
         ("huge-query", signed("/og/blog-post.png", [("title", "y" * 5000)]), 413),
         ("many-params", "/og/blog-post.png?" + "&".join(f"p{i}=1" for i in range(200)), 400),
@@ -144,6 +173,22 @@ def test_fuzzed_fields_never_5xx(client):
         assert resp.status_code < 500, (title, resp.data[:200])
 
 
+@pytest.mark.parametrize("text", ["\u200b", "\u200d", "\u00ad", "\u0301", "\u202e", "\u2060", "\u20de"])
+@pytest.mark.parametrize(
+    ("template", "fields"),
+    [
+        ("blog-post", ["subtitle", "author", "date", "site", "tag"]),
+        ("hero", ["subtitle", "eyebrow", "cta"]),
+        ("promo-banner", ["subhead", "discount", "price", "old_price", "cta"]),
+    ],
+)
+def test_optional_fields_with_nothing_visible_render_as_if_empty(client, text, template, fields):
+    required = "headline" if template == "promo-banner" else "title"
+    blank = client.get(signed(f"/og/{template}.png", [(required, "Hello")]))
+    invisible = client.get(signed(f"/og/{template}.png", [(required, "Hello"), *((f, text) for f in fields)]))
+    assert invisible.status_code == 200 and invisible.data == blank.data
+
+
 def test_dev_mode_serves_unsigned_but_still_checks_given_signatures(tmp_path):
     client = create_app(load_settings(dev=True, data_dir=tmp_path)).test_client()
     assert client.get("/og/blog-post.png?title=" + quote("Hello dev")).status_code == 200
@@ -172,7 +217,7 @@ def test_concurrent_renders_store_one_asset_and_no_partial_files(app, tmp_path):
 
 def test_healthz(client):
     resp = client.get("/healthz")
-    assert resp.status_code == 200 and resp.get_json()["status"] == "ok"
+    assert resp.status_code == 200 and resp.get_json()["status"] == "ok"  # details: test_healthz.py
 
 
 def test_missing_glyphs_reported_on_misses_and_hits(client):
