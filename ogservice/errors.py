@@ -3,14 +3,23 @@
     OgsError                       500  (never raised for user input)
     ├── BadRequest                 400  malformed query, field or size
     │   └── UnprocessableField     422  a well-formed value the template cannot use
+    │       ├── ImageUrlRefused    422  an image URL the fetch policy refuses (scheme, port, address...)
+    │       └── ImageUrlFailed     422  an image URL whose host does not exist or answers a 4xx
     ├── Unauthorized               401  missing API key
     ├── Forbidden                  403  missing or invalid signature
     ├── NotFound                   404  unknown template or asset
     ├── PayloadTooLarge            413  over-long query, text or body
+    │   └── ImageTooLarge          413  an image over the byte or pixel cap
     ├── UriTooLong                 414  request line past the server's limit
+    ├── UnsupportedMediaType       415
+    │   └── NotAnImage             415  bytes that do not decode as a supported image
     ├── HeaderFieldsTooLarge       431  too many, or too long, header fields
-    └── ServiceUnavailable         503  a dependency is down and no local stand-in exists
+    ├── BadGateway                 502  an image host failed: refused connection, TLS, 5xx, broken HTTP
+    ├── ServiceUnavailable         503  a dependency is down and no local stand-in exists
+    └── GatewayTimeout             504  an image host did not answer within the deadline
 
+An image host that fails or is slow gets a 5xx although the user chose the URL: the URL itself is
+valid, and a 5xx tells the client that trying again later may work, which a 4xx would deny.
 Only `public_message` and `detail` ever reach a client; never a traceback.
 """
 
@@ -87,6 +96,37 @@ class UriTooLong(OgsError):
 class HeaderFieldsTooLarge(OgsError):
     status = 431
     title = "Request header fields too large"
+
+
+class ImageUrlRefused(UnprocessableField):
+    title = "Image URL refused"
+
+
+class ImageUrlFailed(UnprocessableField):
+    title = "Image URL failed"
+
+
+class ImageTooLarge(PayloadTooLarge):
+    title = "Image too large"
+
+
+class UnsupportedMediaType(OgsError):
+    status = 415
+    title = "Unsupported media type"
+
+
+class NotAnImage(UnsupportedMediaType):
+    title = "Not an image"
+
+
+class BadGateway(OgsError):
+    status = 502
+    title = "Bad gateway"
+
+
+class GatewayTimeout(OgsError):
+    status = 504
+    title = "Gateway timeout"
 
 
 class ServiceUnavailable(OgsError):

@@ -21,7 +21,7 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, get_header_lines
 from waitress.server import TcpWSGIServer, UnixWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
-from waitress.utilities import BadRequest, RequestHeaderFieldsTooLarge
+from waitress.utilities import BadRequest, RequestEntityTooLarge, RequestHeaderFieldsTooLarge
 
 from ..errors import error_for_status
 from .limits import HttpLimits
@@ -79,7 +79,8 @@ class ProblemErrorTask(ErrorTask):  # type: ignore[misc]
 
     def execute(self) -> None:
         error = self.request.error
-        problem = error_for_status(error.code, error.reason, error.body).problem()
+        detail = _detail(error, self.channel.adj.limits)
+        problem = error_for_status(error.code, error.reason, detail).problem()
         body = json.dumps(problem).encode()
         self.status = f"{error.code} {error.reason}"
         self.response_headers.append(("Content-Type", "application/problem+json"))
@@ -89,8 +90,17 @@ class ProblemErrorTask(ErrorTask):  # type: ignore[misc]
         self.write(body)
 
 
+def _detail(error: BadRequest, limits: HttpLimits) -> str:
+    """waitress's own limit errors in the service's words; the rest as waitress says them."""
+    if isinstance(error, RequestEntityTooLarge):
+        return f"the request body is over {limits.body_bytes} bytes"
+    if type(error) is RequestHeaderFieldsTooLarge and error.body.startswith("exceeds max_header"):
+        return f"the request line and header fields are over {limits.head_bytes} bytes"
+    return str(error.body)
+
+
 class Channel(HTTPChannel):  # type: ignore[misc]
-    """One client connection; remembers when the request it is reading began.
+    """One client connection; remembers when the request it is reading began (for `head_seconds`).
 
     After refusing a request the server closes the connection, usually before the client has sent
     all of it; closing a socket with unread input sends a reset, which can destroy the response
@@ -109,6 +119,11 @@ class Channel(HTTPChannel):  # type: ignore[misc]
         if self.request is None and data:
             self.request_started = time.monotonic()
         return bool(super().received(data))
+
+    def head_started_before(self, moment: float) -> bool:
+        """The request being read began before `moment` and its head is not complete yet."""
+        request = self.request
+        return request is not None and not request.headers_finished and self.request_started < moment
 
     def handle_close(self) -> None:
         if self.refused and self.lingering_until is None and self.connected:
@@ -140,7 +155,7 @@ class Channel(HTTPChannel):  # type: ignore[misc]
 
 
 class _Limited:
-    """A listening socket's server; closes connections whose request takes longer than `read_seconds`."""
+    """A listening socket's server; closes connections whose head takes longer than `head_seconds`."""
 
     channel_class = Channel
     adj: LimitedAdjustments
@@ -149,10 +164,10 @@ class _Limited:
     def maintenance(self, now: float) -> None:
         super().maintenance(now)  # type: ignore[misc]  # idle connections past channel_timeout
         now = time.monotonic()
-        late = now - self.adj.limits.read_seconds
+        late = now - self.adj.limits.head_seconds
         for channel in self.active_channels.values():
             lingered = channel.lingering_until is not None and channel.lingering_until < now
-            if lingered or (channel.request is not None and channel.request_started < late):
+            if lingered or channel.head_started_before(late):
                 channel.will_close = True
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import MAX_BODY_BYTES, Settings
+from ..web.assets_api import FORM_OVERHEAD
 
 # Method, path and "HTTP/1.1" around the query: card paths are short, so 2 KiB leaves room.
 REQUEST_LINE_OVERHEAD = 2048
@@ -23,15 +24,18 @@ class HttpLimits:
     request_line: int  # 414 beyond
     header_fields: int = 100  # 431 beyond (gunicorn's and hyper's default)
     header_field_bytes: int = 8190  # one field, name and value; 431 beyond
-    body_bytes: int = MAX_BODY_BYTES  # 413 beyond, before the body is read
-    read_seconds: float = 30.0  # a request (head and body) must arrive within this; closed otherwise
-    idle_seconds: float = 15.0  # a kept-alive connection with no request is closed after this
+    body_bytes: int = MAX_BODY_BYTES  # 413 beyond, from Content-Length, before the body is read
+    head_seconds: float = 30.0  # a request line and header fields must arrive within this; closed otherwise
+    idle_seconds: float = 15.0  # a connection that sends nothing this long (idle or mid-body) is closed
     connections: int = 1000  # open connections per worker process; more wait in the listen backlog
     threads: int = 4  # app threads per worker process: they only ever see complete requests
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HttpLimits:
-        return cls(request_line=settings.max_query_bytes + REQUEST_LINE_OVERHEAD)
+        return cls(
+            request_line=settings.max_query_bytes + REQUEST_LINE_OVERHEAD,
+            body_bytes=max(MAX_BODY_BYTES, settings.image_max_bytes + FORM_OVERHEAD),  # POST /v1/assets
+        )
 
     @property
     def head_bytes(self) -> int:

@@ -11,6 +11,7 @@ from ..config import MAX_BODY_BYTES, Settings, load_settings
 from ..errors import OgsError, error_for_status
 from ..gateway.service import Gateway
 from ..pipeline import CardService
+from ..sources.assets import ImageSources
 from ..store import open_store
 from .hot import HotPath, ResolvedUrls
 
@@ -22,7 +23,9 @@ def build_app(settings: Settings | None = None) -> Flask:
     app = Flask("ogservice")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["ogs.settings"] = settings
-    app.extensions["ogs.cards"] = CardService(settings, open_store(settings))
+    store = open_store(settings)
+    app.extensions["ogs.cards"] = CardService(settings, store)
+    app.extensions["ogs.images"] = ImageSources.from_settings(settings, store)
     app.extensions["ogs.gateway"] = Gateway.from_settings(settings)
     app.extensions["ogs.resolved"] = ResolvedUrls()
     app.wsgi_app = HotPath(  # type: ignore[method-assign]
@@ -34,11 +37,12 @@ def build_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api_route, home, og
+    from . import api_route, assets_api, home, og
 
     app.register_blueprint(og.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(api_route.bp)
+    app.register_blueprint(assets_api.bp)
 
 
 def problem_response(err: OgsError) -> Response:

@@ -12,11 +12,12 @@ from dataclasses import replace
 
 import pytest
 
+from ogservice.config import load_settings
 from ogservice.server.http import Listeners
 from ogservice.server.limits import HttpLimits
 
 LIMITS = HttpLimits(
-    request_line=1000, header_fields=10, header_field_bytes=200, body_bytes=1000, read_seconds=1.5
+    request_line=1000, header_fields=10, header_field_bytes=200, body_bytes=1000, head_seconds=1.5
 )
 
 
@@ -100,13 +101,14 @@ def test_a_long_header_field_is_a_problem_431(address):
 
 def test_a_head_past_its_total_size_is_a_problem_431(address):
     fields = b"".join(b"X-%d: %s\r\n" % (i, b"v" * 190) for i in range(200))
-    status, _ = problem(address, b"GET / HTTP/1.1\r\n" + fields + b"\r\n")
+    status, document = problem(address, b"GET / HTTP/1.1\r\n" + fields + b"\r\n")
     assert status == 431
+    assert document["detail"] == f"the request line and header fields are over {LIMITS.head_bytes} bytes"
 
 
 def test_a_body_past_the_limit_is_a_problem_413_before_it_is_read(address):
-    status, _ = problem(address, b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5000\r\n\r\n")
-    assert status == 413
+    status, document = problem(address, b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5000\r\n\r\n")
+    assert (status, document["detail"]) == (413, "the request body is over 1000 bytes")
 
 
 def test_a_malformed_request_is_a_problem_400(address):
@@ -119,11 +121,22 @@ def test_a_refusal_reaches_a_client_still_sending_megabytes(address):
     assert status == 414
 
 
-def test_a_request_that_takes_longer_than_the_read_deadline_is_cut_off(address):
+def test_a_head_that_takes_longer_than_its_deadline_is_cut_off(address):
     with socket.create_connection(address, timeout=10) as sock:
         sock.sendall(b"GET / HTTP/1.1\r\nHost: h\r\nX-Slow: ")
         held = trickle_until_closed(sock, limit=10)  # a byte every 0.2 s: never idle, yet too slow
-    assert LIMITS.read_seconds <= held < LIMITS.read_seconds + 3
+    assert LIMITS.head_seconds <= held < LIMITS.head_seconds + 3
+
+
+def test_a_body_slower_than_the_head_deadline_is_read_while_it_keeps_coming(address):
+    """An upload over a slow link: the deadline is for the head; a body only has to keep moving."""
+    with socket.create_connection(address, timeout=10) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\nConnection: close\r\n\r\n")
+        for byte in b"0123456789":  # 3 s in all, twice the head deadline
+            time.sleep(0.3)
+            sock.sendall(bytes([byte]))
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 200 OK") and answer.endswith(b"hello0123456789")
 
 
 def trickle_until_closed(sock: socket.socket, limit: float) -> float:
@@ -144,7 +157,7 @@ def trickle_until_closed(sock: socket.socket, limit: float) -> float:
 
 def test_slow_clients_hold_no_thread():
     """More slow heads than threads: a complete request is still answered at once."""
-    for address in _serve(replace(LIMITS, threads=2, read_seconds=30)):
+    for address in _serve(replace(LIMITS, threads=2, head_seconds=30)):
         slow = [socket.create_connection(address) for _ in range(20)]
         for sock in slow:
             sock.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n")
@@ -173,3 +186,10 @@ def test_a_unix_socket_is_served_too(tmp_path):
 
 def _readable(sock: socket.socket) -> bool:
     return bool(select.select([sock], [], [], 0.05)[0])
+
+
+def test_the_limits_follow_the_settings():
+    settings = load_settings(dev=True, max_query_bytes=20_000, image_max_bytes=5 << 20)
+    limits = HttpLimits.from_settings(settings)
+    assert limits.request_line == 20_000 + 2048 and limits.body_bytes == (5 << 20) + 64 * 1024
+    assert HttpLimits.from_settings(load_settings(dev=True, image_max_bytes=1024)).body_bytes == 256 * 1024
