@@ -21,6 +21,7 @@ class RouteContext(BaseModel):
     deadline_s: float | None = None  # None: no deadline
     configured_providers: frozenset[str] = frozenset({"local"})
     unhealthy_models: frozenset[str] = frozenset()  # open breakers
+    template: str | None = None  # not a routing input: the card template a call is for (the ledger)
 
 
 class Rejected(BaseModel):

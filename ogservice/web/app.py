@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from ..config import Settings, load_settings
 from ..errors import OgsError
 from ..gateway.service import Gateway
+from ..layers.service import LayerService
 from ..pipeline import CardService
 from ..store import open_store
 from .hot import HotPath, ResolvedUrls
@@ -22,8 +23,12 @@ def build_app(settings: Settings | None = None) -> Flask:
     app = Flask("ogservice")
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.extensions["ogs.settings"] = settings
-    app.extensions["ogs.cards"] = CardService(settings, open_store(settings))
-    app.extensions["ogs.gateway"] = Gateway.from_settings(settings)
+    store = open_store(settings)
+    app.extensions["ogs.gateway"] = gateway = Gateway.from_settings(settings)
+    app.extensions["ogs.layers"] = layers = LayerService.build(settings, store, gateway)
+    if layers.mode == "off":
+        log.warning("%s", layers.status())
+    app.extensions["ogs.cards"] = CardService(settings, store, layers=layers)
     app.extensions["ogs.resolved"] = ResolvedUrls()
     app.wsgi_app = HotPath(  # type: ignore[method-assign]
         app.wsgi_app, settings, app.extensions["ogs.cards"], app.extensions["ogs.resolved"]

@@ -1,0 +1,87 @@
+"""LayerAsk -> LayerSpec: the canonical image request and the model the router plans for it.
+
+The planned model is the router's choice for the tier and the rules with every configured
+provider healthy and no budget or deadline filter: it names the layer (see LayerSpec.key), so the
+key does not change while a breaker is open or the day's budget runs low. Whether a model can be
+paid for and reached right now is asked separately (`live_reason`), per request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..gateway.decision import Decision, RouteContext
+from ..gateway.request import ImageRequest, Tier
+from .plan import LayerAsk
+from .spec import LayerSpec
+
+
+def specify(ask: LayerAsk, gateway: Any, template: str, tier: Tier, tenant: str | None) -> LayerSpec | str:
+    """The layer's spec, or the reason it is set locally without asking a model."""
+    if ask.kind == "lettering":
+        from ..lettering import lettering_prompt, ocr_can_read
+
+        if not ocr_can_read(ask.text):
+            return "ocr-unsupported-script"  # a spelling nobody can check is never sent
+        prompt = lettering_prompt(ask.text, ask.prompt)
+    else:
+        prompt = ask.prompt
+    req = ImageRequest(prompt=prompt, width=ask.width, height=ask.height, seed=ask.seed, quality=ask.quality)
+    ctx = planning_context(gateway, ask, tier)
+    decision: Decision = gateway.router.decide(req, ctx)
+    spec = gateway.catalog.find(decision.model)
+    if spec is None or spec.provider == "local":
+        return "no-model"
+    if ask.kind == "lettering" and spec.capabilities.transparency:
+        req = req.model_copy(update={"transparent": True})  # else the job isolates the lettering itself
+    return LayerSpec(
+        slot=ask.slot,
+        kind=ask.kind,
+        text=ask.text,
+        request=req,
+        intent=ask.intent,
+        model=spec.id,
+        vendor_model=spec.vendor_model,
+        options=dict(spec.options),
+        template=template,
+        tier=tier,
+        tenant=tenant,
+    )
+
+
+def planning_context(gateway: Any, ask: LayerAsk, tier: Tier) -> RouteContext:
+    """Rules and configuration only: every configured provider counts as healthy, no budget filter."""
+    return RouteContext(
+        tier=tier,
+        quality=ask.quality,  # type: ignore[arg-type]
+        layer="background" if ask.kind == "background" else "typography",
+        intent=ask.intent,
+        configured_providers=frozenset(gateway.providers) | {"local"},
+    )
+
+
+def job_context(spec: LayerSpec, deadline_s: float | None) -> RouteContext:
+    """The context a worker generates with (the gateway adds health and budget)."""
+    return RouteContext(
+        tier=spec.tier,
+        quality=spec.request.quality,
+        layer="background" if spec.kind == "background" else "typography",
+        intent=spec.intent,
+        deadline_s=deadline_s,
+        template=spec.template,
+    )
+
+
+def live_reason(spec: LayerSpec, gateway: Any) -> str:
+    """'' when a remote model can make this layer now; else 'budget' or 'unavailable'."""
+    ctx = gateway.context(job_context(spec, None), spec.tenant)
+    decision: Decision = gateway.router.decide(spec.request, ctx)
+    chosen = gateway.catalog.find(decision.model)
+    if chosen is not None and chosen.provider != "local":
+        return ""
+    planned = gateway.catalog.find(spec.model)
+    cost = (
+        planned.price_for(spec.request.quality, spec.request.width, spec.request.height) if planned else 0.0
+    )
+    budget = ctx.budget_remaining_usd
+    return "budget" if budget is not None and cost > budget else "unavailable"

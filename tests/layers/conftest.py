@@ -1,0 +1,113 @@
+"""AI-layer fixtures: vendor emulators on loopback, real Redis under a test prefix, real worker processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from ogservice.config import Settings, load_settings
+from tests.emulators.fal import FalEmulator
+
+ROOT = Path(__file__).resolve().parents[2]
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class SlowPosts:
+    """WSGI middleware: every POST (a generation call) waits `seconds` first; tests change it."""
+
+    def __init__(self, app: WsgiApp, seconds: float = 0.0) -> None:
+        self.app, self.seconds = app, seconds
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "POST" and self.seconds:
+            time.sleep(self.seconds)
+        return self.app(environ, start_response)
+
+
+def fal_submits(emulator: FalEmulator) -> int:
+    """Model calls the fal emulator received: submits (status polls and results are under /requests/)."""
+    return sum(1 for r in list(emulator.requests) if "/requests/" not in r["path"])
+
+
+@pytest.fixture
+def fal() -> Iterator[FalEmulator]:
+    """fal's queue API on loopback; its POSTs can be slowed through `fal.slow.seconds`."""
+    emulator = FalEmulator()
+    emulator.slow = SlowPosts(emulator.app.wsgi_app)  # type: ignore[attr-defined]
+    emulator.app.wsgi_app = emulator.slow  # type: ignore[method-assign]
+    with emulator.serve():
+        yield emulator
+
+
+@pytest.fixture
+def rq_clean(redis_client: redis.Redis, redis_prefix: str) -> Iterator[None]:
+    """Delete RQ's keys for this test's queue and jobs (their names carry the prefix's token)."""
+    yield
+    token = redis_prefix.split(":")[1]
+    for key in redis_client.scan_iter(match=f"rq:*{token}*", count=500):
+        redis_client.delete(key)
+    redis_client.srem("rq:queues", f"rq:queue:{redis_prefix}layers")
+
+
+@pytest.fixture
+def layer_env(tmp_path: Path, redis_prefix: str, fal: FalEmulator, rq_clean: None) -> dict[str, str]:
+    """OGS_* settings shared by the test's app, server and worker processes."""
+    return {
+        "OGS_DEV": "1",
+        "OGS_DATA_DIR": str(tmp_path / "data"),
+        "OGS_REDIS_PREFIX": redis_prefix,
+        "OGS_FAL_API_KEY": "test-key",
+        "OGS_FAL_BASE_URL": fal.base_url,
+        "OGS_WORKER_HEARTBEAT_S": "1",
+        "OGS_OG_DEADLINE_MS": "800",
+    }
+
+
+def settings_from(env: dict[str, str]) -> Settings:
+    return load_settings(**{k.removeprefix("OGS_").lower(): v for k, v in env.items()})
+
+
+@contextmanager
+def worker_process(env: dict[str, str], name: str = "") -> Iterator[subprocess.Popen[bytes]]:
+    """A real `ogservice worker` process (its own process group, so a test can kill it whole)."""
+    args = [sys.executable, "-m", "ogservice.cli", "worker", *(["--name", name] if name else [])]
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        yield proc
+    finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+    if proc.stderr is not None:
+        proc.stderr.close()
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, every: float = 0.1) -> Any:
+    """Poll until predicate() is truthy; its value, or AssertionError after `timeout` seconds."""
+    until = time.monotonic() + timeout
+    while time.monotonic() < until:
+        if value := predicate():
+            return value
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout} s")
