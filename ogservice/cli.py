@@ -42,9 +42,9 @@ _size_option = click.option("--size", default=None, help="Size preset name or WI
 @click.argument("template")
 @_field_option
 @_size_option
-@click.option("--seed", type=int, default=None, help="Background seed (default: derived from the content).")
+@click.option("--seed", default=None, help="Background seed, up to 18 digits (default: from the content).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def render(template: str, fields: tuple[str, ...], size: str | None, seed: int | None, output: Path) -> None:
+def render(template: str, fields: tuple[str, ...], size: str | None, seed: str | None, output: Path) -> None:
     """Render one card to a PNG file and print the time of each step.
 
     With AI layers (bg=ai, lettering=ai) it waits for the final layers, showing what it waits for,
@@ -57,7 +57,7 @@ def render(template: str, fields: tuple[str, ...], size: str | None, seed: int |
     params = (
         _fields(fields)
         + ([("size", size)] if size else [])
-        + ([("seed", str(seed))] if seed is not None else [])
+        + ([("seed", seed)] if seed is not None else [])  # validated like the URL's seed
     )
     progress = ProgressLine()
     with card_service(settings) as service:

@@ -11,8 +11,17 @@ nothing to plan.
 
 Each step takes the Job and fills in its part; `run()` times every step (for Server-Timing and the
 CLI) and checks the deadline before each one. Concurrent requests for the same card in one process
-wait for the first render instead of repeating it (single flight); across processes the
-content-addressed, atomic store makes duplicate renders harmless: one asset, never a torn file.
+wait for the first render instead of repeating it (single flight, see `flights`); across processes
+the content-addressed, atomic store makes duplicate renders harmless: one asset, never a torn file.
+
+The deadline (OGS_RENDER_TIMEOUT_MS) decides whether to wait and whether to start work, never
+whether to throw finished work away:
+- past the deadline before a step, or before compose starts, the answer is a 503 with Retry-After;
+- a request waiting for another request's render of the same card waits until its own deadline at
+  most, then gets the same 503 (if that render finishes in time, the waiter is served its result);
+- a card that exists is served: one found by the lookup, however late the lookup answered, and one
+  whose compose had started in time. Such a render runs on through encode and store (the costly
+  part is done, storing is cheap), and the response may then be late by at most that one render.
 """
 
 from __future__ import annotations
@@ -21,7 +30,6 @@ import hashlib
 import json
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +46,7 @@ from .cards.made import ReadyImages
 from .cards.templates import BUNDLED_DIR, Template, load_templates
 from .config import Settings
 from .errors import NotFound, ServiceUnavailable
+from .flights import Flights, FlightTimeout
 from .layers import report
 from .layers.plan import plan_asks
 from .layers.resolve import Local, Outcome, Planned, Progress, Ready
@@ -104,8 +113,7 @@ class CardService:
         self.templates: dict[str, Template] = load_templates(dirs)
         self.fonts = fonts or FontRegistry.load(_font_dirs(settings))
         self._fingerprint = self.fonts.fingerprint()
-        self._flights: dict[str, threading.Lock] = {}
-        self._flights_lock = threading.Lock()
+        self._flights = Flights()  # card keys being rendered in this process right now
 
     def template(self, name: str) -> Template:
         template = self.templates.get(name)
@@ -168,14 +176,6 @@ class CardService:
         names = req.template.background.seed_fields or tuple(sorted(req.fields))
         return backgrounds.seed_from(req.template.name, *(req.fields.get(n, "") for n in names))
 
-    def flight(self, key: str) -> threading.Lock:
-        with self._flights_lock:
-            return self._flights.setdefault(key, threading.Lock())
-
-    def land(self, key: str) -> None:
-        with self._flights_lock:
-            self._flights.pop(key, None)
-
 
 def _parse(service: CardService, job: Job) -> None:
     template = service.template(job.template_name)
@@ -232,24 +232,33 @@ def read_index_entry(entry: bytes) -> tuple[str, tuple[str, ...]] | None:
 
 def _render(service: CardService, job: Job) -> None:
     """The stored card, or a new render. One lookup, under the card's flight lock: a second request
-    for the same card waits here, then finds the first one's result (a miss costs one lookup).
-    A card that is not final (a layer pending or failed for now) is composed but never stored."""
-    assert job.request is not None
+    for the same card waits here (until its deadline at most), then finds the first one's result (a
+    miss costs one lookup). A card that is not final (an AI layer pending, or failed for now) is
+    composed but never looked up or stored."""
     if not job.final:
+        _check_deadline(job, "compose")
         _compose(service, job)
         return
-    lock = service.flight(job.key)
-    with lock:
-        with _timed(job, "lookup"):
-            _lookup(service, job)
-        if job.png is not None:
-            return
-        _compose(service, job)
-        with _timed(job, "store"):
-            assert job.png is not None
-            service.store.put(f"asset/{job.digest}", job.png)
-            service.store.put(f"req/{job.key}", index_entry(job.digest, job.missing))
-    service.land(job.key)
+    try:
+        with service._flights.hold(job.key, job.deadline):
+            with _timed(job, "lookup"):
+                _lookup(service, job)
+            if job.png is None:
+                _check_deadline(job, "compose")  # a found card is served late; new work starts in time
+                _draw(service, job)
+    except FlightTimeout:
+        raise ServiceUnavailable(
+            "render deadline passed while another request was rendering this card", retry_after=1
+        ) from None
+
+
+def _draw(service: CardService, job: Job) -> None:
+    """Compose, encode and store the card: once started, run to the end (see the module docstring)."""
+    _compose(service, job)
+    assert job.png is not None
+    with _timed(job, "store"):
+        service.store.put(f"asset/{job.digest}", job.png)
+        service.store.put(f"req/{job.key}", index_entry(job.digest, job.missing))
 
 
 def _compose(service: CardService, job: Job) -> None:

@@ -72,9 +72,10 @@ class _LetteringPlan:
 class Composition:
     image: Image.Image
     texts: list[TextReport] = field(default_factory=list)
+    uncovered: tuple[str, ...] = ()  # characters no font covered, in skipped layers too
 
     def missing(self) -> tuple[str, ...]:
-        return tuple(sorted({c for t in self.texts for c in t.missing}))
+        return self.uncovered
 
 
 class Progress(Protocol):
@@ -129,8 +130,8 @@ def compose(
     the rest of the card is drawn.
     """
     image = _background(template, canvas)
-    result = Composition(image)
-    plans = _plan(template, canvas, fonts)
+    plans, uncovered = _plan(template, canvas, fonts)
+    result = Composition(image, uncovered=uncovered)
     if progress is not None:
         progress.layout(image, [plan.reach for plan in plans])
     for count, plan in enumerate(plans):
@@ -158,13 +159,15 @@ def _background(template: Template, canvas: Canvas) -> Image.Image:
 _Plan = _RectPlan | _TextPlan | _LetteringPlan
 
 
-def _plan(template: Template, canvas: Canvas, fonts: FontRegistry) -> list[_Plan]:
-    """Every drawn layer with its final geometry; `after` layers flow below the laid-out block."""
+def _plan(template: Template, canvas: Canvas, fonts: FontRegistry) -> tuple[list[_Plan], tuple[str, ...]]:
+    """Every drawn layer with its final geometry (`after` layers flow below the laid-out block), and
+    the characters no font covered."""
     preset = canvas.preset
     layout = template.layouts[preset.layout]
     scale = _scale(layout.ref, preset)
     plans: list[_Plan] = []
     bottoms: dict[str, float] = {}
+    uncovered: set[str] = set()
     for layer in layout.layers:
         box = scaled_box(layer, layout.ref, preset, bottoms)
         text = resolve_text(layer.text, canvas.fields) if layer.text else ""
@@ -177,9 +180,11 @@ def _plan(template: Template, canvas: Canvas, fonts: FontRegistry) -> list[_Plan
             bottoms[layer.id] = lettering.ink[1] + lettering.ink[3]
         elif text:
             plan = _plan_text(layer, box, text, canvas, fonts, scale)
-            plans.append(plan)
-            bottoms[layer.id] = plan.ink[1] + plan.block.height
-    return plans
+            uncovered.update(plan.block.missing)
+            if plan.block.width:  # text that takes no room (marks, controls, skipped glyphs) is not drawn
+                plans.append(plan)
+                bottoms[layer.id] = plan.ink[1] + plan.block.height
+    return plans, tuple(sorted(uncovered))
 
 
 def _plan_text(
@@ -291,8 +296,11 @@ def _fill(value: str, palette: backgrounds.Palette) -> tuple[int, ...]:
 
 
 def _draw_rect(image: Image.Image, box: Box, fill: tuple[int, ...], radius: float) -> None:
-    x, y, w, h = box
-    shape = (round(x), round(y), round(x + w) - 1, round(y + h) - 1)
+    shape = _pixel_box(box)
+    if shape is None:
+        return
+    # Corners are at most half the shorter side: a pill, never a shape wider than its box.
+    radius = min(radius, (shape[2] - shape[0] + 1) / 2, (shape[3] - shape[1] + 1) / 2)
     if len(fill) == 4 and fill[3] < 255:  # translucent: blend an overlay of just the shape's region
         left, top = max(0, shape[0]), max(0, shape[1])
         right, bottom = min(image.width, shape[2] + 1), min(image.height, shape[3] + 1)
@@ -304,6 +312,16 @@ def _draw_rect(image: Image.Image, box: Box, fill: tuple[int, ...], radius: floa
         image.paste(overlay, (left, top), overlay)
         return
     ImageDraw.Draw(image).rounded_rectangle(shape, radius=round(radius), fill=fill[:3])
+
+
+def _pixel_box(box: Box) -> tuple[int, int, int, int] | None:
+    """The inclusive pixel rectangle a box covers: None when it has no area, at least one pixel a side
+    otherwise (a rule scaled thinner than a pixel on a small canvas stays a hairline)."""
+    x, y, w, h = box
+    if w <= 0 or h <= 0:
+        return None
+    left, top = round(x), round(y)
+    return left, top, max(left, round(x + w) - 1), max(top, round(y + h) - 1)
 
 
 def _strike(image: Image.Image, ink: Box, block: TextBlock, rgb: tuple[int, int, int]) -> None:

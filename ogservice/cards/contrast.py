@@ -135,11 +135,18 @@ def blend(pixels: np.ndarray, rgb: RGB, alpha: int) -> np.ndarray:
 
 
 def apply_scrim(image: Image.Image, box: Box, scrim: Scrim) -> None:
-    """Draw the scrim behind box, in place: a rounded panel, or a gradient fading in above the box."""
-    x0, y0, x1, y1 = box
+    """Draw the scrim behind box, in place: a rounded panel, or a gradient fading in above the box.
+    Only the part on the image is drawn (text may overflow a tiny canvas)."""
+    x0, y0 = box[0], box[1]
+    x1, y1 = max(x0, box[2]), max(y0, box[3])  # an inverted box is an empty one
     pad = scrim.padding
     if scrim.shape == "panel":
         region = (max(0, x0 - pad), max(0, y0 - pad), min(image.width, x1 + pad), min(image.height, y1 + pad))
+    else:  # full width, from 4 paddings above the box to 1 below it
+        region = (0, max(0, y0 - 4 * pad), image.width, min(image.height, y1 + pad))
+    if region[2] <= region[0] or region[3] <= region[1]:
+        return
+    if scrim.shape == "panel":
         mask = Image.new("L", (region[2] - region[0], region[3] - region[1]))
         outline = (
             x0 - pad - region[0],
@@ -149,32 +156,40 @@ def apply_scrim(image: Image.Image, box: Box, scrim: Scrim) -> None:
         )
         ImageDraw.Draw(mask).rounded_rectangle(outline, radius=scrim.radius, fill=scrim.alpha)
     else:
-        region, mask = _gradient_mask(image.size, box, scrim)
+        mask = _gradient_mask(region, y0, scrim)
     image.paste(scrim.rgb, region, mask)
 
 
-def _gradient_mask(size: tuple[int, int], box: Box, scrim: Scrim) -> tuple[Box, Image.Image]:
-    """Full-width band: clear 4 paddings above the box, full alpha from 1 padding above it to below it."""
-    top, full = max(0, box[1] - 4 * scrim.padding), max(0, box[1] - scrim.padding)
-    bottom = min(size[1], box[3] + scrim.padding)
+def _gradient_mask(region: Box, box_top: int, scrim: Scrim) -> Image.Image:
+    """The band's mask: clear at its top, full alpha from 1 padding above the box to its bottom."""
+    top, bottom = region[1], region[3]
+    full = max(0, box_top - scrim.padding)
     rows = np.arange(top, bottom)
     ramp = np.clip((rows - top) / max(1, full - top), 0.0, 1.0) if full > top else np.ones(len(rows))
     strip = Image.fromarray(np.ceil(ramp * scrim.alpha).astype(np.uint8)[:, None])
-    return (0, top, size[0], bottom), strip.resize((size[0], bottom - top), Image.Resampling.NEAREST)
+    return strip.resize((region[2] - region[0], bottom - top), Image.Resampling.NEAREST)
 
 
 def sample(background: Image.Image, box: Box) -> np.ndarray:
-    """(n, 3) uint8 pixels from inside box: all of them if few, else a fixed pseudo-random subset."""
-    x0, y0 = max(0, box[0]), max(0, box[1])
-    x1, y1 = min(background.width, box[2]), min(background.height, box[3])
-    if x1 <= x0 or y1 <= y0:
-        raise ValueError(f"box {box} does not overlap the {background.width}x{background.height} image")
+    """(n, 3) uint8 pixels from inside box: all of them if few, else a fixed pseudo-random subset.
+
+    A box with no pixels inside the image (empty, inverted or off the edge) reads the image's pixels
+    nearest to it: what text drawn there would stand on, if any of it shows.
+    """
+    x0, x1 = _nearest_span(box[0], box[2], background.width)
+    y0, y1 = _nearest_span(box[1], box[3], background.height)
     rgb = background if background.mode in ("RGB", "RGBA") else background.convert("RGB")
     with pixels(rgb) as view:
         picks = _sample_offsets(x1 - x0, y1 - y0, rgb.width)
         if picks is None:
             return np.ascontiguousarray(view[y0:y1, x0:x1, :3]).reshape(-1, 3)
         return view.reshape(-1, 4).take(picks + (y0 * rgb.width + x0), axis=0)[:, :3]
+
+
+def _nearest_span(start: int, end: int, size: int) -> tuple[int, int]:
+    """[start, end) clipped to [0, size), keeping at least the one position nearest to it."""
+    first = min(max(0, start), size - 1)
+    return first, max(first + 1, min(size, end))
 
 
 @lru_cache(maxsize=256)

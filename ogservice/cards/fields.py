@@ -11,10 +11,17 @@ from ..errors import BadRequest, PayloadTooLarge, UnprocessableField
 from .templates import SizePreset, Template
 
 RESERVED = {"size", "seed", "s"}
-_SIZE = re.compile(r"^(\d{1,5})x(\d{1,5})$")
+# ASCII digits only: `\d`, isdigit() and int() each accept a different set of Unicode digits.
+_SIZE = re.compile(r"([0-9]{1,5})x([0-9]{1,5})")
+_SEED = re.compile(r"[0-9]{1,18}")
 _COLOR = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _SPACE = re.compile(r"\s+")
 MIN_SIDE = 16
+# What draws nothing on its own: format controls (zero-width space and joiner, bidi controls, soft
+# hyphen, word joiner), combining marks with no base to sit on, separators, and the letters Unicode
+# marks default-ignorable (Hangul fillers, U+FFF0..U+FFF8).
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Zs", "Zl", "Zp"})
+_IGNORABLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0" + "".join(map(chr, range(0xFFF0, 0xFFF9))))
 
 
 @dataclass(frozen=True)
@@ -60,9 +67,20 @@ def clean_text(name: str, value: str) -> str:
     return _SPACE.sub(" ", value).strip()
 
 
+def has_visible_characters(text: str) -> bool:
+    """Whether some character of `text` draws something (see _INVISIBLE_CATEGORIES)."""
+    return any(
+        unicodedata.category(c) not in _INVISIBLE_CATEGORIES and c not in _IGNORABLE_LETTERS for c in text
+    )
+
+
 def _field_value(name: str, raw: str | None, template: Template) -> str:
     spec = template.fields[name]
     value = clean_text(name, raw) if raw is not None else ""
+    if value and not has_visible_characters(value):
+        if spec.required:
+            raise BadRequest(f"field '{name}' has no visible characters", parameter=name)
+        value = ""  # nothing to draw: the same card as an empty field
     if not value:
         if spec.required:
             raise BadRequest(f"field '{name}' is required", parameter=name)
@@ -91,7 +109,7 @@ def parse_size(template: Template, raw: str, max_pixels: int) -> tuple[str, Size
         return template.default_size, template.sizes[template.default_size]
     if raw in template.sizes:
         return raw, template.sizes[raw]
-    match = _SIZE.match(raw)
+    match = _SIZE.fullmatch(raw)
     if not match:
         presets = ", ".join(template.sizes)
         raise BadRequest(f"size must be a preset ({presets}) or WIDTHxHEIGHT", parameter="size")
@@ -108,6 +126,6 @@ def parse_size(template: Template, raw: str, max_pixels: int) -> tuple[str, Size
 def _seed(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not _SEED.fullmatch(raw):
         raise BadRequest("seed must be a non-negative integer (at most 18 digits)", parameter="seed")
     return int(raw)

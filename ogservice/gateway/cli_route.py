@@ -34,7 +34,7 @@ class RouteQuery(BaseModel):
     layer: Layer | None = None
     intent: Intent | None = None
     model: str | None = Field(None, min_length=1, max_length=100)
-    size: str | None = Field(None, pattern=r"^\d{2,4}x\d{2,4}$", description="WxH")
+    size: str | None = Field(None, pattern=r"^[0-9]{2,4}x[0-9]{2,4}$", description="WxH")
     aspect_ratio: str | None = None
     transparent: bool = False
     budget: float | None = Field(None, ge=0, description="USD left to spend; None: the daily OGS_BUDGET_USD")

@@ -24,7 +24,7 @@ from ..validation import first_problem
 from .decision import RouteContext
 from .request import GeneratedImage, ImageRequest
 
-_SIZE = re.compile(r"^(\d{2,4})x(\d{2,4})$")
+_SIZE = re.compile(r"([0-9]{2,4})x([0-9]{2,4})")
 QUALITIES = click.Choice(["draft", "standard", "high", "ultra"])
 TIERS = click.Choice(["free", "pro", "enterprise"])
 
@@ -39,7 +39,7 @@ def _settings() -> Settings:
 
 def parse_size(text: str) -> tuple[int, int]:
     """'1200x630' -> (1200, 630); click.BadParameter otherwise."""
-    match = _SIZE.match(text.lower().strip())
+    match = _SIZE.fullmatch(text.lower().strip())
     if not match:
         raise click.BadParameter(f"expected WIDTHxHEIGHT such as 1200x630, got {text!r}", param_hint="--size")
     return int(match[1]), int(match[2])

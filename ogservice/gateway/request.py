@@ -21,7 +21,7 @@ class ImageRequest(BaseModel):
     width: int = Field(1024, ge=64, le=4096)
     height: int = Field(1024, ge=64, le=4096)
     aspect_ratio: str | None = Field(
-        None, pattern=r"^\d{1,2}:\d{1,2}$", description="Overrides width/height."
+        None, pattern=r"^[0-9]{1,2}:[0-9]{1,2}$", description="Overrides width/height."
     )
     quality: Quality = "standard"
     seed: int | None = Field(None, ge=0, le=2147483647)

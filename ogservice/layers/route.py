@@ -18,22 +18,21 @@ from .spec import LayerSpec
 
 def specify(ask: LayerAsk, gateway: Any, template: str, tier: Tier, tenant: str | None) -> LayerSpec | str:
     """The layer's spec, or the reason it is set locally without asking a model."""
+    req = ImageRequest(
+        prompt=ask.prompt or ask.text, width=ask.width, height=ask.height, seed=ask.seed, quality=ask.quality
+    )
+    decision: Decision = gateway.router.decide(req, planning_context(gateway, ask, tier))
+    spec = gateway.catalog.find(decision.model)
+    if spec is None or spec.provider == "local":
+        return "no-model"
     if ask.kind == "lettering":
         from ..lettering import lettering_prompt, ocr_can_read
 
         if not ocr_can_read(ask.text):
             return "ocr-unsupported-script"  # a spelling nobody can check is never sent
+        # Transparent where the model can; else the job isolates the lettering itself.
         prompt = lettering_prompt(ask.text, ask.prompt)
-    else:
-        prompt = ask.prompt
-    req = ImageRequest(prompt=prompt, width=ask.width, height=ask.height, seed=ask.seed, quality=ask.quality)
-    ctx = planning_context(gateway, ask, tier)
-    decision: Decision = gateway.router.decide(req, ctx)
-    spec = gateway.catalog.find(decision.model)
-    if spec is None or spec.provider == "local":
-        return "no-model"
-    if ask.kind == "lettering" and spec.capabilities.transparency:
-        req = req.model_copy(update={"transparent": True})  # else the job isolates the lettering itself
+        req = req.model_copy(update={"prompt": prompt, "transparent": spec.capabilities.transparency})
     return LayerSpec(
         slot=ask.slot,
         kind=ask.kind,

@@ -14,11 +14,12 @@ from flask.blueprints import BlueprintSetupState
 from pydantic import ValidationError
 
 from ..config import Settings
-from ..errors import BadRequest, UnprocessableField
+from ..errors import UnprocessableField
 from ..gateway.catalog import ModelSpec, unknown_model_message
 from ..gateway.cli_route import RouteQuery, build_router, configured_providers, decision_json
 from ..gateway.router import Router
 from ..validation import first_problem, problems
+from .json_body import json_object
 
 bp = Blueprint("route_api", __name__)
 
@@ -40,7 +41,7 @@ def _build_router(state: BlueprintSetupState) -> None:
 @bp.post("/v1/route")
 def route() -> Response:
     """Explain which model would serve this prompt, with fallbacks, rejections, cost and latency."""
-    query = _query(request.get_json(silent=True))
+    query = _query(json_object(request, example='{"prompt": "a red fox"}'))
     router: Router = current_app.extensions["ogs.router"]
     if query.model and not router.knows(query.model):
         raise UnprocessableField(unknown_model_message(query.model, router.catalog.ids()), field="model")
@@ -62,10 +63,8 @@ def models() -> Response:
     return jsonify(models=listing, spend=gateway.spend() if gateway is not None else None)
 
 
-def _query(body: Any) -> RouteQuery:
-    """The validated body; 400 when it is not a JSON object, 422 naming the first bad field."""
-    if not isinstance(body, dict):
-        raise BadRequest('expected a JSON object body, e.g. {"prompt": "a red fox"}')
+def _query(body: dict[str, Any]) -> RouteQuery:
+    """The validated body; 422 naming the first bad field."""
     try:
         return RouteQuery.model_validate(body)
     except ValidationError as exc:

@@ -215,3 +215,64 @@ def test_a_translucent_rect_blends_only_its_own_region(box):
     expected = base.copy()
     expected.paste(overlay, (0, 0), overlay)
     assert np.array_equal(np.asarray(drawn), np.asarray(expected))
+
+
+TINY_AND_FLAT = ["16x16", "20x20", "64x64", "1200x30", "4096x17", "4096x16", "17x4096", "16x4096"]
+
+
+@pytest.mark.parametrize("size", TINY_AND_FLAT)
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_tiny_and_flat_canvases_render_every_layer(service, template, size):
+    job = _render(service, template, SAMPLE_FIELDS[template], size=size)
+    width, height = (int(side) for side in size.split("x"))
+    assert Image.open(io.BytesIO(job.png)).size == (width, height)
+
+
+@pytest.mark.parametrize(
+    ("box", "rows", "columns"),
+    [
+        ((80, 52.3, 56, 0.6), [52], range(80, 136)),  # a rule scaled below one pixel stays a hairline
+        ((80, 52.6, 56, 0.6), [53], range(80, 136)),
+        ((10.4, 5, 0.3, 20), range(5, 25), [10]),
+        ((100, 100, 40, 10), range(100, 110), range(112, 128)),  # radius 200 clamped to the box
+    ],
+)
+def test_a_rect_thinner_than_a_pixel_or_rounder_than_its_box_is_drawn(box, rows, columns):
+    from ogservice.cards.compose import _draw_rect
+
+    for fill in ((255, 0, 0), (255, 0, 0, 128)):  # opaque and translucent paths
+        image = Image.new("RGB", (200, 150), (0, 0, 0))
+        _draw_rect(image, box, fill, radius=200)
+        pixels = np.asarray(image)
+        assert all(pixels[y, x, 0] > 0 for y in rows for x in columns), fill
+        assert pixels[..., 0].astype(bool).sum() <= (box[2] + 2) * (box[3] + 2)
+
+
+@pytest.mark.parametrize("box", [(80, 50, 0, 10), (80, 50, 10, 0), (80, 50, -5, 10), (500, 500, 10, 10)])
+def test_a_rect_with_no_area_or_off_the_canvas_draws_nothing(box):
+    from ogservice.cards.compose import _draw_rect
+
+    for fill in ((255, 0, 0), (255, 0, 0, 128)):
+        image = Image.new("RGB", (200, 150), (0, 0, 0))
+        _draw_rect(image, box, fill, radius=3)
+        assert not np.asarray(image).any()
+
+
+@pytest.mark.parametrize("text", ["\u200b", "\u0301", "\u2060\u00ad", "\ufc5e"])
+def test_a_text_layer_with_nothing_to_draw_is_skipped_like_an_empty_one(service, text):
+    # Past field validation (e.g. a glyph the font draws with no advance): composition skips the layer.
+    from ogservice.cards.backgrounds import theme
+    from ogservice.cards.compose import Canvas, compose
+
+    template = TEMPLATES["blog-post"]
+    fields = {name: "" for name in template.fields} | {"title": "Title", "subtitle": text, "site": text}
+    canvas = Canvas(preset=template.sizes["og"], fields=fields, seed=1, palette=theme("midnight"))
+    result = compose(template, canvas, service.fonts)
+    assert [t.id for t in result.texts] == ["title"]
+
+
+def test_text_whose_every_character_is_skipped_leaves_its_layer_out(tmp_path):
+    settings = load_settings(dev=True, data_dir=tmp_path, missing_glyph="skip")
+    job = CardService(settings, NoCache()).run("blog-post", [("title", "\U00013000\U00013001")])
+    assert job.png is not None and job.missing == ("\U00013000", "\U00013001")
+    assert "title" not in [t.id for t in job.composition.texts]

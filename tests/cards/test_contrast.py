@@ -135,9 +135,24 @@ def test_measure_looks_only_inside_the_box() -> None:
     assert measure_contrast(image, (100, 100, 300, 300), BLACK) == pytest.approx(1.0)
 
 
-def test_a_box_outside_the_image_is_refused() -> None:
-    with pytest.raises(ValueError, match="overlap"):
-        measure_contrast(_flat(WHITE), (W + 10, 0, W + 50, 40), BLACK)
+@pytest.mark.parametrize(
+    ("box", "nearest"),
+    [
+        ((80, 136, 80, 228), (80, 136, 81, 228)),  # zero width: text that takes no room
+        ((80, 136, 200, 136), (80, 136, 200, 137)),  # zero height
+        ((90, 140, 80, 130), (90, 140, 91, 141)),  # inverted
+        ((W + 10, 0, W + 50, 40), (W - 1, 0, W, 40)),  # right of the image
+        ((-50, -20, -10, -5), (0, 0, 1, 1)),  # above and left of it
+        ((300, H + 5, 400, H + 60), (300, H - 1, 400, H)),  # below it
+    ],
+)
+def test_a_box_with_no_pixels_inside_the_image_is_measured_at_its_nearest_pixels(box, nearest) -> None:
+    image = _noise()
+    for text in (WHITE, BLACK, (200, 30, 90)):
+        assert measure_contrast(image, box, text) == measure_contrast(image, nearest, text)
+    assert choose_legible(image, box, min_ratio=7) == choose_legible(image, nearest, min_ratio=7)
+    for shape in ("panel", "gradient"):
+        apply_scrim(image, box, Scrim((0, 0, 0), 0.5, shape=shape))  # draws what it can; never raises
 
 
 # --- choosing a colour ------------------------------------------------------------------------

@@ -149,3 +149,49 @@ def test_shipped_catalog_is_used_without_a_models_file(tmp_path: Path):
         app.register_blueprint(bp)
     ids = [m["id"] for m in app.test_client().get("/v1/models").get_json()["models"]]
     assert ids == list(load_catalog().ids())
+
+
+@pytest.mark.parametrize(
+    ("raw", "detail"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "JSON body nests deeper than"),
+        ('{"prompt": ' + "[" * 2_000 + "]" * 2_000 + "}", "JSON body nests deeper than"),
+        ('{"a": ' * 5_000 + "1" + "}" * 5_000, "JSON body nests deeper than"),
+        ('{"prompt": "x", "prompt": "y"}', "JSON body repeats the key 'prompt'"),
+        ('{"prompt": "x", "budget": NaN}', "JSON body is not valid JSON"),
+        ('{"prompt": "x", "deadline": Infinity}', "JSON body is not valid JSON"),
+        ('{"prompt": "x", "budget": 1e400}', "JSON body is not valid JSON"),
+        ('{"prompt": "x"', "JSON body is not valid JSON"),
+        ('{"prompt": "\\ud800"}', "JSON body is not valid JSON"),
+        (b'{"prompt": "\xff"}', "JSON body is not valid JSON"),
+    ],
+    ids=[
+        "deep-array",
+        "deep-value",
+        "deep-object",
+        "repeated-key",
+        "nan",
+        "infinity",
+        "overflow",
+        "truncated",
+        "lone-surrogate",
+        "bad-utf8",
+    ],
+)
+def test_malformed_json_is_a_400_problem_document(client, raw: str | bytes, detail: str):
+    resp = client.post("/v1/route", data=raw, content_type="application/json")
+    assert resp.status_code == 400 and resp.mimetype == "application/problem+json"
+    assert resp.get_json()["detail"].startswith(detail)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"prompt": "x", "size": "٣٣٣x٣٣٣"},
+        {"prompt": "x", "size": "1024x1024\n"},
+        {"prompt": "x", "aspect_ratio": "١٦:٩"},
+    ],
+)
+def test_sizes_and_aspects_take_ascii_digits_only(client, body: dict[str, str]):
+    resp = client.post("/v1/route", json=body)
+    assert resp.status_code == 422 and resp.mimetype == "application/problem+json"

@@ -135,6 +135,10 @@ def _bad_requests():
         ("too-many-pixels", signed("/og/blog-post.png", [*TITLE, ("size", "4096x4096")]), 422),
         ("zero-size", signed("/og/blog-post.png", [*TITLE, ("size", "0x630")]), 422),
         ("negative-seed", signed("/og/blog-post.png", [*TITLE, ("seed", "-1")]), 400),
+        ("superscript-seed", signed("/og/blog-post.png", [*TITLE, ("seed", "²")]), 400),
+        ("circled-seed", signed("/og/blog-post.png", [*TITLE, ("seed", "①")]), 400),
+        ("arabic-digit-size", signed("/og/blog-post.png", [*TITLE, ("size", "٦٤x٦٤")]), 400),
+        ("invisible-title", signed("/og/blog-post.png", [("title", "\u200b\u0301\u202e")]), 400),
         ("long-title", signed("/og/blog-post.png", [("title", "x" * 201)]), 413),
         ("huge-query", signed("/og/blog-post.png", [("title", "y" * 5000)]), 413),
         ("many-params", "/og/blog-post.png?" + "&".join(f"p{i}=1" for i in range(200)), 400),
@@ -167,6 +171,22 @@ def test_fuzzed_fields_never_5xx(client):
         fields = [("title", title), ("size", rng.choice(["og", "x", "square", "1x1", "99999x1", "abc"]))]
         resp = client.get(signed("/og/blog-post.png", fields))
         assert resp.status_code < 500, (title, resp.data[:200])
+
+
+@pytest.mark.parametrize("text", ["\u200b", "\u200d", "\u00ad", "\u0301", "\u202e", "\u2060", "\u20de"])
+@pytest.mark.parametrize(
+    ("template", "fields"),
+    [
+        ("blog-post", ["subtitle", "author", "date", "site", "tag"]),
+        ("hero", ["subtitle", "eyebrow", "cta"]),
+        ("promo-banner", ["subhead", "discount", "price", "old_price", "cta"]),
+    ],
+)
+def test_optional_fields_with_nothing_visible_render_as_if_empty(client, text, template, fields):
+    required = "headline" if template == "promo-banner" else "title"
+    blank = client.get(signed(f"/og/{template}.png", [(required, "Hello")]))
+    invisible = client.get(signed(f"/og/{template}.png", [(required, "Hello"), *((f, text) for f in fields)]))
+    assert invisible.status_code == 200 and invisible.data == blank.data
 
 
 def test_dev_mode_serves_unsigned_but_still_checks_given_signatures(tmp_path):
