@@ -100,12 +100,20 @@ def sign(template: str, fields: tuple[str, ...], size: str | None, base_url: str
 @click.option("--port", type=int, default=None, help="Port (OGS_PORT).")
 @click.option("--workers", type=int, default=None, help="gunicorn workers (OGS_WORKERS).")
 @click.option("--dev", is_flag=True, default=None, help="Dev mode: unsigned URLs, built-in key.")
-def serve(host: str | None, port: int | None, workers: int | None, dev: bool | None) -> None:
+@click.option("--with-worker", is_flag=True, help="Also run one AI layer worker, stopped with the server.")
+def serve(
+    host: str | None, port: int | None, workers: int | None, dev: bool | None, with_worker: bool
+) -> None:
     """Run the production server (gunicorn) and print a ready-to-open example URL."""
+    from .layers.companion import companion_worker
     from .server import run_server
 
     settings = _settings(host=host, port=port, workers=workers, dev=dev)
-    run_server(settings)
+    if not with_worker:
+        run_server(settings)
+        return
+    with companion_worker(settings):
+        run_server(settings)
 
 
 @main.command()

@@ -77,6 +77,13 @@ class LayerService:
             self._client.close()
 
 
+def redis_reachable(settings: Settings) -> bool:
+    client = _redis(settings)
+    if client is not None:
+        client.close()
+    return client is not None
+
+
 def startup_status(settings: Settings) -> str:
     """The start-up line for `ogservice serve`, from a fresh look at Redis and the workers."""
     client = _redis(settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis
 
@@ -78,13 +80,15 @@ def settings_from(env: dict[str, str]) -> Settings:
 
 
 @contextmanager
-def worker_process(env: dict[str, str], name: str = "") -> Iterator[subprocess.Popen[bytes]]:
-    """A real `ogservice worker` process (its own process group, so a test can kill it whole)."""
-    args = [sys.executable, "-m", "ogservice.cli", "worker", *(["--name", name] if name else [])]
-    proc = subprocess.Popen(
-        args, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True,
-    )  # fmt: skip
+def worker_process(env: dict[str, str], name: str = "worker") -> Iterator[subprocess.Popen[bytes]]:
+    """A real `ogservice worker` process in its own process group (a test can kill it whole); its
+    output goes to <data dir>/../<name>.log, for reading when a test fails."""
+    log_path = Path(env["OGS_DATA_DIR"]).parent / f"{name}.log"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ogservice.cli", "worker"], cwd=ROOT, env={**os.environ, **env},
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
     try:
         yield proc
     finally:
@@ -92,6 +96,7 @@ def worker_process(env: dict[str, str], name: str = "") -> Iterator[subprocess.P
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (RQ's warm shutdown), then SIGKILL after 10 s; the whole process group."""
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -99,8 +104,6 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
-    if proc.stderr is not None:
-        proc.stderr.close()
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, every: float = 0.1) -> Any:
@@ -111,3 +114,37 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, every: float =
             return value
         time.sleep(every)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def server_process(env: dict[str, str], name: str, workers: int = 2) -> Iterator[str]:
+    """A real `ogservice serve` (gunicorn, `workers` processes) on a free loopback port; its base URL."""
+    port = free_port()
+    log_path = Path(env["OGS_DATA_DIR"]).parent / f"{name}.log"
+    args = [sys.executable, "-m", "ogservice.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(base, proc), timeout=60)
+        yield base
+    finally:
+        stop(proc)
+
+
+def _answers(base: str, proc: subprocess.Popen[bytes]) -> bool:
+    if proc.poll() is not None:
+        raise AssertionError(f"server exited with {proc.returncode}")
+    try:
+        return httpx.get(f"{base}/healthz", timeout=1).status_code < 500
+    except httpx.HTTPError:
+        return False
