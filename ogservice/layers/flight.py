@@ -1,10 +1,15 @@
 """Single flight across processes: however many requests and web processes ask for a layer, one job.
 
 The job id is the layer key (under the Redis prefix), and RQ's `unique=True` enqueue checks and
-enqueues in one Lua script, so of N concurrent submits exactly one creates the job. A job deletes
-itself when it succeeds (result_ttl=0: its layer is in the store by then); a job that failed
-beyond its retries stays FAILED for FAILED_JOB_TTL_S, during which the layer is set locally, and
-then expires, so the next request tries again. Nothing here needs a lock of its own.
+enqueues in one Lua script, so of N concurrent submits exactly one creates the job. A finished
+job expires FINISHED_JOB_TTL_S later (its layer, or the reason it failed, is recorded by then, and
+is what requests look at first); a job that failed beyond its retries stays FAILED for
+FAILED_JOB_TTL_S, during which the layer is set locally, then expires, so the next request tries
+again. Nothing here needs a lock of its own.
+
+result_ttl is not 0 (delete at once) on purpose: RQ 3.0.0 deletes a job through its executions,
+and a job retried after its worker died still lists the dead execution, whose record has expired:
+the delete raises ValueError ("Execution ... not found") and the success is reported as a failure.
 """
 
 from __future__ import annotations
@@ -24,8 +29,13 @@ JOB_FUNCTION = "ogservice.layers.jobs.generate_layer"
 FAILURE_CALLBACK = "ogservice.layers.jobs.layer_job_failed"
 RETRIES = 2  # a job whose worker died (or that raised) runs at most this many more times
 FAILED_JOB_TTL_S = 300
+FINISHED_JOB_TTL_S = 10
 QUEUED_TTL_S = 3600  # a job no worker started within an hour is dropped; the next request re-submits
-ACTIVE = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
+# FINISHED counts as running: the job recorded its outcome before it finished, so a request sees
+# it at its next look; the job itself expires within FINISHED_JOB_TTL_S.
+ACTIVE = frozenset(
+    {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.FINISHED}
+)
 
 
 def queue_name(prefix: str) -> str:
@@ -52,7 +62,7 @@ class LayerQueue:
             if status in ACTIVE:
                 return True
             if status is not None:
-                return False  # failed, stopped or canceled: set locally until the job expires
+                return False  # failed beyond its retries, stopped or canceled: local until it expires
             try:
                 self._enqueue(spec, job_id)
                 return True
@@ -76,7 +86,7 @@ class LayerQueue:
             unique=True,
             job_timeout=self.job_timeout_s,
             retry=Retry(max=RETRIES),
-            result_ttl=0,
+            result_ttl=FINISHED_JOB_TTL_S,
             failure_ttl=FAILED_JOB_TTL_S,
             ttl=QUEUED_TTL_S,
             on_failure=Callback(FAILURE_CALLBACK),

@@ -25,15 +25,17 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class SlowPosts:
-    """WSGI middleware: every POST (a generation call) waits `seconds` first; tests change it."""
+    """WSGI middleware: the answer to every POST (a generation call) is held back `seconds`; the
+    emulator has logged the call by then, so a test sees it arrive. Tests change `seconds`."""
 
     def __init__(self, app: WsgiApp, seconds: float = 0.0) -> None:
         self.app, self.seconds = app, seconds
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") == "POST" and self.seconds:
-            time.sleep(self.seconds)
-        return self.app(environ, start_response)
+        delay = self.seconds if environ.get("REQUEST_METHOD") == "POST" else 0.0
+        answer = self.app(environ, start_response)
+        time.sleep(delay)
+        return answer
 
 
 def fal_submits(emulator: FalEmulator) -> int:
