@@ -48,8 +48,8 @@ from .config import Settings
 from .errors import NotFound, ServiceUnavailable
 from .flights import Flights, FlightTimeout
 from .layers import report
+from .layers.outcomes import Local, Outcome, Planned, Progress, Ready
 from .layers.plan import plan_asks
-from .layers.resolve import Local, Outcome, Planned, Progress, Ready
 from .store import Store
 
 if TYPE_CHECKING:

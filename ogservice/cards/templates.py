@@ -115,7 +115,6 @@ class Layer(_Frozen):
     radius: float = 0
     padding: tuple[float, float] = (0, 0)  # pill: horizontal, vertical
     render: str = "local"  # text: local | model | "{field}" (a choice field: local | ai)
-    lettering_style: str = ""  # model lettering: how it should look, e.g. "bold condensed, neon"
 
     @field_validator("color")
     @classmethod

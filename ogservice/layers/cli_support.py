@@ -16,7 +16,7 @@ import click
 
 from ..config import Settings
 from .flight import RETRIES
-from .resolve import Outcome, Pending
+from .outcomes import Outcome, Pending
 
 
 @contextmanager

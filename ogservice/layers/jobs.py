@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 FAILURE_TTL_S = {
     "refused": 7 * 86400,
     "ocr-mismatch": 86400,
+    "ocr-unsure": 86400,
+    "ocr-no-text": 86400,
     "model-error": 300,
     "budget": 300,
     "unavailable": 120,
@@ -126,28 +128,33 @@ class LayerJob:
             return Failure(_failure_reason(exc.attempts, exc.decision), exc.detail)
         if result.image.provider == "local":  # the router's last resort: not a model's layer
             return Failure(_failure_reason(result.attempts, result.decision), "no remote model produced it")
-        image = Image.open(io.BytesIO(result.image.data))
-        image.load()
-        if spec.kind == "background":
+        if spec.kind == "lettering":
+            return self._checked_lettering(spec, result)
+        with Image.open(io.BytesIO(result.image.data)) as image:  # bytes the gateway has verified
             return result, image.convert("RGB")
-        return self._checked_lettering(spec, result, image)
 
     def _checked_lettering(
-        self, spec: LayerSpec, result: GatewayResult, image: Image.Image
+        self, spec: LayerSpec, result: GatewayResult
     ) -> tuple[GatewayResult, Image.Image] | Failure:
-        """The lettering alone (transparent, trimmed), if OCR reads exactly the expected words."""
-        from ..lettering import check_lettering, isolate
+        """The lettering alone (transparent, trimmed to its ink) if OCR reads exactly the expected
+        words; anything else is discarded (its cost recorded as such) and the layer set locally."""
+        from ..lettering import LetteringImageError, check_lettering, isolate
 
-        lettering = image if _has_transparency(image) else isolate(result.image.data)
-        lettering = _trimmed(lettering.convert("RGBA"))
+        try:
+            lettering = isolate(result.image.data)
+        except LetteringImageError as exc:
+            return self._discarded(spec, result, "ocr-no-text", str(exc))
         verdict = check_lettering(lettering, spec.text)
-        if verdict.ok:
-            return result, lettering
-        self._record_discard(spec, result, "ocr-mismatch")
-        log.warning(
-            "lettering from %s discarded: expected %r, OCR read %r", result.model, spec.text, verdict.read
-        )
-        return Failure("ocr-mismatch", f"OCR read {verdict.read!r}")
+        if not verdict.ok:
+            return self._discarded(
+                spec, result, verdict.reason, f"expected {spec.text!r}, read {verdict.read!r}"
+            )
+        return result, lettering
+
+    def _discarded(self, spec: LayerSpec, result: GatewayResult, reason: str, detail: str) -> Failure:
+        log.warning("lettering from %s discarded (%s): %s", result.model, reason, detail)
+        self._record_discard(spec, result, reason)
+        return Failure(reason, detail)
 
     def _record_discard(self, spec: LayerSpec, result: GatewayResult, why: str) -> None:
         record = CallRecord(
@@ -164,16 +171,3 @@ def _failure_reason(attempts: Any, decision: Any) -> str:
     if not called and any("budget" in reason for reason in reasons):
         return "budget"
     return "model-error" if called else "unavailable"
-
-
-def _has_transparency(image: Image.Image) -> bool:
-    if image.mode not in ("RGBA", "LA", "PA") and "transparency" not in image.info:
-        return False
-    alpha = image.convert("RGBA").getchannel("A")
-    return alpha.getextrema()[0] < 255
-
-
-def _trimmed(image: Image.Image) -> Image.Image:
-    """The lettering cropped to its visible pixels (so a layer's box is filled by letters, not margin)."""
-    box = image.getchannel("A").point(lambda a: 255 if a > 8 else 0).getbbox()
-    return image.crop(box) if box else image

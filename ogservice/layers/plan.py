@@ -13,6 +13,7 @@ from ..cards.backgrounds import seed_from
 from ..cards.fields import CardRequest
 from ..cards.layers import resolve_text, scaled_box
 from ..cards.templates import BACKGROUND_SOURCES, TEXT_RENDERS, Layer, source_of
+from ..lettering.prompt import LetteringStyle
 
 NO_TEXT = "no text, no letters, no words, no logos, no watermark"
 LETTERING_LONG_SIDE = 1024  # lettering is asked for at its box's shape, this many pixels wide (or tall)
@@ -28,13 +29,14 @@ class LayerAsk:
 
     slot: str  # "background" or the text layer's id
     kind: Kind
-    prompt: str  # background: the full prompt; lettering: the style words (the text is separate)
+    prompt: str  # background: the full prompt; lettering: "" (made from text and style once routed)
     text: str  # lettering: the exact words to draw (and to read back); background: ""
     width: int
     height: int
     seed: int
     quality: str
     intent: str
+    style: LetteringStyle | None = None  # lettering: the layer's look, from the template
 
 
 def plan_asks(req: CardRequest) -> list[LayerAsk]:
@@ -69,12 +71,25 @@ def _lettering(req: CardRequest, layer: Layer, ref: tuple[int, int]) -> LayerAsk
         return None  # an empty layer is not drawn, locally or otherwise
     text = text.upper() if layer.uppercase else text
     _, _, width, height = scaled_box(layer, ref, req.preset, {})
-    style = resolve_text(layer.lettering_style, req.fields) if layer.lettering_style else ""
-    seed = seed_from("lettering", text, style) % SEED_RANGE
-    size = _model_size((width, height), LETTERING_LONG_SIDE)
-    return LayerAsk(
-        layer.id, "lettering", style, text, *size, seed, req.template.background.quality, "typography"
+    style = LetteringStyle(
+        family=layer.family,
+        weight=layer.weight,
+        color=layer.color if layer.color.startswith("#") else "",
+        palette=_theme(req),
+        uppercase=layer.uppercase,
     )
+    seed = seed_from("lettering", text, repr(style)) % SEED_RANGE
+    size = _model_size((width, height), LETTERING_LONG_SIDE)
+    quality = req.template.background.quality
+    return LayerAsk(layer.id, "lettering", "", text, *size, seed, quality, "typography", style)
+
+
+def _theme(req: CardRequest) -> str:
+    """The card's theme name (a colour mood for the lettering), '' when a brand colour sets it."""
+    bg = req.template.background
+    if bg.brand and req.fields.get(bg.brand.strip("{}")):
+        return ""
+    return resolve_text(bg.theme, req.fields) if "{" in bg.theme else bg.theme
 
 
 def _model_size(size: tuple[float, float], long_side: float) -> tuple[int, int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .resolve import Local, Outcome, Pending, Ready
+from .outcomes import Local, Outcome, Pending, Ready
 
 # Why a layer is set locally. Final reasons hold until the configuration or the inputs change, so a
 # card made with them is stored and cached like any card; the others may clear within minutes, so
@@ -26,9 +26,13 @@ REASONS = {
     "model-error": "every candidate model failed",
     "worker-error": "the layer job crashed, timed out or lost its worker, beyond its retries",
     "ocr-mismatch": "OCR did not read the expected words in the model's lettering",
+    "ocr-unsure": "OCR could not read the model's lettering confidently",
+    "ocr-no-text": "no lettering was found in the model's image",
     "ocr-unsupported-script": "the text is in a script the OCR guard cannot read, so it is never sent",
 }
-FINAL_REASONS = frozenset({"no-model", "refused", "ocr-mismatch", "ocr-unsupported-script"})
+FINAL_REASONS = frozenset(
+    {"no-model", "refused", "ocr-mismatch", "ocr-unsure", "ocr-no-text", "ocr-unsupported-script"}
+)
 
 
 def state(outcome: Outcome) -> tuple[str, str]:

@@ -16,50 +16,13 @@ from typing import Any, Protocol
 
 import redis
 
-from .assets import Failures, ReadyLayer, ReadyLayers
+from .assets import Failures, ReadyLayers
+from .outcomes import Local, Outcome, Pending, Planned, Progress, Ready
 from .route import live_reason
 from .spec import LayerSpec
 
 log = logging.getLogger(__name__)
 POLL_S = 0.03
-
-
-@dataclass(frozen=True)
-class Ready:
-    """The generated layer is in the store; `fresh` when it arrived while this request waited."""
-
-    slot: str
-    kind: str
-    layer: ReadyLayer
-    fresh: bool = False
-    waited_ms: float = 0.0
-
-
-@dataclass(frozen=True)
-class Pending:
-    """Its job is queued or running; the card shows the local stand-in meanwhile."""
-
-    slot: str
-    kind: str
-    model: str
-    waited_ms: float = 0.0
-
-
-@dataclass(frozen=True)
-class Local:
-    """Set locally, for a reason the report gives (see report.REASONS)."""
-
-    slot: str
-    kind: str
-    reason: str
-    detail: str = ""
-    model: str = ""
-    waited_ms: float = 0.0
-
-
-Outcome = Ready | Pending | Local
-Planned = LayerSpec | Local
-Progress = Callable[[Sequence[Outcome], float], None]
 
 
 class Submitter(Protocol):

@@ -12,27 +12,31 @@ from typing import Any
 
 from ..gateway.decision import Decision, RouteContext
 from ..gateway.request import ImageRequest, Tier
+from ..lettering.prompt import LetteringStyle
+from .outcomes import Local
 from .plan import LayerAsk
 from .spec import LayerSpec
 
 
-def specify(ask: LayerAsk, gateway: Any, template: str, tier: Tier, tenant: str | None) -> LayerSpec | str:
-    """The layer's spec, or the reason it is set locally without asking a model."""
+def specify(ask: LayerAsk, gateway: Any, template: str, tier: Tier, tenant: str | None) -> LayerSpec | Local:
+    """The layer's spec, or Local with the reason it is set without asking a model."""
     req = ImageRequest(
         prompt=ask.prompt or ask.text, width=ask.width, height=ask.height, seed=ask.seed, quality=ask.quality
     )
     decision: Decision = gateway.router.decide(req, planning_context(gateway, ask, tier))
     spec = gateway.catalog.find(decision.model)
     if spec is None or spec.provider == "local":
-        return "no-model"
+        return Local(ask.slot, ask.kind, "no-model", decision.reasons[-1] if decision.reasons else "")
     if ask.kind == "lettering":
         from ..lettering import lettering_prompt, ocr_can_read
 
-        if not ocr_can_read(ask.text):
-            return "ocr-unsupported-script"  # a spelling nobody can check is never sent
-        # Transparent where the model can; else the job isolates the lettering itself.
-        prompt = lettering_prompt(ask.text, ask.prompt)
-        req = req.model_copy(update={"prompt": prompt, "transparent": spec.capabilities.transparency})
+        readable, why = ocr_can_read(ask.text)
+        if not readable:
+            return Local(ask.slot, ask.kind, "ocr-unsupported-script", why)  # never sent to a model
+        # Transparent where the model can; else on a flat background the job keys out.
+        transparent = spec.capabilities.transparency
+        prompt = lettering_prompt(ask.text, ask.style or LetteringStyle(), transparent)
+        req = req.model_copy(update={"prompt": prompt, "transparent": transparent})
     return LayerSpec(
         slot=ask.slot,
         kind=ask.kind,

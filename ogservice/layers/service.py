@@ -18,8 +18,9 @@ from ..config import Settings
 from ..store import Store
 from .assets import Failures, ReadyLayers
 from .flight import LayerQueue, queue_name
+from .outcomes import Outcome, Planned, Progress
 from .plan import plan_asks
-from .resolve import Local, Outcome, Planned, Progress, Resolver, Submitter
+from .resolve import Resolver, Submitter
 from .route import specify
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,8 @@ class LayerService:
         `tenant` is the seam for per-tenant tier and budget (publisher API); until then every
         card routes with OGS_TIER and spends from OGS_BUDGET_USD's default tenant.
         """
-        planned: list[Planned] = []
-        for ask in plan_asks(req):
-            spec = specify(ask, self.gateway, req.template.name, self.settings.tier, tenant)
-            planned.append(Local(ask.slot, ask.kind, spec) if isinstance(spec, str) else spec)
-        return planned
+        tier = self.settings.tier
+        return [specify(ask, self.gateway, req.template.name, tier, tenant) for ask in plan_asks(req)]
 
     def resolve(
         self, planned: Sequence[Planned], wait_until: float, progress: Progress | None = None

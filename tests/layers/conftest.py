@@ -19,6 +19,7 @@ import redis
 
 from ogservice.config import Settings, load_settings
 from tests.emulators.fal import FalEmulator
+from tests.emulators.ideogram import IdeogramEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -43,13 +44,26 @@ def fal_submits(emulator: FalEmulator) -> int:
     return sum(1 for r in list(emulator.requests) if "/requests/" not in r["path"])
 
 
+@contextmanager
+def on_loopback(emulator: Any) -> Iterator[Any]:
+    """Serve an emulator on loopback; its POSTs can be slowed through `emulator.slow.seconds`."""
+    emulator.slow = SlowPosts(emulator.app.wsgi_app)
+    emulator.app.wsgi_app = emulator.slow
+    with emulator.serve():
+        yield emulator
+
+
 @pytest.fixture
 def fal() -> Iterator[FalEmulator]:
-    """fal's queue API on loopback; its POSTs can be slowed through `fal.slow.seconds`."""
-    emulator = FalEmulator()
-    emulator.slow = SlowPosts(emulator.app.wsgi_app)  # type: ignore[attr-defined]
-    emulator.app.wsgi_app = emulator.slow  # type: ignore[method-assign]
-    with emulator.serve():
+    """fal's queue API (flux-schnell: the first background model the shipped rules can reach)."""
+    with on_loopback(FalEmulator()) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def ideogram() -> Iterator[IdeogramEmulator]:
+    """Ideogram (ideogram-v3, the text specialist; it letters the prompt's quoted text)."""
+    with on_loopback(IdeogramEmulator()) as emulator:
         yield emulator
 
 
@@ -64,17 +78,27 @@ def rq_clean(redis_client: redis.Redis, redis_prefix: str) -> Iterator[None]:
 
 
 @pytest.fixture
-def layer_env(tmp_path: Path, redis_prefix: str, fal: FalEmulator, rq_clean: None) -> dict[str, str]:
-    """OGS_* settings shared by the test's app, server and worker processes."""
+def base_env(tmp_path: Path, redis_prefix: str, rq_clean: None) -> dict[str, str]:
+    """OGS_* settings shared by the test's app, server and worker processes (no vendor yet)."""
     return {
         "OGS_DEV": "1",
         "OGS_DATA_DIR": str(tmp_path / "data"),
         "OGS_REDIS_PREFIX": redis_prefix,
-        "OGS_FAL_API_KEY": "test-key",
-        "OGS_FAL_BASE_URL": fal.base_url,
         "OGS_WORKER_HEARTBEAT_S": "1",
         "OGS_OG_DEADLINE_MS": "800",
     }
+
+
+@pytest.fixture
+def layer_env(base_env: dict[str, str], fal: FalEmulator) -> dict[str, str]:
+    """Settings with fal configured: backgrounds come from flux-schnell."""
+    return {**base_env, "OGS_FAL_API_KEY": "test-key", "OGS_FAL_BASE_URL": fal.base_url}
+
+
+@pytest.fixture
+def lettering_env(base_env: dict[str, str], ideogram: IdeogramEmulator) -> dict[str, str]:
+    """Settings with Ideogram configured: lettering comes from ideogram-v3."""
+    return {**base_env, "OGS_IDEOGRAM_API_KEY": "test-key", "OGS_IDEOGRAM_BASE_URL": ideogram.base_url}
 
 
 def settings_from(env: dict[str, str]) -> Settings:
