@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -14,7 +14,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .validation import problems
 
@@ -72,6 +72,28 @@ class Settings(BaseSettings):
     max_query_bytes: int = Field(4096, ge=256, description="Longest accepted query string.")
     max_pixels: int = Field(2400 * 2400, ge=10_000, description="Largest accepted canvas (width*height).")
 
+    image_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Largest image file, uploaded or fetched."
+    )
+    # At most Pillow's own bomb-warning threshold, so Pillow never warns about an image we accepted.
+    image_max_pixels: int = Field(
+        40_000_000, ge=10_000, le=89_478_485, description="Largest image accepted, width x height."
+    )
+    image_max_side: int = Field(
+        2400, ge=16, le=8192, description="Long side of a stored image (shrunk to it)."
+    )
+    image_fetch_timeout_s: float = Field(
+        10.0, gt=0, le=120, description="Deadline of one image URL fetch, DNS and redirects included."
+    )
+    image_fetch_allow_http: bool = Field(False, description="Also fetch http:// image URLs (port 80).")
+    image_fetch_ports: Annotated[tuple[int, ...], NoDecode] = Field(
+        (), description="Ports image URLs may name besides 443 (and 80 with http), comma-separated."
+    )
+    image_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Hosts that image URLs in signed GET URLs may name (*.example.com: its subdomains)."
+    )
+    image_url_ttl: int = Field(3600, ge=1, description="Seconds a fetched URL's image is reused unfetched.")
+
     models_file: Path | None = Field(None, description="Model catalog TOML replacing the shipped one.")
     rules_file: Path | None = Field(None, description="Routing rules TOML replacing the shipped one.")
     allow_fallback_on_refusal: bool = Field(
@@ -105,6 +127,26 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("image_fetch_ports", "image_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else value
+
+    @field_validator("image_fetch_ports")
+    @classmethod
+    def _valid_ports(cls, ports: tuple[int, ...]) -> tuple[int, ...]:
+        bad = [p for p in ports if not 1 <= p <= 65535]
+        if bad:
+            raise ValueError(f"ports must be 1-65535, got {bad[0]}")
+        return ports
+
+    @field_validator("image_hosts")
+    @classmethod
+    def _valid_hosts(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        from .sources.hosts import normalise_pattern
+
+        return tuple(normalise_pattern(h) for h in hosts)
 
     @model_validator(mode="after")
     def _check_security(self) -> Settings:

@@ -3,12 +3,21 @@
     OgsError                       500  (never raised for user input)
     ├── BadRequest                 400  malformed query, field or size
     │   └── UnprocessableField     422  a well-formed value the template cannot use
+    │       ├── ImageUrlRefused    422  an image URL the fetch policy refuses (scheme, port, address...)
+    │       └── ImageUrlFailed     422  an image URL whose host does not exist or answers a 4xx
     ├── Unauthorized               401  missing API key
     ├── Forbidden                  403  missing or invalid signature
     ├── NotFound                   404  unknown template or asset
     ├── PayloadTooLarge            413  over-long query or text
-    └── ServiceUnavailable         503  a dependency is down and no local stand-in exists
+    │   └── ImageTooLarge          413  an image over the byte or pixel cap
+    ├── UnsupportedMediaType       415
+    │   └── NotAnImage             415  bytes that do not decode as a supported image
+    ├── BadGateway                 502  an image host failed: refused connection, TLS, 5xx, broken HTTP
+    ├── ServiceUnavailable         503  a dependency is down and no local stand-in exists
+    └── GatewayTimeout             504  an image host did not answer within the deadline
 
+An image host that fails or is slow gets a 5xx although the user chose the URL: the URL itself is
+valid, and a 5xx tells the client that trying again later may work, which a 4xx would deny.
 Only `public_message` and `detail` ever reach a client; never a traceback.
 """
 
@@ -74,6 +83,37 @@ class NotFound(OgsError):
 class PayloadTooLarge(OgsError):
     status = 413
     title = "Payload too large"
+
+
+class ImageUrlRefused(UnprocessableField):
+    title = "Image URL refused"
+
+
+class ImageUrlFailed(UnprocessableField):
+    title = "Image URL failed"
+
+
+class ImageTooLarge(PayloadTooLarge):
+    title = "Image too large"
+
+
+class UnsupportedMediaType(OgsError):
+    status = 415
+    title = "Unsupported media type"
+
+
+class NotAnImage(UnsupportedMediaType):
+    title = "Not an image"
+
+
+class BadGateway(OgsError):
+    status = 502
+    title = "Bad gateway"
+
+
+class GatewayTimeout(OgsError):
+    status = 504
+    title = "Gateway timeout"
 
 
 class ServiceUnavailable(OgsError):

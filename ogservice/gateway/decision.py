@@ -19,6 +19,12 @@ class RouteContext(BaseModel):
     model: str | None = None  # a named model: skip rules, still apply the hard filters
     budget_remaining_usd: float | None = None  # None: unlimited
     deadline_s: float | None = None  # None: no deadline
+    # True when the caller answers within deadline_s with a provisional result (local stand-ins, e.g.
+    # the AI-layers pipeline serving a provisional card) and takes the model's image later, from a
+    # background job. Then deadline_s bounds the caller's wait, not the model: the router does not
+    # reject a model for being slower than deadline_s (it only prefers one that arrives in time when
+    # that one costs no more), and the gateway runs the job under the per-model timeouts alone.
+    async_ok: bool = False
     configured_providers: frozenset[str] = frozenset({"local"})
     unhealthy_models: frozenset[str] = frozenset()  # open breakers
     template: str | None = None  # not a routing input: the card template a call is for (the ledger)

@@ -10,7 +10,6 @@ The card engine is imported lazily: the gateway must not pay for fonts until typ
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from PIL import Image
 from ..cards.encode import encode_png
 from .errors import ProviderTimeout, RequestRejected
 from .images import inspect_image
+from .intent_words import quoted_spans
 from .request import GeneratedImage, ImageRequest
 from .sizes import requested_label
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from .catalog import ModelSpec
 
 ImageFn = Callable[[ImageRequest, "ModelSpec"], "GeneratedImage | bytes | Image.Image"]
-_QUOTED = re.compile(r'"([^"\n]+)"|“([^”\n]+)”|«([^»\n]+)»|„([^“”\n]+)[“”]')
 INK_DARK, INK_LIGHT = (17, 17, 17), (255, 255, 255)
 
 
@@ -46,9 +45,8 @@ def png(image: Image.Image) -> bytes:
 
 
 def quoted_text(prompt: str) -> str:
-    """The quoted parts of a prompt, one per line, or the whole prompt when nothing is quoted."""
-    parts = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(prompt)]
-    return "\n".join(p.strip() for p in parts if p.strip()) or prompt.strip()
+    """The quoted parts of a prompt (quote marks of every script), one per line, else the whole prompt."""
+    return "\n".join(quoted_spans(prompt)) or prompt.strip()
 
 
 class FunctionProvider:

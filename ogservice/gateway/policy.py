@@ -2,12 +2,19 @@
 
     ContentRefused                 -> stop (or next, only when allow_fallback_on_refusal)
     RateLimited(retry_after)       -> wait retry_after when it fits the deadline, else next
-    ProviderUnavailable / Timeout  -> retry with exponential backoff + full jitter, then next
+    ProviderUnavailable            -> retry with exponential backoff + full jitter, then next
+    ProviderTimeout                -> the same, but at most `max_timeout_retries` times
     RequestRejected / NotConfigured-> next, no retry
     BadResponse                    -> next
 
 Every retry is billed again by most vendors (no idempotency keys for generation), so a retry is
-also refused when its predicted cost would push this request over its money cap.
+also refused when its predicted cost would push this request over its money cap, and when the
+model's p95 latency no longer fits before the deadline (a call abandoned at the deadline is billed
+for nothing). A timeout says the model is slow right now, so it earns fewer retries than a 5xx.
+
+Each attempt has its own time limit, `attempt_timeout`: a multiple of the model's p95 (from the
+catalog) with a floor, capped by what is left of the deadline. One fixed HTTP timeout cannot fit
+both a 6 s model and one whose p95 is 280 s.
 The functions here are pure: the gateway feeds them numbers and obeys the returned Action.
 """
 
@@ -23,6 +30,7 @@ from .errors import (
     ContentRefused,
     GatewayError,
     NotConfigured,
+    ProviderTimeout,
     ProviderUnavailable,
     RateLimited,
     RequestRejected,
@@ -42,6 +50,9 @@ class RetryPolicy:
     min_attempt_s: float = 0.05  # time an attempt needs at the very least after a wait
     allow_fallback_on_refusal: bool = False  # a refusal may fall through to a (more permissive) model
     max_request_usd: float | None = None  # money cap per request across all attempts
+    timeout_p95_multiple: float = 1.5  # an attempt may run this many times the model's p95...
+    min_timeout_s: float = 10.0  # ...but never less: a cold start or a slow link is not a failure
+    max_timeout_retries: int = 1  # retries after a timeout (a slow model is billed for each one)
 
 
 @dataclass(frozen=True)
@@ -72,11 +83,17 @@ def backoff_delay(attempt: int, policy: RetryPolicy, rand: Callable[[], float] =
     return rand() * ceiling
 
 
-def fits(delay_s: float, elapsed_s: float, deadline_s: float | None, policy: RetryPolicy) -> bool:
-    """True when waiting `delay_s` still leaves room for one attempt before the deadline."""
+def attempt_timeout(p95_s: float, remaining_s: float | None, policy: RetryPolicy = RetryPolicy()) -> float:
+    """Seconds one attempt on a model may take: a multiple of its p95 with a floor, capped by the deadline."""
+    own = max(policy.min_timeout_s, policy.timeout_p95_multiple * p95_s)
+    return own if remaining_s is None else max(0.0, min(own, remaining_s))
+
+
+def fits(delay_s: float, elapsed_s: float, deadline_s: float | None, needs_s: float) -> bool:
+    """True when waiting `delay_s` still leaves `needs_s` for one attempt before the deadline."""
     if deadline_s is None:
         return True
-    return elapsed_s + delay_s + policy.min_attempt_s <= deadline_s
+    return elapsed_s + delay_s + needs_s <= deadline_s
 
 
 def next_action(
@@ -88,8 +105,12 @@ def next_action(
     spend: Spend = Spend(),
     policy: RetryPolicy = RetryPolicy(),
     rand: Callable[[], float] = random.random,
+    p95_s: float = 0.0,
 ) -> Action:
-    """The policy's answer after `attempt` failed attempts on one model, `elapsed_s` into the request."""
+    """The policy's answer after `attempt` failed attempts on one model, `elapsed_s` into the request.
+
+    `p95_s` is the model's p95 latency: a retry is only worth starting when that still fits.
+    """
     if isinstance(error, ContentRefused):
         return _refused(policy)
     if isinstance(error, RequestRejected | NotConfigured | BadResponse):
@@ -98,13 +119,16 @@ def next_action(
         return Action("next", reason=f"{type(error).__name__}: unknown class, not retried")
     if attempt > policy.max_retries:
         return Action("next", reason=f"gave up after {attempt} attempts")
+    if isinstance(error, ProviderTimeout) and attempt > policy.max_timeout_retries:
+        return Action("next", reason=f"timed out {attempt} times: the model is slow right now")
     if not spend.allows_another():
         return Action("next", reason="another attempt would exceed the request's money cap")
+    needs = max(policy.min_attempt_s, p95_s)
     if isinstance(error, RateLimited):
-        return _rate_limited(error, elapsed_s, deadline_s, policy)
+        return _rate_limited(error, elapsed_s, deadline_s, policy, needs)
     delay = backoff_delay(attempt, policy, rand)
-    if not fits(delay, elapsed_s, deadline_s, policy):
-        return Action("next", reason="no time left for a retry")
+    if not fits(delay, elapsed_s, deadline_s, needs):
+        return Action("next", reason=f"no time left for a retry (p95 {p95_s:g} s)")
     return Action("retry", delay, reason=f"retry {attempt} after {delay:.2f}s backoff")
 
 
@@ -115,13 +139,13 @@ def _refused(policy: RetryPolicy) -> Action:
 
 
 def _rate_limited(
-    error: RateLimited, elapsed_s: float, deadline_s: float | None, policy: RetryPolicy
+    error: RateLimited, elapsed_s: float, deadline_s: float | None, policy: RetryPolicy, needs_s: float
 ) -> Action:
     wait = error.retry_after
     if wait is None:
         return Action("next", reason="rate limited without Retry-After")
     too_long = deadline_s is None and wait > policy.max_retry_after_s
-    if too_long or not fits(wait, elapsed_s, deadline_s, policy):
+    if too_long or not fits(wait, elapsed_s, deadline_s, needs_s):
         return Action("next", reason=f"Retry-After {wait:.1f}s does not fit the deadline")
     return Action("retry", wait, reason=f"honouring Retry-After {wait:.1f}s")
 

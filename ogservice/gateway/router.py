@@ -8,10 +8,17 @@ each candidate costs a handful of comparisons. Filters (all failing reasons are 
   retired           the vendor retired it; skipped unless requested explicitly (then: a warning)
   tier              the model is not offered on the caller's tier
   transparency      a transparent image was asked for and the model cannot make one
-  budget            predicted cost > remaining budget
+  budget            predicted cost > remaining budget. Each candidate is priced on its own: when the
+                    first choice is over budget the rule's list is stepped down, and only when no
+                    remote model on it fits does the local one serve.
   deadline          latency prior p95 > deadline. p95, not p50: a call abandoned at the deadline is
                     still billed, so only models that nearly always arrive in time are worth starting.
                     The decision's predicted latency is the p50 (the typical wait).
+                    With ctx.async_ok (the caller serves a provisional result by the deadline and
+                    takes the model's image later) the deadline rejects nothing: it would only push
+                    the request to a dearer model (a $0.003 background, p95 6 s, to a $0.04 one for
+                    a 5 s deadline). A later remote model that arrives in time goes first only when
+                    it costs no more than the first choice.
 """
 
 from __future__ import annotations
@@ -115,9 +122,14 @@ class _Needs:
     transparent: bool
     budget: float | None
     deadline: float | None
+    async_ok: bool
     configured: frozenset[str]
     unhealthy: frozenset[str]
     explicit: str | None
+
+    def price(self, spec: ModelSpec) -> float:
+        """Predicted USD for this request's quality and size."""
+        return spec.price_for(self.quality, self.width, self.height)
 
 
 class Router:
@@ -141,11 +153,12 @@ class Router:
         needs = _needs(req, ctx, quality)
         candidates, rule, head = self._candidates(found, ctx, quality)
         survivors, rejected = _screen(candidates, needs)
+        survivors, timing = _on_time_first(survivors, needs)
         local, last_resort = self._last_resort(found.intent, survivors, rejected)
         survivors = survivors if local is None else [*survivors, local]
         chosen = survivors[0]
         summary = _summary(chosen, needs, len(rejected))
-        reasons = [found.explain(), head, *_warnings(chosen, needs), *last_resort, summary]
+        reasons = [found.explain(), head, *_warnings(chosen, needs), *timing, *last_resort, summary]
         # Every field is built from validated values above; skipping re-validation halves the cost.
         return Decision.model_construct(
             model=chosen.id,
@@ -153,7 +166,7 @@ class Router:
             rule=rule,
             fallbacks=tuple(s.id for s in survivors[1:]),
             rejected=tuple(r for r in rejected if local is None or r.model != local.id),
-            predicted_cost_usd=chosen.price_for(quality, needs.width, needs.height),
+            predicted_cost_usd=needs.price(chosen),
             predicted_latency_s=chosen.latency_p50_s,
             reasons=tuple(reasons),
         )
@@ -218,6 +231,7 @@ def _needs(req: ImageRequest, ctx: RouteContext, quality: Quality) -> _Needs:
         transparent=req.transparent,
         budget=ctx.budget_remaining_usd,
         deadline=ctx.deadline_s,
+        async_ok=ctx.async_ok,
         configured=ctx.configured_providers,
         unhealthy=ctx.unhealthy_models,
         explicit=ctx.model,
@@ -271,12 +285,28 @@ def _problems(spec: ModelSpec, needs: _Needs) -> list[str]:
 def _cost_and_time(spec: ModelSpec, needs: _Needs) -> list[str]:
     problems = []
     if needs.budget is not None:
-        cost = spec.price_for(needs.quality, needs.width, needs.height)
+        cost = needs.price(spec)
         if cost > needs.budget:
             problems.append(f"predicted cost ${cost:.4f} > remaining budget ${needs.budget:.4f}")
-    if needs.deadline is not None and spec.latency_p95_s > needs.deadline:
+    if not needs.async_ok and not _on_time(spec, needs):
         problems.append(f"latency p95 {spec.latency_p95_s:g} s > deadline {needs.deadline:g} s")
     return problems
+
+
+def _on_time(spec: ModelSpec, needs: _Needs) -> bool:
+    return needs.deadline is None or spec.latency_p95_s <= needs.deadline
+
+
+def _on_time_first(survivors: list[ModelSpec], needs: _Needs) -> tuple[list[ModelSpec], list[str]]:
+    """With async_ok, a late first choice yields only to a remote model in time that costs no more."""
+    if not needs.async_ok or not survivors or _on_time(first := survivors[0], needs):
+        return survivors, []
+    late = f"{first.id}: latency p95 {first.latency_p95_s:g} s > deadline {needs.deadline:g} s"
+    for swap in survivors[1:]:
+        if swap.provider != "local" and _on_time(swap, needs) and needs.price(swap) <= needs.price(first):
+            ordered = [swap, *(s for s in survivors if s is not swap)]
+            return ordered, [f"{late}; {swap.id} arrives in time for no more, so it goes first"]
+    return survivors, [f"{late}: kept (async_ok: a provisional result is served by the deadline)"]
 
 
 def _setting_hint(provider: str) -> str:
@@ -295,7 +325,7 @@ def _warnings(chosen: ModelSpec, needs: _Needs) -> list[str]:
 
 
 def _summary(chosen: ModelSpec, needs: _Needs, rejections: int) -> str:
-    cost = chosen.price_for(needs.quality, needs.width, needs.height)
+    cost = needs.price(chosen)
     after = f" after {rejections} rejected candidate{'s' * (rejections != 1)}" if rejections else ""
     return (
         f"chose {chosen.id} ({chosen.provider}){after}: predicted ${cost:.4f}, "

@@ -8,6 +8,13 @@
 A refusal raises GenerationRefused (422) unless fallback on refusal is configured; when every
 candidate fails, GenerationFailed (503) carries the attempts so callers can explain what happened
 (both, with Attempt and GatewayResult, live in results.py and are re-exported here).
+
+Time: each remote attempt ends at its own timeout (policy.attempt_timeout: a multiple of the model's
+p95, capped by what is left of the deadline); a remote candidate whose p95 no longer fits is skipped.
+The local models have no deadline: they answer in milliseconds, so the last resort still serves
+after the deadline, as it does when the router filters every remote model out. With
+`ctx.async_ok` the deadline is the caller's wait for a provisional result, not the model's: the
+run itself is bounded only by the per-model timeouts.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from .breaker import Breaker
 from .decision import Decision, RouteContext
 from .errors import BadResponse, GatewayError
 from .ledger import CallRecord, Ledger
-from .policy import Action, RetryPolicy, Spend, counts_against_health, next_action
+from .policy import Action, RetryPolicy, Spend, attempt_timeout, counts_against_health, next_action
 from .request import GeneratedImage, ImageRequest
 from .results import Attempt, GatewayResult, GenerationFailed, GenerationRefused
 
@@ -34,6 +41,9 @@ if TYPE_CHECKING:
     from .catalog import Catalog, ModelSpec
 
 log = logging.getLogger(__name__)
+# The router admits a model whose p95 equals the deadline; our own book-keeping since then (a few
+# Redis reads) must not make the gateway skip it.
+_GRACE_S = 0.05
 __all__ = ["Attempt", "Gateway", "GatewayResult", "GenerationFailed", "GenerationRefused"]
 
 
@@ -50,8 +60,9 @@ class _Run:
     def elapsed(self, now: float) -> float:
         return now - self.start
 
-    def monotonic_deadline(self) -> float | None:
-        return None if self.deadline_s is None else self.start + self.deadline_s
+    def left(self, now: float) -> float | None:
+        """Seconds left before the deadline (negative once it passed), None without one."""
+        return None if self.deadline_s is None else self.deadline_s - self.elapsed(now)
 
 
 class Gateway:
@@ -127,7 +138,8 @@ class Gateway:
         """Try the decision's candidates in order under the policy, within ctx's deadline and budget."""
         if ctx.quality and ctx.quality != req.quality:
             req = req.model_copy(update={"quality": ctx.quality})
-        run = _Run(self.clock(), ctx.deadline_s, _min(ctx.budget_remaining_usd, self.policy.max_request_usd))
+        cap = _min(ctx.budget_remaining_usd, self.policy.max_request_usd)
+        run = _Run(self.clock(), _run_deadline(ctx), cap)
         for model in decision.candidates():
             image = self._try_model(model, req, ctx, run, tenant, decision)
             if image is not None:
@@ -172,11 +184,29 @@ class Gateway:
             return None, None, "not in the catalog"
         if provider is None:
             return spec, None, f"provider {spec.provider} is not configured"
-        if run.deadline_s is not None and run.elapsed(self.clock()) >= run.deadline_s:
-            return spec, None, "deadline passed"
+        if spec.provider != "local" and (late := self._late(spec, run)):
+            return spec, None, late
         if not self.breaker.allow(model):
             return spec, None, "circuit breaker open"
         return spec, provider, ""
+
+    def _late(self, spec: ModelSpec, run: _Run) -> str:
+        """Why a remote model cannot start now: the deadline passed, or its p95 no longer fits."""
+        left = run.left(self.clock())
+        if left is None:
+            return ""
+        if left <= 0:
+            return "deadline passed"
+        if spec.latency_p95_s > left + _GRACE_S:
+            return f"latency p95 {spec.latency_p95_s:g} s > the {left:.2f} s left"
+        return ""
+
+    def _attempt_deadline(self, spec: ModelSpec, run: _Run) -> float | None:
+        """When this attempt gives up (on self.clock); None for local models, the last resort."""
+        if spec.provider == "local":
+            return None
+        now = self.clock()
+        return now + attempt_timeout(spec.latency_p95_s, run.left(now), self.policy)
 
     def _attempt(
         self,
@@ -205,7 +235,7 @@ class Gateway:
 
     def _call(self, provider: Any, spec: ModelSpec, req: ImageRequest, run: _Run) -> GeneratedImage:
         try:
-            return provider.generate(req, spec, deadline=run.monotonic_deadline())
+            return provider.generate(req, spec, deadline=self._attempt_deadline(spec, run))
         except GatewayError:
             raise
         except Exception as exc:  # a bug in one adapter must not take the request down: log it, move on
@@ -232,6 +262,7 @@ class Gateway:
             deadline_s=run.deadline_s,
             spend=spend,
             policy=self.policy,
+            p95_s=spec.latency_p95_s,
         )
         run.attempts.append(
             Attempt(
@@ -279,7 +310,7 @@ class Gateway:
         ctx = ctx or RouteContext()
         spec = self.catalog.get(model_id)
         provider = self.providers.get(spec.provider)
-        run = _Run(self.clock(), ctx.deadline_s, None)
+        run = _Run(self.clock(), _run_deadline(ctx), None)
         if provider is None:
             return None, Attempt(model_id, "skipped", f"provider {spec.provider} is not configured")
         cost = spec.price_for(req.quality, req.width, req.height)
@@ -309,6 +340,11 @@ class Gateway:
             provider.close()
         for resource in self._owned:
             resource.close()
+
+
+def _run_deadline(ctx: RouteContext) -> float | None:
+    """The run's deadline: the caller's, unless the caller serves a provisional result meanwhile."""
+    return None if ctx.async_ok else ctx.deadline_s
 
 
 def _min(a: float | None, b: float | None) -> float | None:

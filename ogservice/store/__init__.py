@@ -1,10 +1,11 @@
 """Cache and asset storage behind one small protocol; backends never raise for backend failures.
 
-Keys are `namespace/hexdigest` (e.g. `asset/<sha256 of png>`, `req/<sha256 of canonical request>`).
+Keys are `namespace/hexdigest` (e.g. `asset/<sha256 of png>`, `req/<sha256 of canonical request>`,
+`image/<sha256 of a stored source image>`).
 A backend failure is counted (`health()`), logged once per episode and behaves as a miss: the cache
 is an optimisation, never a reason for a 500.
 
-Content-addressed namespaces (`asset/`) name a value by the sha256 of its bytes, so every value is
+Content-addressed namespaces (`asset/`, `image/`) name a value by the sha256 of its bytes, so every value is
 checked against its name where it can go wrong: bytes read from a backend (disk, Redis) are
 verified before they are served (`Verified`: a damaged entry is removed and read as a miss), and a
 put is refused unless the bytes match their name. Values held in this process (the write-behind
@@ -21,7 +22,7 @@ from ..config import Settings
 from ..health import Health
 
 KEY_PATTERN = re.compile(r"^[a-z]{1,16}/[0-9a-f]{16,64}$")
-CONTENT_ADDRESSED = frozenset({"asset"})  # namespaces whose keys are the sha256 of the value
+CONTENT_ADDRESSED = frozenset({"asset", "image"})  # namespaces whose keys are the sha256 of the value
 
 
 class Store(Protocol):

@@ -12,6 +12,7 @@ from ..errors import OgsError
 from ..gateway.service import Gateway
 from ..layers.service import LayerService
 from ..pipeline import CardService
+from ..sources.assets import ImageSources
 from ..store import open_store
 from .hot import HotPath, ResolvedUrls
 
@@ -29,6 +30,7 @@ def build_app(settings: Settings | None = None) -> Flask:
     if layers.mode == "off":
         log.warning("%s", layers.status())
     app.extensions["ogs.cards"] = CardService(settings, store, layers=layers)
+    app.extensions["ogs.images"] = ImageSources.from_settings(settings, store)
     app.extensions["ogs.resolved"] = ResolvedUrls()
     app.wsgi_app = HotPath(  # type: ignore[method-assign]
         app.wsgi_app, settings, app.extensions["ogs.cards"], app.extensions["ogs.resolved"]
@@ -39,11 +41,12 @@ def build_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api_route, home, og
+    from . import api_route, assets_api, home, og
 
     app.register_blueprint(og.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(api_route.bp)
+    app.register_blueprint(assets_api.bp)
 
 
 def problem_response(err: OgsError) -> Response:

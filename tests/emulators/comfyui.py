@@ -5,6 +5,14 @@ Speaks providers.md 7b as server.py/execution.py do: 400 `{"error": {type, messa
 analogue of an unknown field), `prompt_no_outputs` and `prompt_outputs_failed_validation` (per node
 `required_input_missing`, `value_not_in_list`, bad links, out-of-range numbers). Extra node inputs are
 ignored, as ComfyUI does. Every route is also served under /api. No auth, no rate limits, no safety filter.
+
+The queue, as server.py keeps it: the oldest unfinished prompt is running, the others are pending.
+GET /queue lists both; POST /queue `{"delete": [ids]}` removes pending ones (`{"clear": true}` all) and
+a deleted prompt never reaches /history; POST /interrupt stops the running prompt, or with
+`{"prompt_id": id}` only when that one is running (its history entry then records
+`execution_interrupted`). Both answer 200 with an empty body; a body that is not JSON is a 500, as
+aiohttp's `request.json()` raises there. `cancels` records ("delete", id) and ("interrupt", id or
+None) for each call, for tests to assert.
 """
 
 from __future__ import annotations
@@ -99,6 +107,7 @@ class ComfyUIEmulator(Emulator):
     def __init__(self) -> None:
         self.jobs: dict[str, dict[str, Any]] = {}
         self.outputs: dict[str, bytes] = {}
+        self.cancels: list[tuple[str, str | None]] = []  # ("delete" | "interrupt", prompt id)
         super().__init__()
 
     def routes(self) -> None:
@@ -108,6 +117,10 @@ class ComfyUIEmulator(Emulator):
                 f"{prefix}/history/<pid>", f"history{prefix}", self.history, methods=["GET"]
             )
             self.app.add_url_rule(f"{prefix}/view", f"view{prefix}", self.view, methods=["GET"])
+            self.app.add_url_rule(f"{prefix}/queue", f"queue{prefix}", self.queue, methods=["GET", "POST"])
+            self.app.add_url_rule(
+                f"{prefix}/interrupt", f"interrupt{prefix}", self.interrupt, methods=["POST"]
+            )
 
     def _log(self, body: Any = None) -> None:
         self.requests.append(
@@ -125,7 +138,9 @@ class ComfyUIEmulator(Emulator):
         if (refusal := self._validate(body["prompt"])) is not None:
             return refusal
         pid = str(body.get("prompt_id") or uuid.uuid4())
-        self.jobs[pid] = {"graph": body["prompt"], "number": len(self.jobs), "polls": 0, "entry": None}
+        self.jobs[pid] = {
+            "graph": body["prompt"], "number": len(self.jobs), "polls": 0, "entry": None, "deleted": False,
+        }
         return jsonify({"prompt_id": pid, "number": self.jobs[pid]["number"], "node_errors": {}})
 
     def _validate(self, graph: Any) -> Response | None:
@@ -172,12 +187,66 @@ class ComfyUIEmulator(Emulator):
             else None
         )
 
+    # --- /queue and /interrupt -----------------------------------------------------------------------
+    def queue(self) -> Response:
+        if request.method == "GET":
+            self._log()
+            running, pending = self._running(), self._pending()
+            return jsonify({"queue_running": [self._item(p) for p in running[:1]],
+                            "queue_pending": [self._item(p) for p in pending]})
+        body = request.get_json(silent=True)
+        self._log(body)
+        if not isinstance(body, dict):
+            return Response("500: Internal Server Error", 500, mimetype="text/plain")
+        doomed = self._pending() if body.get("clear") else []
+        for pid in body.get("delete") or []:
+            self.cancels.append(("delete", pid))
+            doomed += [pid] if pid in self._pending() else []
+        for pid in doomed:
+            self.jobs[pid]["deleted"] = True
+        return Response(status=200)
+
+    def interrupt(self) -> Response:
+        body = request.get_json(silent=True)
+        self._log(body)
+        if request.get_data() and not isinstance(body, dict):
+            return Response("500: Internal Server Error", 500, mimetype="text/plain")
+        wanted = (body or {}).get("prompt_id")
+        self.cancels.append(("interrupt", wanted))
+        running = self._running()
+        if running and wanted in (None, running[0]):
+            self.jobs[running[0]]["entry"] = self._interrupted(running[0], self.jobs[running[0]])
+        return Response(status=200)
+
+    def _unfinished(self) -> list[str]:
+        live = [(j["number"], pid) for pid, j in self.jobs.items() if j["entry"] is None and not j["deleted"]]
+        return [pid for _, pid in sorted(live)]
+
+    def _running(self) -> list[str]:
+        return self._unfinished()[:1]
+
+    def _pending(self) -> list[str]:
+        return self._unfinished()[1:]
+
+    def _item(self, pid: str) -> list[Any]:
+        job = self.jobs[pid]
+        return [job["number"], pid, job["graph"], {}, []]
+
+    @staticmethod
+    def _interrupted(pid: str, job: dict[str, Any]) -> dict[str, Any]:
+        event = {"prompt_id": pid, "node_id": "3", "node_type": "KSampler", "executed": []}
+        status = {"status_str": "error", "completed": False,
+                  "messages": [["execution_start", {"prompt_id": pid}], ["execution_interrupted", event]]}
+        return {"prompt": [job["number"], pid, job["graph"], {}, []], "outputs": {}, "status": status}
+
     # --- /history and /view ----------------------------------------------------------------------
     def history(self, pid: str) -> Response:
         self._log()
         job = self.jobs.get(pid)
-        if job is None:
+        if job is None or job["deleted"]:
             return jsonify({})
+        if job["entry"] is not None:
+            return jsonify({pid: job["entry"]})
         job["polls"] += 1
         if job["polls"] < self.polls_until_done:
             return jsonify({})

@@ -2,9 +2,14 @@
 
 Speaks providers.md 6b: POST /{owner}/{app}[/{subpath}] -> {request_id, status_url, response_url, ...};
 GET /{owner}/{app}/requests/{id}/status (202 while IN_QUEUE/IN_PROGRESS, 200 when COMPLETED);
-GET /{owner}/{app}/requests/{id} -> the result; `Authorization: Key ...`; errors as `{"detail": ...}`,
+GET /{owner}/{app}/requests/{id} -> the result; PUT /{owner}/{app}/requests/{id}/cancel -> 202
+`{"status": "CANCELLATION_REQUESTED"}` while queued or in progress, 400 `ALREADY_COMPLETED` after,
+404 `NOT_FOUND` (the statuses fal documents; the codes per status are from third-party clients);
+`Authorization: Key ...` on every call; errors as `{"detail": ...}`,
 422 validation as FastAPI `detail` lists (extra fields are rejected, an assumption made explicit here);
 the safety checker answers `has_nsfw_concepts: [true]` with a black image, as fal does.
+A cancelled request is gone from the queue: its status and result answer 404 (an assumption).
+`cancels` records the request id of each cancel call, for tests to assert.
 """
 
 from __future__ import annotations
@@ -77,10 +82,12 @@ class FalEmulator(Emulator):
 
     def __init__(self) -> None:
         self.jobs: dict[str, dict[str, Any]] = {}
+        self.cancels: list[str] = []  # request id of each cancel call
         super().__init__()
 
     def routes(self) -> None:
         self.app.add_url_rule("/<owner>/<app>/requests/<rid>/status", "status", self.status, methods=["GET"])
+        self.app.add_url_rule("/<owner>/<app>/requests/<rid>/cancel", "cancel", self.cancel, methods=["PUT"])
         self.app.add_url_rule("/<owner>/<app>/requests/<rid>", "result", self.result, methods=["GET"])
         self.app.add_url_rule("/<owner>/<app>", "submit", self.submit, methods=["POST"])
         self.app.add_url_rule("/<owner>/<app>/<path:sub>", "submit_sub", self.submit, methods=["POST"])
@@ -119,6 +126,18 @@ class FalEmulator(Emulator):
             return jsonify({"status": "IN_PROGRESS", "logs": None}), 202
         return jsonify({"status": "IN_QUEUE", "queue_position": remaining - 2}), 202
 
+    def cancel(self, owner: str, app: str, rid: str) -> Response:
+        self._log()
+        if request.headers.get("Authorization") != f"Key {self.token}":
+            return detail(401, "Unauthorized")
+        self.cancels.append(rid)
+        if (job := self._job(owner, app, rid)) is None:
+            return jsonify({"status": "NOT_FOUND"}), 404
+        if job["polls"] >= self.polls_until_done:
+            return jsonify({"status": "ALREADY_COMPLETED"}), 400
+        job["cancelled"] = True
+        return jsonify({"status": "CANCELLATION_REQUESTED"}), 202
+
     def result(self, owner: str, app: str, rid: str) -> Response:
         self._log()
         if (job := self._job(owner, app, rid)) is None:
@@ -143,10 +162,11 @@ class FalEmulator(Emulator):
         return None
 
     def _job(self, owner: str, app: str, rid: str) -> dict[str, Any] | None:
-        """The job if the key is right and the path uses the app id without the subpath."""
+        """The job unless cancelled, if the key is right and the path uses the app id without the subpath."""
         job = self.jobs.get(rid)
         ok = request.headers.get("Authorization") == f"Key {self.token}"
-        return job if ok and job and job["app"] == f"{owner}/{app}" else None
+        live = job is not None and not job.get("cancelled")
+        return job if ok and live and job["app"] == f"{owner}/{app}" else None
 
     @staticmethod
     def _validate(model: str, body: Any) -> list[dict[str, Any]] | None:

@@ -1,13 +1,18 @@
 """Replicate predictions API emulator: official-model create, `Prefer: wait`, status machine, file URLs.
 
 Speaks providers.md 6a: POST /models/{owner}/{name}/predictions (201 + prediction object), GET
-/predictions/{id}, problem-style error bodies (`detail`, `title`, `status`), 422 "Input validation failed"
-for unknown or out-of-range input fields, 429 "resets in ~Ns", and NSFW filtering as a failed prediction.
+/predictions/{id}, POST /predictions/{id}/cancel (the prediction, `canceled` if it was still running),
+problem-style error bodies (`detail`, `title`, `status`), 422 "Input validation failed" for unknown or
+out-of-range input fields, 429 "resets in ~Ns", and NSFW filtering as a failed prediction.
+`Prefer: wait` or `wait=N` must have N in 1-60 (documented); anything else is answered 400 here (the
+vendor's exact answer is an assumption). Every call is authenticated. `waits` records the N of each
+create (None without the header) and `cancels` the id of each cancel call, for tests to assert.
 Routes live under the emulator root, which stands for the documented base `https://api.replicate.com/v1`.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -36,6 +41,7 @@ SCHEMAS = {
 }
 TOP_LEVEL = {"input", "webhook", "webhook_events_filter", "stream"}
 NSFW_ERROR = "All generated images contained NSFW content. Try running it again with a different prompt."
+PREFER_WAIT = re.compile(r"^\s*wait(?:=(\d{1,3}))?\s*$")
 
 
 def check(value: Any, rule: tuple) -> str | None:
@@ -53,6 +59,10 @@ def check(value: Any, rule: tuple) -> str | None:
     if value < rule[1]:
         return f"Must be greater than or equal to {rule[1]}"
     return f"Must be less than or equal to {rule[2]}" if value > rule[2] else None
+
+
+def _unauthenticated() -> Response:
+    return problem(401, "Unauthenticated", "You did not pass a valid authentication token")
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
@@ -73,6 +83,8 @@ class ReplicateEmulator(Emulator):
 
     def __init__(self) -> None:
         self.predictions: dict[str, dict[str, Any]] = {}
+        self.waits: list[int | None] = []  # Prefer: wait=N of each create call (None: no header)
+        self.cancels: list[str] = []  # prediction id of each cancel call
         super().__init__()
 
     def routes(self) -> None:
@@ -90,10 +102,14 @@ class ReplicateEmulator(Emulator):
             return problem(404, "Not found", f"Model {owner}/{model} not found")
         if (invalid := self._validate(f"{owner}/{model}", body)) is not None:
             return invalid
+        wait = self._prefer_wait(request.headers.get("Prefer"))
+        if isinstance(wait, Response):
+            return wait
+        self.waits.append(wait)
         if self.take_failure("malformed"):
             return Response('{"prediction": "queued"}', 201, mimetype="application/json")
         prediction = self._new(f"{owner}/{model}", body["input"])
-        if "wait" in request.headers.get("Prefer", "") and self.finishes_within_wait:
+        if wait is not None and self.finishes_within_wait:
             self._complete(prediction)
         return self._answer(prediction, 201)
 
@@ -107,8 +123,12 @@ class ReplicateEmulator(Emulator):
         return self._answer(prediction, 200)
 
     def cancel(self, pid: str) -> Response:
+        self.requests.append({"path": request.path, "headers": dict(request.headers), "json": None})
+        if not self._authenticated():
+            return _unauthenticated()
         if (prediction := self.predictions.get(pid)) is None:
             return problem(404, "Not found", "The requested prediction was not found.")
+        self.cancels.append(pid)
         if prediction["status"] in ("starting", "processing"):
             prediction["status"] = "canceled"
         return self._answer(prediction, 200)
@@ -117,15 +137,29 @@ class ReplicateEmulator(Emulator):
     def _guard(self) -> Response | None:
         """Auth and injected transport-level failures, in the order Replicate applies them."""
         kind = self.take_failure("unauthorized", "rate_limit", "server_error", "slow")
-        auth = request.headers.get("Authorization", "")
-        if kind == "unauthorized" or auth not in (f"Bearer {self.token}", f"Token {self.token}"):
-            return problem(401, "Unauthenticated", "You did not pass a valid authentication token")
+        if kind == "unauthorized" or not self._authenticated():
+            return _unauthenticated()
         if kind == "rate_limit":
             detail = f"Request was throttled. Your rate limit resets in ~{self.throttle_seconds}s."
             return problem(429, "Too Many Requests", detail)
         if kind == "server_error":
             return problem(500, "Internal Server Error", "Something went wrong on our end.")
         return None
+
+    def _authenticated(self) -> bool:
+        return request.headers.get("Authorization", "") in (f"Bearer {self.token}", f"Token {self.token}")
+
+    @staticmethod
+    def _prefer_wait(header: str | None) -> int | None | Response:
+        """N of `Prefer: wait=N` (60 for a bare `wait`), None without the header, 400 when invalid."""
+        if header is None:
+            return None
+        found = PREFER_WAIT.match(header)
+        wait = int(found.group(1) or 60) if found else 0
+        if not 1 <= wait <= 60:
+            detail = f"Prefer must be 'wait' or 'wait=N' with N in 1-60, not {header!r}"
+            return problem(400, "Invalid Prefer header", detail)
+        return wait
 
     def _validate(self, model: str, body: Any) -> Response | None:
         """Replicate's 422 for a bad body: unknown properties, unknown inputs, wrong types or ranges."""

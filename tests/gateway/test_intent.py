@@ -93,3 +93,112 @@ def test_every_result_is_a_known_intent():
 
 def test_only_the_opening_of_a_huge_prompt_is_scanned():
     assert detect_intent("a lake. " * 500 + 'a sign saying "late"').intent == "general"
+
+
+# --- every script the card engine sets ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("prompt", "quoted"),
+    [
+        ('a poster reading "SALE"', "SALE"),
+        ("a poster reading “SALE”", "SALE"),
+        ("a poster reading ‘SALE’", "SALE"),
+        ("ein Plakat „Ausverkauf“ am Fenster", "Ausverkauf"),
+        ("ein Plakat ‚Ausverkauf‘ am Fenster", "Ausverkauf"),
+        ("une affiche « Soldes » en vitrine", "Soldes"),
+        ("en plakat »Udsalg« i vinduet", "Udsalg"),
+        ("une affiche ‹Soldes› en vitrine", "Soldes"),
+        ("плакат «Распродажа» в витрине", "Распродажа"),
+        ("αφίσα «Εκπτώσεις» στη βιτρίνα", "Εκπτώσεις"),
+        ("ملصق «تخفيضات» على الواجهة", "تخفيضات"),
+        ('פוסטר "מבצע" בחלון', "מבצע"),
+        ("「看板」", "看板"),
+        ("店先に『本日休業』", "本日休業"),
+        ("〝開店〞の張り出し", "開店"),
+        ("海报《红楼梦》", "红楼梦"),
+        ('दुकान पर "खुला"', "खुला"),
+    ],
+)
+def test_quotes_of_every_script_are_typography(prompt: str, quoted: str):
+    found = detect_intent(prompt)
+    assert found.intent == "typography" and f"quoted text {quoted!r}" in found.signals
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "古い木の看板、夕暮れ",  # Japanese: a sign, no quotes
+        "老街上的招牌",  # Chinese
+        "골목의 오래된 간판",  # Korean
+        "вывеску кафе на старой улице",  # Russian, inflected
+        "ΠΙΝΑΚΊΔΑ ΚΑΦΕΤΈΡΙΑΣ",  # Greek, capitals without accents after folding
+        "اللافتة على المتجر",  # Arabic, with the article
+        "השלט של החנות",  # Hebrew, with the article
+        "दुकान का साइनबोर्ड",  # Devanagari
+        "un rótulo de neón",  # Spanish, accent folded
+        "Schild mit der Aufschrift Bäckerei",  # German
+    ],
+)
+def test_sign_words_of_every_script_are_typography(prompt: str):
+    assert detect_intent(prompt).intent == "typography"
+
+
+# --- words about text that is not asked for -------------------------------------------------------------
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "abstract blue shapes for an article about python, no text",
+        "abstract shapes, without any text or logos",
+        "a mountain lake, empty space on the right side for the headline",
+        "a lighthouse, leave room to add text",
+        "a desk by a window, headline area at the top",
+        "抽象的な背景、文字なし",
+        "没有文字的抽象背景",
+        "글자 없는 추상 배경",
+        "fondo abstracto sin texto",
+    ],
+)
+def test_absent_text_and_room_for_text_are_not_typography(prompt: str):
+    assert detect_intent(prompt).intent != "typography"
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "no clutter, a big bold logo for a bakery",  # a negation ends with its clause
+        "Sin City neon sign",  # Spanish "sin" and French "sans" only negate the next word
+        "a sans serif logo",
+        "a free sample sign",
+    ],
+)
+def test_negations_do_not_reach_too_far(prompt: str):
+    assert detect_intent(prompt).intent == "typography"
+
+
+def test_a_hero_layer_is_never_typography_because_of_its_prompt_words():
+    found = detect_intent('a lighthouse, a sign saying "OPEN", empty space for text', layer="hero")
+    assert found.intent == "general"
+    assert found.signals == ("layer=hero outweighs quoted text 'OPEN', \"sign\", \"saying\"",)
+    assert detect_intent("a lake, room for the title text", layer="typography").intent == "typography"
+    assert detect_intent('a poster saying "SALE"', layer="image").intent == "typography"
+
+
+# --- background words against photographic ones ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("prompt", "intent"),
+    [
+        ("Gradient background with soft bokeh", "background"),
+        ("blurred city lights backdrop, bokeh, 85mm f/1.8", "background"),
+        ("abstract teal wallpaper, photorealistic lighting", "background"),
+        ("stock photo background", "background"),  # "photo" modifies "background"
+        ("product shot of a perfume bottle on a clean white background", "photoreal"),
+        ("portrait photo, soft pastel gradient background", "photoreal"),  # the subject comes first
+        ("woman in a red coat against a gradient backdrop, bokeh", "photoreal"),
+        ("a cat on a clean pastel gradient background", "general"),  # a setting, not the subject
+    ],
+)
+def test_background_words_outweigh_photographic_style_but_not_a_photo_subject(prompt: str, intent: str):
+    assert detect_intent(prompt).intent == intent
+
+
+def test_curly_apostrophes_are_not_quotes():
+    assert detect_intent("it’s a dog’s life, the dogs’ toys").intent == "general"

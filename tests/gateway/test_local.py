@@ -75,6 +75,12 @@ def test_quoted_text_prefers_quotes_and_falls_back_to_the_prompt():
     assert quoted_text("  just this  ") == "just this"
 
 
+def test_local_type_finds_the_quoted_text_in_every_script_intent_detection_knows():
+    assert quoted_text("木の看板「営業中」、夕暮れ") == "営業中"  # what the sign says, not the whole prompt
+    assert quoted_text("une affiche « Soldes » et ‹ Fin ›") == "Soldes\nFin"
+    assert quoted_text("text saying 'Hello World', clear font") == "Hello World"
+
+
 def test_registry_without_keys_has_only_local(settings):
     assert configured_providers(settings) == frozenset({"local"})
     assert set(build_providers(settings, CATALOG)) == {"local"}

@@ -14,7 +14,14 @@ from ogservice.gateway.errors import (
     RequestRejected,
     StrictSizeError,
 )
-from ogservice.gateway.policy import RetryPolicy, Spend, backoff_delay, counts_against_health, next_action
+from ogservice.gateway.policy import (
+    RetryPolicy,
+    Spend,
+    attempt_timeout,
+    backoff_delay,
+    counts_against_health,
+    next_action,
+)
 
 POLICY = RetryPolicy(max_retries=2, base_delay_s=0.5, max_delay_s=8.0)
 
@@ -61,10 +68,41 @@ def test_rate_limit_without_retry_after_moves_on():
     assert next_action(RateLimited("x"), 1, 0.0, policy=POLICY).kind == "next"
 
 
-@pytest.mark.parametrize("error", [ProviderUnavailable("502"), ProviderTimeout("read timeout")])
-def test_unavailable_is_retried_a_bounded_number_of_times(error):
+def test_unavailable_is_retried_a_bounded_number_of_times():
+    error = ProviderUnavailable("502")
     kinds = [next_action(error, attempt, 0.0, policy=POLICY, rand=lambda: 0.5).kind for attempt in (1, 2, 3)]
     assert kinds == ["retry", "retry", "next"]
+
+
+def test_a_timeout_is_retried_once_at_most_because_the_model_is_slow_right_now():
+    error = ProviderTimeout("read timeout")
+    kinds = [next_action(error, attempt, 0.0, policy=POLICY, rand=lambda: 0.5).kind for attempt in (1, 2, 3)]
+    assert kinds == ["retry", "next", "next"]
+
+
+@pytest.mark.parametrize(
+    ("error", "elapsed"), [(ProviderTimeout("read timeout"), 420.0), (ProviderUnavailable("503"), 330.0)]
+)
+def test_a_retry_must_leave_room_for_the_models_p95(error, elapsed):
+    """gpt-image-2: p95 280 s. With 600 s to the deadline, a retry after 420 s (or 330 s) cannot land."""
+    late = next_action(error, 1, elapsed, deadline_s=600, policy=POLICY, rand=lambda: 0.0, p95_s=280)
+    assert late.kind == "next" and late.reason == "no time left for a retry (p95 280 s)"
+    early = next_action(error, 1, elapsed - 200, deadline_s=600, policy=POLICY, rand=lambda: 0.0, p95_s=280)
+    assert early.kind == "retry"
+
+
+def test_retry_after_must_leave_room_for_the_models_p95():
+    wait = RateLimited("slow down", retry_after=2.0)
+    assert next_action(wait, 1, 0.0, deadline_s=10, policy=POLICY, p95_s=7).kind == "retry"
+    assert next_action(wait, 1, 0.0, deadline_s=10, policy=POLICY, p95_s=9).kind == "next"
+
+
+@pytest.mark.parametrize(
+    ("p95", "remaining", "timeout"),
+    [(280, None, 420), (280, 300, 300), (6, None, 10), (2, None, 10), (30, 12.5, 12.5), (30, -1, 0)],
+)
+def test_attempt_timeout_is_a_multiple_of_p95_with_a_floor_capped_by_the_deadline(p95, remaining, timeout):
+    assert attempt_timeout(p95, remaining, RetryPolicy()) == timeout
 
 
 def test_backoff_is_exponential_with_full_jitter_and_capped():

@@ -336,3 +336,62 @@ def test_cli_routes_even_before_a_signing_key_is_set(cli_env: Path, monkeypatch:
     assert result.exit_code == 0
     assert json.loads(result.stdout)["model"] == "ideogram-v3"
     assert "OGS_SIGNING_KEYS" not in result.stderr  # routing needs no signing key: nothing to warn about
+
+
+# --- budget step-down and the deadline with a provisional result -----------------------------------------
+STEP_RULES = """
+[[rule]]
+name = "background"
+intent = ["background"]
+prefer = ["imagen-4-fast", "sd3.5-large-turbo", "flux-schnell", "local-procedural"]
+
+[[rule]]
+name = "slow-first"
+intent = ["photoreal"]
+prefer = ["imagen-4-ultra", "flux-schnell", "imagen-4-fast", "local-procedural"]
+
+[[rule]]
+name = "rest"
+prefer = ["local-procedural"]
+"""
+
+
+@pytest.fixture
+def stepped(router: Router, tmp_path: Path) -> Router:
+    """The test catalog under rules whose lists are dearest first, so stepping down can be seen."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text(STEP_RULES)
+    return Router(router.catalog, load_rules(rules))
+
+
+def test_over_budget_first_choices_step_down_the_rule_before_going_local(stepped: Router):
+    d = decide(stepped, "abstract shapes", layer="background", budget_remaining_usd=0.01)
+    assert (d.model, d.rule, d.fallbacks) == ("flux-schnell", "background", ("local-procedural",))
+    assert [r.model for r in d.rejected] == ["imagen-4-fast", "sd3.5-large-turbo"]
+    assert d.rejected[1].reason == "predicted cost $0.0400 > remaining budget $0.0100"
+
+
+def test_a_small_budget_sends_a_bokeh_background_to_a_cheap_background_model(router: Router):
+    """It was classified photoreal, whose models all cost more than $0.01: every one went local."""
+    d = decide(router, "Gradient background with soft bokeh", budget_remaining_usd=0.01)
+    assert (d.intent, d.rule) == ("background", "background")
+    assert d.model == "flux-schnell" and d.predicted_cost_usd <= 0.01
+
+
+def test_a_tight_deadline_moves_a_background_to_a_dearer_model_only_without_async_ok(stepped: Router):
+    prefer = ("flux-schnell", "sd3.5-large-turbo", "local-procedural")
+    cheap_first = Router(stepped.catalog, [stepped.rules[0].model_copy(update={"prefer": prefer})])
+    waits = decide(cheap_first, "abstract shapes", layer="background", deadline_s=5)
+    assert waits.model == "sd3.5-large-turbo"  # p95 4.8 s fits; flux-schnell's 6 s does not: 13x the price
+    provisional = decide(cheap_first, "abstract shapes", layer="background", deadline_s=5, async_ok=True)
+    assert provisional.model == "flux-schnell" and provisional.predicted_cost_usd == pytest.approx(0.003)
+    assert provisional.fallbacks == ("sd3.5-large-turbo", "local-procedural") and not provisional.rejected
+    assert any("kept (async_ok" in reason for reason in provisional.reasons)
+
+
+def test_with_async_ok_a_model_in_time_goes_first_only_when_it_costs_no_more(stepped: Router):
+    d = decide(stepped, "a macro photo of dew", deadline_s=5, async_ok=True, tier="pro")
+    # imagen-4-ultra ($0.06, p95 45 s) is late; imagen-4-fast ($0.02, p95 5 s) is in time and cheaper
+    assert d.rule == "slow-first" and d.model == "imagen-4-fast"
+    assert d.fallbacks == ("imagen-4-ultra", "flux-schnell", "local-procedural")
+    assert any("imagen-4-fast arrives in time for no more" in reason for reason in d.reasons)

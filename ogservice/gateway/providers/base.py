@@ -8,10 +8,18 @@ A vendor adapter subclasses `HttpProvider` and supplies pure pieces:
 `generate()` drives the loop and maps transport errors, so nothing from httpx escapes.
 A vendor that answers with an image URL returns `fetch_later(url, **fields)` from parse_response and
 unpacks the download with `fetched(resp, req, spec)`; `is_fetch(request)` tells error_for it was one.
+
+Time: `generate(..., deadline=)` bounds every call by the time left (the gateway passes each
+attempt's own deadline, see policy.attempt_timeout); `bounded(request, remaining)` lets a vendor fit
+a request to it (Replicate's `Prefer: wait=N`). Without a deadline the client's `timeout` applies.
+Asynchronous vendors also supply `cancel_requests(poll)`: when we stop following a job the vendor is
+still running (deadline, timeout, a poll that failed, the poll limit), those calls stop it, so an
+abandoned job does not run on, and bill, for nobody.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING
 
@@ -35,6 +43,9 @@ if TYPE_CHECKING:
     from ..catalog import ModelSpec
 
 PENDING = "ogservice.pending_image"  # request extension carrying GeneratedImage fields to the URL fetch
+# A cancel is sent after we stopped waiting (often after the deadline): it gets its own short limit.
+CANCEL_TIMEOUT_S = 3.0
+log = logging.getLogger(__name__)
 
 
 class HttpProvider:
@@ -45,6 +56,8 @@ class HttpProvider:
     poll_interval = 0.5  # seconds between polls of asynchronous APIs
     max_steps = 600  # hard cap on follow-up requests (polls + fetches) for one generation
 
+    # `timeout` applies only to calls made without a deadline (adapters used on their own): the
+    # gateway gives every attempt a deadline from the model's p95 (policy.attempt_timeout).
     def __init__(self, config: ProviderConfig, client: httpx.Client | None = None, *, timeout: float = 120.0):
         self.config = config
         self.base_url = (config.base_url or self.default_base_url).rstrip("/")
@@ -75,6 +88,14 @@ class HttpProvider:
         """Default status mapping; vendors override to read their envelope and safety codes."""
         return default_error(resp, self.name)
 
+    def bounded(self, request: httpx.Request, remaining_s: float) -> httpx.Request:
+        """`request` fitted to the seconds left before the deadline; most vendors need nothing."""
+        return request
+
+    def cancel_requests(self, pending: httpx.Request) -> list[httpx.Request]:
+        """The calls that stop the job `pending` polls; [] when it polls no running job (synchronous APIs)."""
+        return []
+
     # --- the shared driver ---------------------------------------------------------------------
     def generate(
         self, req: ImageRequest, spec: ModelSpec, *, deadline: float | None = None
@@ -82,14 +103,34 @@ class HttpProvider:
         """Run one generation to completion (or raise a GatewayError) before `deadline` (monotonic)."""
         request = self.build_request(req, spec)
         for step in range(self.max_steps):
-            resp = self.send(request, deadline)
+            try:
+                if step > 1 and request.method == "GET" and self.poll_interval:
+                    self._wait(self.poll_interval, deadline)
+                resp = self.send(request, deadline)
+            except GatewayError as exc:
+                self.cancel_job(request, exc)
+                raise
             result = self.parse_response(resp, req, spec)
             if isinstance(result, GeneratedImage):
                 return result
-            if result.method == "GET" and step and self.poll_interval:
-                self._wait(self.poll_interval, deadline)
             request = result
-        raise ProviderTimeout("gave up polling", provider=self.name)
+        error = ProviderTimeout("gave up polling", provider=self.name)
+        self.cancel_job(request, error)
+        raise error
+
+    def cancel_job(self, pending: httpx.Request, error: GatewayError) -> None:
+        """Stop the job `pending` polls, best effort; `error` (why we stopped) then says what came of it."""
+        statuses = []
+        try:
+            for cancel in self.cancel_requests(pending):
+                cancel.extensions["timeout"] = httpx.Timeout(CANCEL_TIMEOUT_S).as_dict()
+                statuses.append(str(self.client.send(cancel).status_code))
+        except httpx.HTTPError as exc:
+            log.warning("%s: could not cancel an abandoned job: %s", self.name, type(exc).__name__)
+            error.message += "; cancelling the job at the vendor failed"
+            return
+        if statuses:
+            error.message += f"; cancel sent to the vendor (HTTP {', '.join(statuses)})"
 
     def send(self, request: httpx.Request, deadline: float | None = None) -> httpx.Response:
         """Send one request; transport errors and non-2xx answers become GatewayErrors."""
@@ -97,7 +138,8 @@ class HttpProvider:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise ProviderTimeout("deadline passed before the call", provider=self.name)
-            request.extensions["timeout"] = httpx.Timeout(remaining).as_dict()
+            request = self.bounded(request, remaining)
+            request.extensions["timeout"] = httpx.Timeout(remaining, connect=min(5.0, remaining)).as_dict()
         try:
             resp = self.client.send(request)
             resp.read()

@@ -7,6 +7,9 @@ KSampler. `options.checkpoint`, `options.sampler_name`, `options.scheduler` and 
 the graph. Without a requested seed the seed is derived from the prompt, so the same request renders
 the same image (the service caches by content hash). ComfyUI has no auth of its own; behind a proxy,
 `api_key` "user:pass" is sent as HTTP Basic and anything else as a Bearer token.
+A prompt still queued or running when we stop waiting is removed from the queue (POST /queue
+{"delete": [id]}) and interrupted (POST /interrupt {"prompt_id": id}: only when it is the one running,
+so another client's prompt is never stopped).
 """
 
 from __future__ import annotations
@@ -159,6 +162,17 @@ class ComfyUIProvider(HttpProvider):
             filter(None, [error.get("message"), error.get("details"), *_node_errors(body.get("node_errors"))])
         )
         return default_error(resp, self.name, message, str(error.get("type") or ""))
+
+    def cancel_requests(self, pending: httpx.Request) -> list[httpx.Request]:
+        """Delete the prompt `pending` polls from the queue, then interrupt it if it is running."""
+        if pending.extensions.get(STEP) != "history":
+            return []
+        prompt_id = pending.url.path.rsplit("/", 1)[-1]
+        calls = (("queue", {"delete": [prompt_id]}), ("interrupt", {"prompt_id": prompt_id}))
+        return [
+            httpx.Request("POST", f"{self.base_url}/{path}", headers=self._auth(), json=body)
+            for path, body in calls
+        ]
 
     def _auth(self) -> dict[str, str]:
         key = self.config.api_key

@@ -2,6 +2,8 @@
 
 Flow: POST {queue}/{model_id}[/{subpath}] -> {request_id, status_url, response_url}; GET status_url until
 COMPLETED; GET the result (status_url without "/status"); GET images[0].url from the CDN (no auth).
+A request still queued or running when we stop waiting is cancelled: PUT {status_url without
+"/status"}/cancel (fal removes a queued request and signals a running one).
 
 Which queue URLs we follow (the `Authorization: Key` header goes with every queue call):
   * a URL on the configured base host is used as given (fal's advice: do not build them yourself);
@@ -103,6 +105,13 @@ class FalProvider(HttpProvider):
             return BadResponse("result file is gone (expired?)", provider=self.name, status=resp.status_code)
         return default_error(resp, self.name, _detail(resp))
 
+    def cancel_requests(self, pending: httpx.Request) -> list[httpx.Request]:
+        """PUT .../requests/{id}/cancel for the request whose status `pending` polls."""
+        if pending.extensions.get(STEP) != "status":
+            return []
+        url = _request_url(pending) + "/cancel"
+        return [httpx.Request("PUT", url, headers=self._auth(), extensions={STEP: "cancel"})]
+
     # --- the legs of the flow --------------------------------------------------------------------
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Key {self.config.api_key}"} if self.config.api_key else {}
@@ -137,8 +146,7 @@ class FalProvider(HttpProvider):
             return self._status(str(asked.url))
         if status != "COMPLETED":
             raise BadResponse(f"unknown queue status {status!r}", provider=self.name)
-        result_url = str(asked.url).partition("?")[0].removesuffix("/status")
-        return httpx.Request("GET", result_url, headers=self._auth(), extensions={STEP: "result"})
+        return httpx.Request("GET", _request_url(asked), headers=self._auth(), extensions={STEP: "result"})
 
     def _result(
         self, body: dict[str, Any], req: ImageRequest, spec: ModelSpec
@@ -157,6 +165,11 @@ class FalProvider(HttpProvider):
         if url.startswith("data:"):
             return self.image(decode_b64(url, provider=self.name), req, spec, **fields)
         return self.fetch_later(url, **fields)
+
+
+def _request_url(status: httpx.Request) -> str:
+    """The queue request's own URL (result; + "/cancel" to cancel): its status URL less "/status"."""
+    return str(status.url).partition("?")[0].removesuffix("/status")
 
 
 def _detail(resp: httpx.Response) -> str:

@@ -2,12 +2,16 @@
 
 Flow: POST /models/{owner}/{name}/predictions with `Prefer: wait=N` -> the prediction object; when it is
 not terminal yet, GET /predictions/{id} until it is; then GET the first output URL (no auth header: the
-file host is not the API host). The poll URL is built from the prediction id on the configured base URL
-rather than taken from `urls.get`, so the API token is only ever sent to the host we were configured with.
+file host is not the API host). N (1-60) never outlasts the time left before the deadline, so the
+create call answers in time with the prediction's id; a prediction still running when we stop
+waiting is cancelled with POST /predictions/{id}/cancel. The poll URL is built from the prediction id
+on the configured base URL rather than taken from `urls.get`, so the API token is only ever sent to
+the host we were configured with.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -56,7 +60,7 @@ class ReplicateProvider(HttpProvider):
 
     name = "replicate"
     default_base_url = "https://api.replicate.com/v1"
-    prefer_wait = 30  # seconds Replicate may hold the create call open (1-60)
+    prefer_wait = 60  # seconds Replicate may hold the create call open (1-60), when time allows
 
     def build_request(self, req: ImageRequest, spec: ModelSpec) -> httpx.Request:
         """POST the prediction for an official model (no version id needed)."""
@@ -64,6 +68,27 @@ class ReplicateProvider(HttpProvider):
         url = f"{self.base_url}/models/{spec.vendor_model}/predictions"
         body = {"input": plan(req, spec).input}
         return httpx.Request("POST", url, headers=headers, json=body, extensions={STEP: "create"})
+
+    def bounded(self, request: httpx.Request, remaining_s: float) -> httpx.Request:
+        """`Prefer: wait=N` with N <= the time left less a second for the answer to travel back.
+
+        The answer carries the prediction id, without which a job still running at the deadline
+        cannot be cancelled; with under two seconds left the create call does not wait at all.
+        """
+        if request.extensions.get(STEP) == "create":
+            wait = min(self.prefer_wait, math.floor(remaining_s) - 1)
+            if wait >= 1:
+                request.headers["Prefer"] = f"wait={wait}"
+            else:
+                request.headers.pop("Prefer", None)
+        return request
+
+    def cancel_requests(self, pending: httpx.Request) -> list[httpx.Request]:
+        """POST /predictions/{id}/cancel for the prediction `pending` polls."""
+        if pending.extensions.get(STEP) != "poll":
+            return []
+        url = f"{pending.url}/cancel"
+        return [httpx.Request("POST", url, headers=self._auth(), extensions={STEP: "cancel"})]
 
     def parse_response(
         self, resp: httpx.Response, req: ImageRequest, spec: ModelSpec

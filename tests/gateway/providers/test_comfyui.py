@@ -12,7 +12,7 @@ import ogservice
 from ogservice.config import ProviderConfig
 from ogservice.gateway import errors
 from ogservice.gateway.catalog import ModelSpec
-from ogservice.gateway.providers.comfyui import ComfyUIProvider
+from ogservice.gateway.providers.comfyui import ComfyUIProvider, plan
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.comfyui import ComfyUIEmulator
 from tests.gateway.providers.helpers import emulated, fragment_specs, raised, real_request
@@ -111,12 +111,36 @@ def test_polls_history_until_it_is_not_empty_then_views_the_output(provider, emu
     assert sleeps.count(provider.poll_interval) >= 3
 
 
-def test_polling_stops_at_the_deadline(provider, emulator, spec):
+def test_a_prompt_still_running_at_the_deadline_is_deleted_and_interrupted_once(provider, emulator, spec):
     emulator.polls_until_done = 100
     provider.poll_interval = 10.0
-    with pytest.raises(errors.ProviderTimeout):
+    with pytest.raises(errors.ProviderTimeout) as info:
         provider.generate(ImageRequest(prompt="x"), spec, deadline=time.monotonic() + 5)
-    assert [r["path"] for r in emulator.requests][-1].startswith("/history/")
+    pid = next(iter(emulator.jobs))
+    assert emulator.cancels == [("delete", pid), ("interrupt", pid)]
+    assert "cancel sent to the vendor (HTTP 200, 200)" in str(info.value)
+    messages = emulator.jobs[pid]["entry"]["status"]["messages"]
+    assert messages[-1][0] == "execution_interrupted"
+
+
+def test_a_finished_prompt_is_not_cancelled(provider, emulator, spec):
+    provider.generate(ImageRequest(prompt="x"), spec, deadline=time.monotonic() + 5)
+    assert emulator.cancels == []
+
+
+def test_emulator_interrupts_only_the_running_prompt_and_deletes_only_pending_ones(emulator, spec):
+    client = emulator.client()
+    graph = plan(ImageRequest(prompt="x"), spec).graph
+    first, second = (client.post("/prompt", json={"prompt": graph}).json()["prompt_id"] for _ in range(2))
+    assert client.get("/queue").json()["queue_pending"][0][1] == second
+    assert client.post("/interrupt", json={"prompt_id": second}).status_code == 200
+    assert client.get(f"/history/{first}").json() == {}  # still running: the id named another prompt
+    assert client.post("/queue", json={"delete": [first, second]}).status_code == 200
+    assert client.get("/queue").json() == {"queue_running": [[0, first, graph, {}, []]], "queue_pending": []}
+    client.post("/interrupt", content=b"")  # no body: the global interrupt
+    assert client.get(f"/history/{first}").json()[first]["status"]["status_str"] == "error"
+    assert client.get(f"/history/{second}").json() == {}  # deleted prompts never run
+    assert client.post("/queue", content=b"not json").status_code == 500
 
 
 def test_strict_mode_and_dropped_options(provider, emulator, spec):

@@ -15,6 +15,7 @@ from tests.emulators.fal import FalEmulator
 from tests.gateway.providers.helpers import emulated, fragment_specs, raised, real_request
 
 SPECS = fragment_specs("fal")
+KEY = {"Authorization": "Key test-key"}
 
 
 @pytest.fixture
@@ -125,12 +126,37 @@ def test_queue_walk_polls_status_on_the_app_path_then_fetches_the_result(provide
     assert provider.poll_interval in sleeps
 
 
-def test_polling_stops_at_the_deadline(provider, emulator):
+def test_a_request_still_queued_at_the_deadline_is_cancelled_once(provider, emulator):
     emulator.polls_until_done = 50
     provider.poll_interval = 10.0
-    with pytest.raises(errors.ProviderTimeout):
+    with pytest.raises(errors.ProviderTimeout) as info:
         provider.generate(ImageRequest(prompt="x"), SPECS["flux-dev"], deadline=time.monotonic() + 5)
-    assert len(emulator.requests) < 5
+    rid = next(iter(emulator.jobs))
+    assert emulator.cancels == [rid] and len(emulator.requests) < 5
+    cancel = emulator.requests[-1]
+    assert cancel["path"] == f"/fal-ai/flux/requests/{rid}/cancel"  # the app path, without /dev
+    assert cancel["headers"]["Authorization"] == "Key test-key"
+    assert "cancel sent to the vendor (HTTP 202)" in str(info.value)
+    gone = emulator.client().get(f"/fal-ai/flux/requests/{rid}/status", headers=KEY)
+    assert gone.status_code == 404
+
+
+def test_a_completed_request_is_not_cancelled_and_the_emulator_says_so(provider, emulator):
+    provider.generate(ImageRequest(prompt="x"), SPECS["flux-schnell"], deadline=time.monotonic() + 9)
+    assert emulator.cancels == []
+    rid = next(iter(emulator.jobs))
+    late = emulator.client().put(f"/fal-ai/flux/requests/{rid}/cancel", headers=KEY)
+    assert (late.status_code, late.json()) == (400, {"status": "ALREADY_COMPLETED"})
+
+
+def test_emulator_cancels_only_with_put_and_the_key(provider, emulator):
+    emulator.polls_until_done = 50
+    client = emulator.client()
+    rid = client.post("/fal-ai/flux/schnell", json={"prompt": "x"}, headers=KEY).json()["request_id"]
+    url = f"/fal-ai/flux/requests/{rid}/cancel"
+    assert client.put(url).status_code == 401
+    assert client.post(url, headers=KEY).status_code in (404, 405)
+    assert emulator.cancels == []
 
 
 def test_urls_on_fals_host_are_rewritten_onto_the_override(provider, emulator):

@@ -147,14 +147,58 @@ def test_polls_through_starting_and_processing_with_the_poll_interval(provider, 
     assert image.seed == 3
 
 
-def test_polling_stops_at_the_deadline(provider, emulator):
+def test_a_prediction_still_running_at_the_deadline_is_cancelled_once(provider, emulator):
     emulator.finishes_within_wait = False
     emulator.polls_until_done = 100
     provider.poll_interval = 10.0
-    with pytest.raises(errors.ProviderTimeout):
+    with pytest.raises(errors.ProviderTimeout) as info:
         provider.generate(ImageRequest(prompt="x"), SPECS["flux-schnell-replicate"],
                           deadline=time.monotonic() + 5)
-    assert next(iter(emulator.predictions.values()))["status"] == "processing"
+    pid, prediction = next(iter(emulator.predictions.items()))
+    assert emulator.cancels == [pid] and prediction["status"] == "canceled"
+    assert emulator.requests[-1]["headers"]["Authorization"] == "Bearer test-key"
+    assert "cancel sent to the vendor (HTTP 200)" in str(info.value)
+
+
+def test_a_prediction_past_the_poll_limit_is_cancelled(provider, emulator):
+    emulator.finishes_within_wait = False
+    emulator.polls_until_done = 100
+    provider.max_steps = 4
+    with pytest.raises(errors.ProviderTimeout, match="gave up polling"):
+        provider.generate(ImageRequest(prompt="x"), SPECS["flux-schnell-replicate"])
+    assert emulator.cancels == list(emulator.predictions)
+
+
+def test_a_finished_prediction_is_not_cancelled(provider, emulator):
+    emulator.finishes_within_wait = False
+    deadline = time.monotonic() + 9
+    provider.generate(ImageRequest(prompt="x"), SPECS["flux-schnell-replicate"], deadline=deadline)
+    assert emulator.cancels == []
+
+
+@pytest.mark.parametrize(("seconds_left", "wait"), [(None, 60), (500, 60), (12.5, 11), (2.2, 1), (1.5, None)])
+def test_prefer_wait_never_outlasts_the_time_left(provider, emulator, seconds_left, wait):
+    deadline = None if seconds_left is None else time.monotonic() + seconds_left
+    provider.generate(ImageRequest(prompt="x"), SPECS["flux-schnell-replicate"], deadline=deadline)
+    assert emulator.waits == [wait]
+
+
+@pytest.mark.parametrize("header", ["wait=0", "wait=61", "wait=soon", "later"])
+def test_emulator_refuses_a_prefer_wait_out_of_range(emulator, header):
+    resp = emulator.client().post(
+        "/models/black-forest-labs/flux-schnell/predictions",
+        json={"input": {"prompt": "x"}},
+        headers={"Authorization": "Bearer test-key", "Prefer": header},
+    )
+    assert resp.status_code == 400 and "1-60" in resp.json()["detail"]
+
+
+def test_emulator_cancel_wants_the_token_and_a_known_prediction(emulator):
+    client = emulator.client()
+    assert client.post("/predictions/abc/cancel").status_code == 401
+    token = {"Authorization": "Bearer test-key"}
+    assert client.post("/predictions/abc/cancel", headers=token).status_code == 404
+    assert emulator.cancels == []
 
 
 def test_seed_is_read_from_the_logs_when_not_requested(provider, emulator):
