@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	OGS_DEV=$${OGS_DEV:-1} $(BIN)/ogservice serve --dev
+	OGS_DEV=$${OGS_DEV:-1} $(BIN)/ogservice serve --dev --with-worker
 
 test: $(STAMP)
 	@$(BIN)/python -c "import redis,sys; redis.Redis(host='127.0.0.1', port=6379).ping()" 2>/dev/null \

@@ -45,9 +45,13 @@ _size_option = click.option("--size", default=None, help="Size preset name or WI
 @click.option("--seed", default=None, help="Background seed, up to 18 digits (default: from the content).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def render(template: str, fields: tuple[str, ...], size: str | None, seed: str | None, output: Path) -> None:
-    """Render one card to a PNG file and print the time of each step."""
-    from .pipeline import CardService
-    from .store import open_store
+    """Render one card to a PNG file and print the time of each step.
+
+    With AI layers (bg=ai, lettering=ai) it waits for the final layers, showing what it waits for,
+    then prints which model made each layer, its cost and time (or why it was set locally).
+    """
+    from .layers.cli_support import ProgressLine, card_service, final_wait_ms
+    from .layers.report import describe, is_final
 
     settings = _settings(dev=True)
     params = (
@@ -55,18 +59,24 @@ def render(template: str, fields: tuple[str, ...], size: str | None, seed: str |
         + ([("size", size)] if size else [])
         + ([("seed", seed)] if seed is not None else [])  # validated like the URL's seed
     )
-    service = CardService(settings, open_store(settings))
-    try:
-        job = service.run(template, params)
-    except OgsError as exc:
-        raise click.ClickException(exc.detail) from None
-    finally:
-        service.store.close()
+    progress = ProgressLine()
+    with card_service(settings) as service:
+        wait = final_wait_ms(settings)
+        try:
+            job = service.run(template, params, wait + 60_000, layer_wait_ms=wait, progress=progress)
+        except OgsError as exc:
+            raise click.ClickException(exc.detail) from None
+        finally:
+            progress.done()
     assert job.png is not None
     output.write_bytes(job.png)
     for name, ms in job.timings.items():
         click.echo(f"{name:>8}: {ms:7.2f} ms")
-    click.echo(f"wrote {output} ({len(job.png):,} bytes, {'cache hit' if job.cache_hit else 'rendered'})")
+    for outcome in job.layers:
+        click.echo(f"   layer {describe(outcome)}")
+    state = "cache hit" if job.cache_hit else "rendered"
+    state += "" if is_final(job.layers) else ", not final: a layer may still change (see above)"
+    click.echo(f"wrote {output} ({len(job.png):,} bytes, {state})")
     if job.missing:
         click.echo("missing glyphs: " + " ".join(f"U+{ord(c):04X}" for c in job.missing), err=True)
 
@@ -90,12 +100,36 @@ def sign(template: str, fields: tuple[str, ...], size: str | None, base_url: str
 @click.option("--port", type=int, default=None, help="Port (OGS_PORT).")
 @click.option("--workers", type=int, default=None, help="gunicorn workers (OGS_WORKERS).")
 @click.option("--dev", is_flag=True, default=None, help="Dev mode: unsigned URLs, built-in key.")
-def serve(host: str | None, port: int | None, workers: int | None, dev: bool | None) -> None:
+@click.option("--with-worker", is_flag=True, help="Also run one AI layer worker, stopped with the server.")
+def serve(
+    host: str | None, port: int | None, workers: int | None, dev: bool | None, with_worker: bool
+) -> None:
     """Run the production server (gunicorn) and print a ready-to-open example URL."""
+    from .layers.companion import companion_worker
     from .server import run_server
 
     settings = _settings(host=host, port=port, workers=workers, dev=dev)
-    run_server(settings)
+    if not with_worker:
+        run_server(settings)
+        return
+    with companion_worker(settings):
+        run_server(settings)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Quit once the queue is empty (for scripts and tests).")
+@click.option("--name", default=None, help="Worker name (default: RQ's host.pid).")
+def worker(burst: bool, name: str | None) -> None:
+    """Run a worker that makes AI layers (model calls, OCR check) from the Redis queue."""
+    import redis
+
+    from .layers.worker import run_worker
+
+    settings = _settings()
+    try:
+        run_worker(settings, burst=burst, name=name)
+    except redis.ConnectionError as exc:
+        raise click.ClickException(f"no Redis at {settings.redis_url}: {exc}") from None
 
 
 def _register_commands() -> None:

@@ -64,6 +64,15 @@ class Settings(BaseSettings):
     max_age: int = Field(3600, ge=0, description="Cache-Control max-age (s) for /og responses.")
     s_maxage: int = Field(86400, ge=0, description="Cache-Control s-maxage (s) for CDNs on /og responses.")
     render_timeout_ms: int = Field(5000, ge=100, description="Deadline for one card request.")
+    og_deadline_ms: int = Field(
+        800, ge=100, le=60_000, description="GET /og with AI layers answers within this (provisional card)."
+    )
+    layer_timeout_s: int = Field(
+        300, ge=10, le=3600, description="Longest one AI layer job may run in a worker before it is retried."
+    )
+    worker_heartbeat_s: int = Field(
+        10, ge=1, le=300, description="Layer worker heartbeat; a job silent for 3 beats is run again."
+    )
     max_query_bytes: int = Field(4096, ge=256, description="Longest accepted query string.")
     max_pixels: int = Field(2400 * 2400, ge=10_000, description="Largest accepted canvas (width*height).")
 

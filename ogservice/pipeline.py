@@ -1,6 +1,13 @@
 """The card pipeline: an ordered tuple of small steps with a deadline check between them.
 
-    parse -> key -> render: lookup (hit: done), else compose, encode, store -> done
+    parse -> plan layers -> resolve layers -> key -> render: lookup (hit: done), else compose,
+    encode, store -> done
+
+A card whose template and fields ask for AI layers (bg=ai, lettering=ai) has them planned and
+resolved (ogservice/layers/): ready layers are composed as pixels and their digests join the
+card's key; a layer still being made is drawn locally and the card is provisional (composed,
+never stored or indexed as the final card). A card without AI layers takes the same steps, with
+nothing to plan.
 
 Each step takes the Job and fills in its part; `run()` times every step (for Server-Timing and the
 CLI) and checks the deadline before each one. Concurrent requests for the same card in one process
@@ -28,19 +35,29 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cards import backgrounds
 from .cards.compose import Canvas, Composition, compose
 from .cards.encode import PngEncoder
 from .cards.fields import CardRequest, parse_card_request
 from .cards.fonts import BUNDLED_FONTS_DIR, FontRegistry
+from .cards.made import ReadyImages
 from .cards.templates import BUNDLED_DIR, Template, load_templates
 from .config import Settings
 from .errors import NotFound, ServiceUnavailable
 from .flights import Flights, FlightTimeout
+from .layers import report
+from .layers.outcomes import Local, Outcome, Planned, Progress, Ready
+from .layers.plan import plan_asks
 from .store import Store
 
+if TYPE_CHECKING:
+    from .layers.service import LayerService
+
 RENDERER_VERSION = "5"
+# Of OGS_OG_DEADLINE_MS, the part kept for composing and encoding once the wait for layers ends.
+COMPOSE_RESERVE_S = 0.2
 log = logging.getLogger(__name__)
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
@@ -60,6 +77,20 @@ class Job:
     composition: Composition | None = None
     missing: tuple[str, ...] = ()  # characters no font covered (kept in the index for cache hits)
     timings: dict[str, float] = field(default_factory=dict)
+    layer_wait_until: float = 0.0  # monotonic time until which pending AI layers are waited for
+    progress: Progress | None = None  # hears about pending layers while they are waited for
+    planned: list[Planned] = field(default_factory=list)
+    layers: list[Outcome] = field(default_factory=list)
+
+    @property
+    def final(self) -> bool:
+        """Nothing about this card will change by itself: it is stored, indexed and cached long."""
+        return report.is_final(self.layers)
+
+    @property
+    def provisional(self) -> bool:
+        """A layer is still being made: the same URL serves the final card once it is there."""
+        return report.is_provisional(self.layers)
 
 
 Step = Callable[["CardService", Job], None]
@@ -68,9 +99,16 @@ Step = Callable[["CardService", Job], None]
 class CardService:
     """Per-app card engine: templates and fonts loaded once, a store, and the pipeline steps."""
 
-    def __init__(self, settings: Settings, store: Store, fonts: FontRegistry | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        fonts: FontRegistry | None = None,
+        layers: LayerService | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
+        self.layers = layers  # None: AI layers are off (each is set locally, reported as ai-off)
         dirs = [BUNDLED_DIR, *([settings.templates_dir] if settings.templates_dir else [])]
         self.templates: dict[str, Template] = load_templates(dirs)
         self.fonts = fonts or FontRegistry.load(_font_dirs(settings))
@@ -84,11 +122,25 @@ class CardService:
         return template
 
     def run(
-        self, template_name: str, params: Sequence[tuple[str, str]], timeout_ms: int | None = None
+        self,
+        template_name: str,
+        params: Sequence[tuple[str, str]],
+        timeout_ms: int | None = None,
+        layer_wait_ms: int | None = None,
+        progress: Progress | None = None,
     ) -> Job:
-        """Run the steps for one request; raises OgsError subclasses for bad input."""
+        """Run the steps for one request; raises OgsError subclasses for bad input.
+
+        AI layers still being made are waited for until `layer_wait_ms` after the start (default
+        OGS_OG_DEADLINE_MS less the time kept for composing), then set locally (a provisional card).
+        """
+        started = time.monotonic()
         budget = (timeout_ms or self.settings.render_timeout_ms) / 1000
-        job = Job(template_name, params, deadline=time.monotonic() + budget)
+        wait = (layer_wait_ms if layer_wait_ms is not None else self.settings.og_deadline_ms) / 1000
+        if layer_wait_ms is None:
+            wait = max(0.0, wait - COMPOSE_RESERVE_S)
+        job = Job(template_name, params, deadline=started + budget, layer_wait_until=started + wait)
+        job.progress = progress
         for step in STEPS:
             _check_deadline(job, step.__name__)
             if step in RENDER_STEPS:
@@ -102,9 +154,10 @@ class CardService:
         """The PNG named by `digest`; the store has verified that it hashes to that name."""
         return self.store.get(f"asset/{digest}")
 
-    def request_key(self, req: CardRequest) -> str:
-        """sha256 of everything that determines the pixels."""
-        canonical = {
+    def request_key(self, req: CardRequest, layers: Sequence[Outcome] = ()) -> str:
+        """sha256 of everything that determines the pixels: with AI layers, each one's asset digest
+        (or how it was set locally), so a new layer makes a new card and the cache stays exact."""
+        canonical: dict[str, object] = {
             "renderer": RENDERER_VERSION,
             "template": req.template.digest,
             "fonts": self._fingerprint,
@@ -113,6 +166,8 @@ class CardService:
             "seed": self.seed(req),
             "missing": self.settings.missing_glyph,
         }
+        if layers:  # absent for cards without AI layers: their keys are what they always were
+            canonical["layers"] = {o.slot: report.card_part(o) for o in layers}
         return hashlib.sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def seed(self, req: CardRequest) -> int:
@@ -127,9 +182,27 @@ def _parse(service: CardService, job: Job) -> None:
     job.request = parse_card_request(template, job.params, service.settings.max_pixels)
 
 
+def _plan_layers(service: CardService, job: Job) -> None:
+    """The layers this card asks a model for (none for most cards), each routed to a planned model."""
+    assert job.request is not None
+    if service.layers is not None:
+        job.planned = service.layers.plan(job.request)
+    else:
+        job.planned = [Local(a.slot, a.kind, "ai-off") for a in plan_asks(job.request)]
+
+
+def _resolve_layers(service: CardService, job: Job) -> None:
+    """What is ready, what is still being made (waited for up to the layer deadline), what is local."""
+    if service.layers is None or all(isinstance(p, Local) for p in job.planned):
+        job.layers = [p for p in job.planned if isinstance(p, Local)]
+        return
+    wait_until = min(job.layer_wait_until, job.deadline - COMPOSE_RESERVE_S)
+    job.layers = service.layers.resolve(job.planned, wait_until, job.progress)
+
+
 def _key(service: CardService, job: Job) -> None:
     assert job.request is not None
-    job.key = service.request_key(job.request)
+    job.key = service.request_key(job.request, job.layers)
 
 
 def _lookup(service: CardService, job: Job) -> None:
@@ -160,7 +233,12 @@ def read_index_entry(entry: bytes) -> tuple[str, tuple[str, ...]] | None:
 def _render(service: CardService, job: Job) -> None:
     """The stored card, or a new render. One lookup, under the card's flight lock: a second request
     for the same card waits here (until its deadline at most), then finds the first one's result (a
-    miss costs one lookup)."""
+    miss costs one lookup). A card that is not final (an AI layer pending, or failed for now) is
+    composed but never looked up or stored."""
+    if not job.final:
+        _check_deadline(job, "compose")
+        _compose(service, job)
+        return
     try:
         with service._flights.hold(job.key, job.deadline):
             with _timed(job, "lookup"):
@@ -176,6 +254,14 @@ def _render(service: CardService, job: Job) -> None:
 
 def _draw(service: CardService, job: Job) -> None:
     """Compose, encode and store the card: once started, run to the end (see the module docstring)."""
+    _compose(service, job)
+    assert job.png is not None
+    with _timed(job, "store"):
+        service.store.put(f"asset/{job.digest}", job.png)
+        service.store.put(f"req/{job.key}", index_entry(job.digest, job.missing))
+
+
+def _compose(service: CardService, job: Job) -> None:
     assert job.request is not None
     req = job.request
     canvas = Canvas(
@@ -184,6 +270,7 @@ def _draw(service: CardService, job: Job) -> None:
         seed=service.seed(req),
         palette=_palette(req),
         missing=service.settings.missing_glyph,
+        ready=_ready_images(job.layers),
     )
     encoder = PngEncoder()
     with _timed(job, "compose"):  # on big cards the encoder compresses bands while the rest is drawn
@@ -192,9 +279,12 @@ def _draw(service: CardService, job: Job) -> None:
     with _timed(job, "encode"):
         job.png = encoder.finish(job.composition.image)
         job.digest = hashlib.sha256(job.png).hexdigest()
-    with _timed(job, "store"):
-        service.store.put(f"asset/{job.digest}", job.png)
-        service.store.put(f"req/{job.key}", index_entry(job.digest, job.missing))
+
+
+def _ready_images(layers: Sequence[Outcome]) -> ReadyImages:
+    ready = [o for o in layers if isinstance(o, Ready)]
+    background = next((o.layer.image for o in ready if o.kind == "background"), None)
+    return ReadyImages(background, {o.slot: o.layer.image for o in ready if o.kind == "lettering"})
 
 
 @contextmanager
@@ -222,5 +312,5 @@ def _font_dirs(settings: Settings) -> list[Path]:
     return [BUNDLED_FONTS_DIR, *([settings.fonts_dir] if settings.fonts_dir else [])]
 
 
-STEPS: tuple[Step, ...] = (_parse, _key, _render)
+STEPS: tuple[Step, ...] = (_parse, _plan_layers, _resolve_layers, _key, _render)
 RENDER_STEPS: tuple[Step, ...] = (_render,)

@@ -11,9 +11,10 @@ from typing import Protocol
 import numpy as np
 from PIL import Image, ImageDraw
 
-from . import backgrounds, color, contrast
+from . import backgrounds, color, contrast, made
 from .fonts import FontRegistry
 from .layers import Box, place, resolve_text, scaled_box
+from .made import ReadyImages
 from .templates import Layer, SizePreset, Template
 from .text import TextBlock, TextStyle, draw_text, layout_text
 
@@ -30,6 +31,7 @@ class Canvas:
     seed: int
     palette: backgrounds.Palette
     missing: str = "placeholder"
+    ready: ReadyImages = ReadyImages()  # model-made pixels used instead of drawing those layers
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,26 @@ class TextReport:
     scrim: bool
     box: Box
     missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _LetteringPlan:
+    """A text layer whose pixels are model lettering, fitted into the layer's box."""
+
+    layer: Layer
+    image: Image.Image  # the lettering at its final size
+    outer: Box  # the pill, or the lettering's place
+    ink: Box
+    scale: float
+
+    @property
+    def reach(self) -> tuple[int, int]:
+        """The rows drawing this layer may touch: the pill or lettering, and a scrim around it."""
+        top, bottom = (
+            min(self.outer[1], self.ink[1]),
+            max(self.outer[1] + self.outer[3], self.ink[1] + self.ink[3]),
+        )
+        return math.floor(top) - contrast.MAX_SCRIM_PADDING, math.ceil(bottom) + contrast.MAX_SCRIM_PADDING
 
 
 @dataclass
@@ -99,18 +121,15 @@ class _TextPlan:
 def compose(
     template: Template, canvas: Canvas, fonts: FontRegistry, progress: Progress | None = None
 ) -> Composition:
-    """Render every layer of the preset's layout in order onto the procedural background.
+    """Render every layer of the preset's layout in order onto the background: the procedural
+    one, or `canvas.ready.background`; text layers with ready lettering paste it instead of text.
 
     All layers are laid out first (layout needs no pixels), so `progress` hears the rows each
     layer may touch before any is drawn, then, before each layer, how many are done: the PNG
     encoder cuts its bands by them and, on a big image, compresses the rows that are final while
     the rest of the card is drawn.
     """
-    preset = canvas.preset
-    style = _resolve(template.background.style, canvas.fields) or "auto"
-    image = backgrounds.procedural(
-        preset.width, preset.height, seed=canvas.seed, style=style, palette=canvas.palette
-    )
+    image = _background(template, canvas)
     plans, uncovered = _plan(template, canvas, fonts)
     result = Composition(image, uncovered=uncovered)
     if progress is not None:
@@ -120,20 +139,33 @@ def compose(
             progress.drawn(image, count)
         if isinstance(plan, _RectPlan):
             _draw_rect(image, plan.box, _fill(plan.layer.fill, canvas.palette), plan.radius)
+        elif isinstance(plan, _LetteringPlan):
+            _draw_lettering(image, plan, canvas)
         else:
             result.texts.append(_draw_text_layer(image, plan, canvas))
     return result
 
 
-def _plan(
-    template: Template, canvas: Canvas, fonts: FontRegistry
-) -> tuple[list[_RectPlan | _TextPlan], tuple[str, ...]]:
+def _background(template: Template, canvas: Canvas) -> Image.Image:
+    preset = canvas.preset
+    if canvas.ready.background is not None:
+        return made.cover(canvas.ready.background, preset.width, preset.height)
+    style = _resolve(template.background.style, canvas.fields) or "auto"
+    return backgrounds.procedural(
+        preset.width, preset.height, seed=canvas.seed, style=style, palette=canvas.palette
+    )
+
+
+_Plan = _RectPlan | _TextPlan | _LetteringPlan
+
+
+def _plan(template: Template, canvas: Canvas, fonts: FontRegistry) -> tuple[list[_Plan], tuple[str, ...]]:
     """Every drawn layer with its final geometry (`after` layers flow below the laid-out block), and
     the characters no font covered."""
     preset = canvas.preset
     layout = template.layouts[preset.layout]
     scale = _scale(layout.ref, preset)
-    plans: list[_RectPlan | _TextPlan] = []
+    plans: list[_Plan] = []
     bottoms: dict[str, float] = {}
     uncovered: set[str] = set()
     for layer in layout.layers:
@@ -142,6 +174,10 @@ def _plan(
         if layer.kind == "rect":
             plans.append(_RectPlan(layer, box, layer.radius * scale))
             bottoms[layer.id] = box[1] + box[3]
+        elif text and layer.id in canvas.ready.lettering:
+            lettering = _plan_lettering(layer, box, canvas.ready.lettering[layer.id], scale)
+            plans.append(lettering)
+            bottoms[layer.id] = lettering.ink[1] + lettering.ink[3]
         elif text:
             plan = _plan_text(layer, box, text, canvas, fonts, scale)
             uncovered.update(plan.block.missing)
@@ -171,6 +207,21 @@ def _plan_text(
     )
     ink = (outer[0] + pad_x, outer[1] + pad_y, block.width, block.height)
     return _TextPlan(layer, block, outer, ink, scale)
+
+
+def _plan_lettering(layer: Layer, box: Box, lettering: Image.Image, scale: float) -> _LetteringPlan:
+    pad_x, pad_y = (p * scale for p in layer.padding)
+    inner = (box[0] + pad_x, box[1] + pad_y, box[2] - 2 * pad_x, box[3] - 2 * pad_y)
+    fitted, ink = made.fit(lettering, inner, layer.align, layer.valign)
+    outer = place(box, ink[2] + 2 * pad_x, ink[3] + 2 * pad_y, layer.align, layer.valign)
+    ink = (outer[0] + pad_x, outer[1] + pad_y, ink[2], ink[3])
+    return _LetteringPlan(layer, fitted, outer, ink, scale)
+
+
+def _draw_lettering(image: Image.Image, plan: _LetteringPlan, canvas: Canvas) -> None:
+    if plan.layer.kind == "pill":
+        _draw_rect(image, plan.outer, _fill(plan.layer.fill, canvas.palette), plan.layer.radius * plan.scale)
+    made.paste_legibly(image, plan.image, plan.ink)
 
 
 def _draw_text_layer(image: Image.Image, plan: _TextPlan, canvas: Canvas) -> TextReport:

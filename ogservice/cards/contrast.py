@@ -93,9 +93,18 @@ def choose_legible(
     return _with_scrim(pixels, box, preferred, min_ratio)
 
 
+def scrim_behind(background: Image.Image, box: Box, text_rgb: RGB, min_ratio: float) -> Legibility:
+    """The lightest scrim that makes text of this fixed colour (model lettering) reach min_ratio."""
+    return _scrim_for(sample(background, box), text_rgb, min_ratio, _scrim_padding(box))
+
+
+def _scrim_padding(box: Box) -> int:
+    return max(8, min(MAX_SCRIM_PADDING, round(min(box[2] - box[0], box[3] - box[1]) * 0.15)))
+
+
 def _with_scrim(pixels: np.ndarray, box: Box, preferred: RGB | None, min_ratio: float) -> Legibility:
     """The text colour and scrim needing the least opacity; the brand colour wins unless it needs a lot."""
-    padding = max(8, min(MAX_SCRIM_PADDING, round(min(box[2] - box[0], box[3] - box[1]) * 0.15)))
+    padding = _scrim_padding(box)
     if preferred is not None:
         brand = _scrim_for(pixels, preferred, min_ratio, padding)
         if brand.ratio >= min_ratio and brand.scrim is not None and brand.scrim.opacity <= MAX_BRAND_SCRIM:

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..gateway.intent import Intent
+from ..gateway.request import Quality
 from ..validation import problems
 from .backgrounds import STYLES
 from .bundled import bundled_dir
@@ -47,13 +49,32 @@ class SizePreset(_Frozen):
     layout: str
 
 
+# Where a layer's pixels come from. A source may also be "{field}" naming a choice field whose
+# values are among these words, so a URL can ask for a model (bg=ai, lettering=ai) per card.
+BACKGROUND_SOURCES = {"procedural": "local", "model": "model", "ai": "model"}
+TEXT_RENDERS = {"local": "local", "model": "model", "ai": "model"}
+
+
 class Background(_Frozen):
-    """Procedural background: style and palette, each may reference a field as "{name}"."""
+    """The background: procedural (style and palette) or from an image model (prompt, intent, quality).
+
+    Each value may reference a field as "{name}". The procedural settings also make the local
+    stand-in shown while a model's background is on its way, or when no model can make it.
+    """
 
     style: str = "auto"
     theme: str = "midnight"
     brand: str = ""
     seed_fields: tuple[str, ...] = ()  # fields the default seed derives from (empty: all fields)
+    source: str = "procedural"  # procedural | model | "{field}" (a choice field: procedural | ai)
+    # The model's prompt. It must not ask for the card's words: text is a layer of its own, and a
+    # background model misspells. Fields drawn by text layers may appear only if listed in
+    # prompt_text_fields (the author accepts that the model may draw them as letters).
+    prompt: str = ""
+    prompt_field: str = ""  # a field whose value, when set, replaces `prompt` (e.g. bg_prompt)
+    prompt_text_fields: tuple[str, ...] = ()
+    intent: Intent = "background"
+    quality: Quality = "standard"
 
     @model_validator(mode="after")
     def _known_values(self) -> Background:
@@ -64,6 +85,9 @@ class Background(_Frozen):
             raise ValueError(f"theme {self.theme!r} is not one of: {', '.join(THEMES)}")
         if self.brand and not PLACEHOLDER.fullmatch(self.brand):  # the palette follows a colour field
             raise ValueError(f'brand {self.brand!r} is not "{{field}}" naming a colour field')
+        _check_source("source", self.source, BACKGROUND_SOURCES)
+        if self.source != "procedural" and not self.prompt.strip():
+            raise ValueError("a background that can come from a model needs a prompt")
         return self
 
 
@@ -90,6 +114,7 @@ class Layer(_Frozen):
     fill: str = ""  # pill/rect fill: accent | #RRGGBB | #RRGGBBAA
     radius: float = 0
     padding: tuple[float, float] = (0, 0)  # pill: horizontal, vertical
+    render: str = "local"  # text: local | model | "{field}" (a choice field: local | ai)
 
     @field_validator("color")
     @classmethod
@@ -104,6 +129,18 @@ class Layer(_Frozen):
         if value not in ("", "accent"):
             parse_fill(value)
         return value
+
+    @model_validator(mode="after")
+    def _known_render(self) -> Layer:
+        _check_source("render", self.render, TEXT_RENDERS)
+        if self.render != "local" and self.kind == "rect":
+            raise ValueError("render: a rect has no text to letter")
+        return self
+
+
+def _check_source(name: str, value: str, words: dict[str, str]) -> None:
+    if value not in words and not PLACEHOLDER.fullmatch(value):
+        raise ValueError(f'{name} {value!r} is not one of {", ".join(words)} or "{{field}}"')
 
 
 class Layout(_Frozen):
@@ -140,18 +177,52 @@ def _check_references(template: Template) -> None:
     """Every "{field}" names a field and every `after` an earlier layer: a typo would otherwise
     leave a layer out, or keep its place, on every card without a word."""
     bg = template.background
-    used = {"theme": bg.theme, "style": bg.style, "brand": bg.brand}
-    used["seed_fields"] = "".join(f"{{{name}}}" for name in bg.seed_fields)
+    used = {"theme": bg.theme, "style": bg.style, "brand": bg.brand, "source": bg.source, "prompt": bg.prompt}
+    for where, names in (("seed_fields", bg.seed_fields), ("prompt_text_fields", bg.prompt_text_fields)):
+        used[where] = "".join(f"{{{name}}}" for name in names)
+    used["prompt_field"] = f"{{{bg.prompt_field}}}" if bg.prompt_field else ""
     for where, value in used.items():
         _known_fields(template, value, f"background: {where}")
+    _check_choice(template, bg.source, BACKGROUND_SOURCES, "background: source")
     for layout_name, layout in template.layouts.items():
         ids: set[str] = set()
         for index, layer in enumerate(layout.layers):
             where = f"layouts.{layout_name}.layers.{index}"
             _known_fields(template, layer.text, f"{where}: text")
+            _known_fields(template, layer.render, f"{where}: render")
+            _check_choice(template, layer.render, TEXT_RENDERS, f"{where}: render")
             if layer.after and layer.after not in ids:
                 raise ValueError(f"{where}: after {layer.after!r} is not the id of an earlier layer")
             ids.add(layer.id)
+    _check_prompt_words(template)
+
+
+def _check_choice(template: Template, value: str, words: dict[str, str], where: str) -> None:
+    """A source given as "{field}" names a choice field whose every choice is a source word."""
+    match = PLACEHOLDER.fullmatch(value)
+    if match is None:
+        return
+    spec = template.fields[match.group(1)]
+    if spec.kind != "choice" or not set(spec.choices) <= set(words):
+        raise ValueError(f"{where}: {{{match.group(1)}}} must be a choice field of {', '.join(words)}")
+
+
+def _check_prompt_words(template: Template) -> None:
+    """A background prompt may not name a field that a text layer draws (unless the author lists it
+    in prompt_text_fields): the model would be asked for the card's words, and would misspell them."""
+    bg = template.background
+    drawn = {
+        n
+        for layout in template.layouts.values()
+        for layer in layout.layers
+        for n in PLACEHOLDER.findall(layer.text)
+    }
+    for name in PLACEHOLDER.findall(bg.prompt):
+        if name in drawn and name not in bg.prompt_text_fields:
+            raise ValueError(
+                f"background: prompt uses {{{name}}}, which a text layer draws; a background model must not "
+                f"be asked for the card's words (list it in prompt_text_fields to allow it anyway)"
+            )
 
 
 def _known_fields(template: Template, value: str, where: str) -> None:
@@ -189,3 +260,10 @@ def load_templates(dirs: Sequence[Path]) -> dict[str, Template]:
             template = load_template(path)
             templates[template.name] = template
     return templates
+
+
+def source_of(value: str, fields: dict[str, str], words: dict[str, str]) -> str:
+    """'model' or 'local' for a source word, or for a "{field}" whose value is one (see *_SOURCES)."""
+    match = PLACEHOLDER.fullmatch(value)
+    word = fields.get(match.group(1), "") if match else value
+    return words.get(word, "local")

@@ -27,6 +27,7 @@ class RouteContext(BaseModel):
     async_ok: bool = False
     configured_providers: frozenset[str] = frozenset({"local"})
     unhealthy_models: frozenset[str] = frozenset()  # open breakers
+    template: str | None = None  # not a routing input: the card template a call is for (the ledger)
 
 
 class Rejected(BaseModel):

@@ -36,24 +36,31 @@ class CallRecord:
     model: str
     predicted_usd: float
     actual_usd: float  # vendor-reported, else predicted on success; 0 when the call failed
-    outcome: str  # "ok" or the error class name
+    outcome: str  # "ok" or the error class name; for a discard, why (e.g. "ocr-mismatch")
     latency_s: float
     tenant: str = DEFAULT_TENANT
     tier: str = "free"
     at: float = 0.0  # unix time; filled by the ledger when 0
+    layer: str = ""  # what the image was for: background, typography (cards' AI layers)
+    template: str = ""  # the card template it was for
+    discarded: bool = False  # a paid image thrown away after the call: counts its money, not a call
 
     def counters(self) -> dict[str, float]:
         """The non-zero hash fields this record increments (totals are sums over models, not stored)."""
-        model, tier = f"model:{self.model}:", f"tier:{self.tier}:"
-        fields = {
-            f"{model}actual": self.actual_usd,
-            f"{model}predicted": self.predicted_usd,
-            f"{model}calls": 1.0,
-            f"{model}errors": 0.0 if self.outcome == "ok" else 1.0,
-            f"{model}latency": self.latency_s,
-            f"{tier}actual": self.actual_usd,
-            f"{tier}calls": 1.0,
-        }
+        model = f"model:{self.model}:"
+        if self.discarded:
+            fields = {f"{model}discarded": 1.0, f"{model}discarded_usd": self.actual_usd}
+        else:
+            fields = {
+                f"{model}actual": self.actual_usd,
+                f"{model}predicted": self.predicted_usd,
+                f"{model}calls": 1.0,
+                f"{model}errors": 0.0 if self.outcome == "ok" else 1.0,
+                f"{model}latency": self.latency_s,
+            }
+            for group, name in (("tier", self.tier), ("layer", self.layer), ("template", self.template)):
+                if name:
+                    fields.update({f"{group}:{name}:actual": self.actual_usd, f"{group}:{name}:calls": 1.0})
         return {k: v for k, v in fields.items() if v}
 
 
@@ -153,16 +160,21 @@ def with_totals(c: Counter[str]) -> Counter[str]:
 
 
 def summarize(c: Counter[str]) -> dict[str, Any]:
-    """Flat counters -> {actual_usd, predicted_usd, calls, errors, by_model, by_tier}."""
+    """Flat counters -> {actual_usd, predicted_usd, calls, errors, discarded, by_model, by_tier,
+    by_layer, by_template}."""
     models = sorted({k.split(":", 1)[1].rsplit(":", 1)[0] for k in c if k.startswith("model:")})
-    tiers = sorted({k.split(":")[1] for k in c if k.startswith("tier:")})
     return {
         **_scope(c, ""),
         "by_model": {m: _scope(c, f"model:{m}:") for m in models},
-        "by_tier": {
-            t: {"actual_usd": round(c[f"tier:{t}:actual"], 6), "calls": int(c[f"tier:{t}:calls"])}
-            for t in tiers
-        },
+        **{f"by_{group}": _groups(c, group) for group in ("tier", "layer", "template")},
+    }
+
+
+def _groups(c: Counter[str], group: str) -> dict[str, dict[str, Any]]:
+    names = sorted({k.split(":")[1] for k in c if k.startswith(f"{group}:")})
+    return {
+        n: {"actual_usd": round(c[f"{group}:{n}:actual"], 6), "calls": int(c[f"{group}:{n}:calls"])}
+        for n in names
     }
 
 
@@ -173,5 +185,7 @@ def _scope(c: Counter[str], scope: str) -> dict[str, Any]:
         "predicted_usd": round(c[f"{scope}predicted"], 6),
         "calls": calls,
         "errors": int(c[f"{scope}errors"]),
+        "discarded": int(c[f"{scope}discarded"]),
+        "discarded_usd": round(c[f"{scope}discarded_usd"], 6),
         "mean_latency_s": round(c[f"{scope}latency"] / calls, 4) if calls else 0.0,
     }

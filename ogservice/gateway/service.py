@@ -298,6 +298,8 @@ class Gateway:
                 round(latency, 4),
                 tenant=tenant or "default",
                 tier=ctx.tier,
+                layer=ctx.layer or "",
+                template=ctx.template or "",
             )
         )
 

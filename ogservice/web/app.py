@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from ..config import MAX_BODY_BYTES, Settings, load_settings
 from ..errors import OgsError, error_for_status
 from ..gateway.service import Gateway
+from ..layers.service import LayerService
 from ..pipeline import CardService
 from ..sources.assets import ImageSources
 from ..store import open_store
@@ -24,9 +25,12 @@ def build_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["ogs.settings"] = settings
     store = open_store(settings)
-    app.extensions["ogs.cards"] = CardService(settings, store)
+    app.extensions["ogs.gateway"] = gateway = Gateway.from_settings(settings)
+    app.extensions["ogs.layers"] = layers = LayerService.build(settings, store, gateway)
+    if layers.mode == "off":
+        log.warning("%s", layers.status())
+    app.extensions["ogs.cards"] = CardService(settings, store, layers=layers)
     app.extensions["ogs.images"] = ImageSources.from_settings(settings, store)
-    app.extensions["ogs.gateway"] = Gateway.from_settings(settings)
     app.extensions["ogs.resolved"] = ResolvedUrls()
     app.wsgi_app = HotPath(  # type: ignore[method-assign]
         app.wsgi_app, settings, app.extensions["ogs.cards"], app.extensions["ogs.resolved"]

@@ -12,6 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.http import parse_etags
@@ -28,45 +29,68 @@ def url_key(environ: dict[str, Any]) -> bytes:
     return path + b"?" + environ.get("QUERY_STRING", "").encode("latin-1")
 
 
+# A card that is not final (an AI layer still being made, or failed for now) may change within
+# minutes: crawlers and CDNs keep it briefly, then ask again.
+NOT_FINAL_CACHE = "public, max-age=30, s-maxage=30"
+
+
+@dataclass(frozen=True)
+class Card:
+    """What the headers of a rendered card say: its digest, uncovered characters and AI layers."""
+
+    digest: str
+    missing: tuple[str, ...] = ()
+    layers: str = ""  # the X-Ogs-Layers value ('' for a card without AI layers)
+    final: bool = True  # stored and indexed; False: served once, with NOT_FINAL_CACHE
+    provisional: bool = False  # an AI layer is still being made (X-Ogs-Provisional: 1)
+
+
 class ResolvedUrls:
-    """Exact URL -> (digest, missing glyphs) for URLs this process already verified and rendered.
+    """Exact URL -> Card for URLs this process already verified and rendered as final cards.
 
     The same URL bytes always verify and resolve the same way while keys and templates are fixed
-    (both are loaded once per process), so a repeat hit needs no parsing, HMAC or hashing.
+    (both are loaded once per process), so a repeat hit needs no parsing, HMAC or hashing. A card
+    that is not final is never remembered: the next request must look at its layers again.
     """
 
     def __init__(self, max_entries: int = 20_000) -> None:
         self.max_entries = max_entries
-        self._items: OrderedDict[bytes, tuple[str, tuple[str, ...]]] = OrderedDict()
+        self._items: OrderedDict[bytes, Card] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, url: bytes) -> tuple[str, tuple[str, ...]] | None:
+    def get(self, url: bytes) -> Card | None:
         with self._lock:
             hit = self._items.get(url)
             if hit is not None:
                 self._items.move_to_end(url)
             return hit
 
-    def put(self, url: bytes, digest: str, missing: tuple[str, ...]) -> None:
+    def put(self, url: bytes, card: Card) -> None:
+        if not card.final:
+            return
         with self._lock:
-            self._items[url] = (digest, missing)
+            self._items[url] = card
             if len(self._items) > self.max_entries:
                 self._items.popitem(last=False)
 
 
-def card_headers(
-    settings: Settings, digest: str, missing: tuple[str, ...], cache: str, timing: str
-) -> list[tuple[str, str]]:
+def card_headers(settings: Settings, card: Card, cache: str, timing: str) -> list[tuple[str, str]]:
     """Response headers of an /og card, shared by the hot path and the Flask view."""
+    final_cache = f"public, max-age={settings.max_age}, s-maxage={settings.s_maxage}"
     headers = [
-        ("ETag", f'"{digest}"'),
-        ("Cache-Control", f"public, max-age={settings.max_age}, s-maxage={settings.s_maxage}"),
+        ("ETag", f'"{card.digest}"'),
+        ("Cache-Control", final_cache if card.final else NOT_FINAL_CACHE),
         ("Server-Timing", timing),
         ("X-Ogs-Cache", cache),
-        ("Link", f'</a/{digest}.png>; rel="alternate"; type="image/png"'),
     ]
-    if missing:
-        headers.append(("X-Ogs-Missing-Glyphs", " ".join(f"U+{ord(c):04X}" for c in missing)))
+    if card.final:  # only a final card is stored, so only its asset URL exists
+        headers.append(("Link", f'</a/{card.digest}.png>; rel="alternate"; type="image/png"'))
+    if card.missing:
+        headers.append(("X-Ogs-Missing-Glyphs", " ".join(f"U+{ord(c):04X}" for c in card.missing)))
+    if card.layers:
+        headers.append(("X-Ogs-Layers", card.layers))
+    if card.provisional:
+        headers.append(("X-Ogs-Provisional", "1"))
     return headers
 
 
@@ -80,7 +104,7 @@ class HotPath:
         started = time.perf_counter()
         if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO", "").startswith("/og/"):
             hit = self.resolved.get(url_key(environ))
-            if hit is not None and (png := self.cards.asset(hit[0])) is not None:
+            if hit is not None and (png := self.cards.asset(hit.digest)) is not None:
                 return self._answer(environ, start_response, png, hit, started)
         return self.app(environ, start_response)
 
@@ -89,13 +113,13 @@ class HotPath:
         environ: dict[str, Any],
         start_response: Callable[..., Any],
         png: bytes,
-        hit: tuple[str, tuple[str, ...]],
+        hit: Card,
         started: float,
     ) -> Iterable[bytes]:
-        digest, missing = hit
         timing = f"hot;dur={(time.perf_counter() - started) * 1000:.2f}"
-        headers = card_headers(self.settings, digest, missing, "hit", timing)
-        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(digest):  # as Flask's request does
+        headers = card_headers(self.settings, hit, "hit", timing)
+        # Weak comparison, as Flask's request.if_none_match does.
+        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(hit.digest):
             start_response("304 Not Modified", headers)
             return [b""]
         start_response("200 OK", [*headers, ("Content-Type", "image/png"), ("Content-Length", str(len(png)))])

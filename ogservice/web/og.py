@@ -9,9 +9,10 @@ from flask import Blueprint, Response, current_app, request
 
 from ..config import Settings
 from ..errors import BadRequest, NotFound, PayloadTooLarge
+from ..layers.report import layers_header, timing_entries
 from ..pipeline import CardService, Job
 from ..signing import verify
-from .hot import ResolvedUrls, card_headers, url_key
+from .hot import Card, ResolvedUrls, card_headers, url_key
 
 bp = Blueprint("og", __name__)
 
@@ -32,12 +33,11 @@ def _cards() -> CardService:
 def og_image(name: str) -> Response:
     """Render (or serve from cache) a signed card URL; answers 304 to a matching If-None-Match."""
     job = _render(name)
+    card = Card(job.digest, job.missing, layers_header(job.layers), job.final, job.provisional)
     resolved: ResolvedUrls = current_app.extensions["ogs.resolved"]
-    resolved.put(url_key(request.environ), job.digest, job.missing)  # later hits: see web/hot.py
+    resolved.put(url_key(request.environ), card)  # later hits of a final card: see web/hot.py
     assert job.png is not None
-    return _card_response(
-        job.png, job.digest, job.missing, cache="hit" if job.cache_hit else "miss", timing=server_timing(job)
-    )
+    return _card_response(job.png, card, cache="hit" if job.cache_hit else "miss", timing=server_timing(job))
 
 
 def _render(name: str) -> Job:
@@ -51,9 +51,9 @@ def _render(name: str) -> Job:
     return _cards().run(name, [(k, v) for k, v in params if k != "s"])
 
 
-def _card_response(png: bytes, digest: str, missing: tuple[str, ...], *, cache: str, timing: str) -> Response:
-    headers = card_headers(_settings(), digest, missing, cache, timing)
-    if request.if_none_match.contains_weak(digest):
+def _card_response(png: bytes, card: Card, *, cache: str, timing: str) -> Response:
+    headers = card_headers(_settings(), card, cache, timing)
+    if request.if_none_match.contains_weak(card.digest):
         return Response(status=304, headers=headers)
     return Response(png, mimetype="image/png", headers=headers)
 
@@ -92,4 +92,6 @@ def query_params(max_bytes: int) -> list[tuple[str, str]]:
 
 
 def server_timing(job: Job) -> str:
-    return ", ".join(f"{name};dur={ms:.2f}" for name, ms in job.timings.items())
+    """Each step's time, then each AI layer's wait and state."""
+    steps = [f"{name};dur={ms:.2f}" for name, ms in job.timings.items()]
+    return ", ".join(steps + timing_entries(job.layers))

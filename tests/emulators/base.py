@@ -33,6 +33,7 @@ FAILURES = (
     "safety",  # the vendor's own safety-block answer
     "unauthorized",  # 401/403 in the vendor's envelope
     "expired_url",  # URL-returning vendors: the image URL answers 403/404 as when expired
+    "misspell",  # text models (Ideogram, OpenAI): 200 with the prompt's quoted text lettered wrongly
 )
 
 # What each failure must become in the gateway, for a vendor that answers with JSON or bytes...

@@ -7,7 +7,6 @@ concurrency limit (no retry header). Images come back as expiring URLs served by
 
 from __future__ import annotations
 
-import io
 import random
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from PIL import Image
 
 from ogservice.gateway.providers.ideogram import IdeogramProvider
 from tests.emulators.base import URL_FAILURES, ContractCase, Emulator, png_bytes
+from tests.emulators.lettering import encode, lettering_image
 
 # Output resolution per aspect (Ideogram's ~1 MP resolution table).
 RESOLUTIONS = {
@@ -222,7 +222,7 @@ class IdeogramEmulator(Emulator):
         magic = fields.get("magic_prompt", fields.get("magic_prompt_option", "AUTO"))
         prompt = fields["prompt"] if magic == "OFF" else f"A striking, detailed image of {fields['prompt']}"
         return {
-            "url": self.host_file(self.image(width, height, transparent)),
+            "url": self.host_file(self.image(fields["prompt"], width, height, transparent)),
             "prompt": prompt,
             "resolution": f"{width}x{height}",
             "is_image_safe": True,
@@ -230,14 +230,16 @@ class IdeogramEmulator(Emulator):
             "style_type": fields.get("style_type", "GENERAL"),
         }
 
-    def image(self, width: int, height: int, transparent: bool) -> bytes:
+    def image(self, prompt: str, width: int, height: int, transparent: bool) -> bytes:
+        """The prompt's quoted text lettered (transparent on generate-transparent), else a flat image."""
         if self.take_failure("not_image"):
             return b"<html><body>AccessDenied</body></html>"
+        wrong = bool(self.take_failure("misspell"))
+        if lettering := lettering_image(prompt, width, height, transparent=transparent, wrong=wrong):
+            return encode(lettering)
         if not transparent:
             return png_bytes(width, height)
-        buf = io.BytesIO()
-        Image.new("RGBA", (width, height), (0, 0, 0, 0)).save(buf, "PNG")
-        return buf.getvalue()
+        return encode(Image.new("RGBA", (width, height), (0, 0, 0, 0)))
 
     def now(self) -> str:
         return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

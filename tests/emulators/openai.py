@@ -14,6 +14,7 @@ from flask import Response, jsonify, request
 
 from ogservice.gateway.providers.openai import OpenAIProvider
 from tests.emulators.base import ContractCase, Emulator, png_bytes
+from tests.emulators.lettering import encode, lettering_image
 
 COMMON = frozenset({"model", "prompt", "n", "size", "quality", "user"})
 GPT_ONLY = frozenset(
@@ -279,13 +280,19 @@ class OpenAIEmulator(Emulator):
             moderation_details={"moderation_stage": "input", "categories": ["violence"]},
         )
 
-    def image_bytes(self, width: int, height: int, fmt: str = "png") -> bytes:
+    def image_bytes(self, body: dict[str, Any], width: int, height: int, fmt: str = "png") -> bytes:
+        """The prompt's quoted text lettered (on transparency when asked), else a flat colour image."""
         if self.take_failure("not_image"):
             return b"<html>this is not an image</html>"
-        return png_bytes(width, height, fmt={"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[fmt])
+        wrong = bool(self.take_failure("misspell"))
+        transparent = body.get("background") == "transparent"
+        pil_format = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[fmt]
+        if lettering := lettering_image(body["prompt"], width, height, transparent=transparent, wrong=wrong):
+            return encode(lettering, pil_format)
+        return png_bytes(width, height, fmt=pil_format)
 
     def dalle_body(self, body: dict[str, Any], width: int, height: int) -> dict[str, Any]:
-        data = self.image_bytes(width, height)
+        data = self.image_bytes(body, width, height)
         item = {"revised_prompt": f"A detailed illustration: {body['prompt']}"}
         if body.get("response_format", "url") == "url":
             item["url"] = self.host_file(data, ttl=3600)
@@ -297,7 +304,8 @@ class OpenAIEmulator(Emulator):
         fmt, n = body.get("output_format", "png"), body.get("n", 1)
         quality = body.get("quality", "auto")
         items = [
-            {"b64_json": base64.b64encode(self.image_bytes(width, height, fmt)).decode()} for _ in range(n)
+            {"b64_json": base64.b64encode(self.image_bytes(body, width, height, fmt)).decode()}
+            for _ in range(n)
         ]
         out_tokens = n * round(TOKENS[quality] * width * height / 1024**2)
         in_tokens = max(1, len(body["prompt"]) // 4)

@@ -18,6 +18,23 @@ def _calls() -> list[CallRecord]:
     ]
 
 
+def test_cost_per_layer_and_template_and_discarded_images_are_counted(redis_client, redis_prefix):
+    ledger = Ledger(redis_client, redis_prefix, clock=lambda: DAY1)
+    blog = {"template": "blog-post"}
+    ledger.record(CallRecord("flux-schnell", 0.003, 0.003, "ok", 1.0, layer="background", **blog))
+    ledger.record(CallRecord("ideogram-v3", 0.06, 0.06, "ok", 9.0, layer="typography", **blog))
+    # The OCR guard threw the lettering away: its money is counted as discarded, not as a second call.
+    ledger.record(CallRecord("ideogram-v3", 0.0, 0.06, "ocr-mismatch", 0.0, discarded=True, **blog))
+    spend = ledger.spend()
+    assert spend["by_layer"] == {
+        "background": {"actual_usd": 0.003, "calls": 1},
+        "typography": {"actual_usd": 0.06, "calls": 1},
+    }
+    assert spend["by_template"] == {"blog-post": {"actual_usd": 0.063, "calls": 2}}
+    assert spend["calls"] == 2 and spend["discarded"] == 1 and spend["discarded_usd"] == 0.06
+    assert spend["by_model"]["ideogram-v3"]["discarded"] == 1
+
+
 def test_totals_per_model_tenant_and_tier_are_shared_through_redis(redis_client, redis_prefix):
     writer = Ledger(redis_client, redis_prefix, clock=lambda: DAY1)
     for call in _calls():
@@ -31,6 +48,8 @@ def test_totals_per_model_tenant_and_tier_are_shared_through_redis(redis_client,
         "predicted_usd": 0.08,
         "calls": 2,
         "errors": 1,
+        "discarded": 0,
+        "discarded_usd": 0.0,
         "mean_latency_s": 5.0,
     }
     everyone = reader.spend()

@@ -1,0 +1,84 @@
+"""LayerSpec -> Ready | Pending | Local: what a card can use now, waiting for models up to a deadline.
+
+One look at a layer, in order: the store (ready: use it), a recorded failure (set locally, say
+why), no queue (AI layers are off), what the gateway can do right now (budget, reachable models),
+then make sure its job is queued (single flight) and call it pending. Pending layers are looked
+at again every POLL_S until they settle or the wait ends; the card then uses local stand-ins.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import redis
+
+from .assets import Failures, ReadyLayers
+from .outcomes import Local, Outcome, Pending, Planned, Progress, Ready
+from .route import live_reason
+from .spec import LayerSpec
+
+log = logging.getLogger(__name__)
+POLL_S = 0.03
+
+
+class Submitter(Protocol):
+    """Runs a layer's job somewhere, once: True while it is queued or running, False if it failed."""
+
+    def submit(self, spec: LayerSpec) -> bool: ...
+
+
+@dataclass
+class Resolver:
+    """Looks layers up and waits for them; built once per app or CLI run."""
+
+    layers: ReadyLayers
+    failures: Failures
+    gateway: Any
+    submitter: Submitter | None
+    clock: Callable[[], float] = field(default=time.monotonic)
+
+    def resolve(
+        self, planned: Sequence[Planned], wait_until: float, progress: Progress | None = None
+    ) -> list[Outcome]:
+        """Every planned layer's outcome; pending ones are waited for until `wait_until` (monotonic)."""
+        started = self.clock()
+        outcomes = [p if isinstance(p, Local) else self._look(p, first=True) for p in planned]
+        while any(isinstance(o, Pending) for o in outcomes) and self.clock() < wait_until:
+            if progress is not None:
+                progress(outcomes, self.clock() - started)
+            time.sleep(max(0.0, min(POLL_S, wait_until - self.clock())))
+            outcomes = [self._again(p, o, started) for p, o in zip(planned, outcomes, strict=True)]
+        waited = (self.clock() - started) * 1000
+        return [_waited(o, waited) if isinstance(o, Pending) else o for o in outcomes]
+
+    def _again(self, planned: Planned, outcome: Outcome, started: float) -> Outcome:
+        if not isinstance(outcome, Pending) or isinstance(planned, Local):
+            return outcome
+        found = self._look(planned, first=False)
+        return found if isinstance(found, Pending) else _waited(found, (self.clock() - started) * 1000)
+
+    def _look(self, spec: LayerSpec, *, first: bool) -> Outcome:
+        if (ready := self.layers.ready(spec.key)) is not None:
+            return Ready(spec.slot, spec.kind, ready, fresh=not first)
+        if (failure := self.failures.failure(spec.key)) is not None:
+            return Local(spec.slot, spec.kind, failure.reason, failure.detail, spec.model)
+        if self.submitter is None:
+            return Local(spec.slot, spec.kind, "ai-off", "no Redis for the layer queue", spec.model)
+        if first and (reason := live_reason(spec, self.gateway)):
+            return Local(spec.slot, spec.kind, reason, "", spec.model)
+        try:
+            running = self.submitter.submit(spec)
+        except redis.RedisError as exc:
+            log.warning("layer queue unavailable: %s", exc)
+            return Local(spec.slot, spec.kind, "queue-down", str(exc), spec.model)
+        if not running:
+            return Local(spec.slot, spec.kind, "worker-error", "its last job failed", spec.model)
+        return Pending(spec.slot, spec.kind, spec.model)
+
+
+def _waited(outcome: Outcome, ms: float) -> Outcome:
+    return replace(outcome, waited_ms=round(ms, 2))
