@@ -16,6 +16,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .tenants.ratelimit import parse_rate
 from .validation import problems
 
 PROVIDERS = ("openai", "ideogram", "gemini", "vertex", "stability", "replicate", "fal", "a1111", "comfyui")
@@ -69,7 +70,10 @@ class Settings(BaseSettings):
         False, description="After a model refuses (safety), try the next model instead of stopping."
     )
     tier: Literal["free", "pro", "enterprise"] = Field("free", description="Default tier for routing.")
-    budget_usd: float = Field(10.0, ge=0, description="Spend cap per tenant and day for remote models.")
+    budget_usd: float = Field(
+        10.0, ge=0, description="Daily spend cap for remote models of keyless requests and unknown tenants."
+    )
+    rate_limit: str = Field("120/minute", description="Request rate of an API key created without --rate.")
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -96,6 +100,12 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _valid_rate(cls, value: str) -> str:
+        parse_rate(value)
+        return value
 
     @model_validator(mode="after")
     def _check_security(self) -> Settings:

@@ -3,13 +3,15 @@
     OgsError                       500  (never raised for user input)
     ├── BadRequest                 400  malformed query, field or size
     │   └── UnprocessableField     422  a well-formed value the template cannot use
-    ├── Unauthorized               401  missing API key
+    ├── Unauthorized               401  missing, unknown, malformed or revoked API key
     ├── Forbidden                  403  missing or invalid signature
     ├── NotFound                   404  unknown template or asset
     ├── PayloadTooLarge            413  over-long query or text
+    ├── TooManyRequests            429  an API key over its rate (Retry-After)
     └── ServiceUnavailable         503  a dependency is down and no local stand-in exists
 
-Only `public_message` and `detail` ever reach a client; never a traceback.
+Only `detail` and the extra fields ever reach a client, never a traceback; `headers()` adds the
+response headers an error needs (Retry-After, WWW-Authenticate).
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ class OgsError(Exception):
         body.update(self.extra)
         return body
 
+    def headers(self) -> dict[str, str]:
+        """Response headers of this error: Retry-After when the client should come back later."""
+        return {"Retry-After": str(self.extra["retry_after"])} if "retry_after" in self.extra else {}
+
     @classmethod
     def slug(cls) -> str:
         return "".join("-" + c.lower() if c.isupper() else c for c in cls.__name__).lstrip("-")
@@ -57,8 +63,22 @@ class UnprocessableField(BadRequest):
 
 
 class Unauthorized(OgsError):
+    """401 with the RFC 6750 challenge: no error code when no credentials came, else `error`
+    ("invalid_token" or "invalid_request") and the detail as its description."""
+
     status = 401
     title = "Unauthorized"
+
+    def __init__(self, detail: str, error: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.error = error
+
+    def headers(self) -> dict[str, str]:
+        challenge = 'Bearer realm="ogservice"'
+        if self.error:
+            description = self.detail.replace("\\", "").replace('"', "'")
+            challenge += f', error="{self.error}", error_description="{description}"'
+        return {**super().headers(), "WWW-Authenticate": challenge}
 
 
 class Forbidden(OgsError):
@@ -74,6 +94,11 @@ class NotFound(OgsError):
 class PayloadTooLarge(OgsError):
     status = 413
     title = "Payload too large"
+
+
+class TooManyRequests(OgsError):
+    status = 429
+    title = "Too many requests"
 
 
 class ServiceUnavailable(OgsError):
