@@ -64,7 +64,7 @@ class UnprocessableField(BadRequest):
 
 class Unauthorized(OgsError):
     """401 with the RFC 6750 challenge: no error code when no credentials came, else `error`
-    ("invalid_token" or "invalid_request") and the detail as its description."""
+    ("invalid_token" or "invalid_request") and the detail's first clause as its description."""
 
     status = 401
     title = "Unauthorized"
@@ -75,8 +75,8 @@ class Unauthorized(OgsError):
 
     def headers(self) -> dict[str, str]:
         challenge = 'Bearer realm="ogservice"'
-        if self.error:
-            description = self.detail.replace("\\", "").replace('"', "'")
+        if self.error:  # the description is the detail's first clause; the rest is advice for people
+            description = self.detail.split(":")[0].replace("\\", "").replace('"', "'")
             challenge += f', error="{self.error}", error_description="{description}"'
         return {**super().headers(), "WWW-Authenticate": challenge}
 

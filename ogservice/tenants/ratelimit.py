@@ -102,4 +102,8 @@ def _hit(limiter: SlidingWindowCounterRateLimiter, item: limits.RateLimitItem, k
     allowed = limiter.hit(item, key_id)
     stats = limiter.get_window_stats(item, key_id)
     reset_s = max(0, math.ceil(stats.reset_time - time.time()))
+    if reset_s == 0 and stats.remaining < item.amount:
+        # limits 5.8 takes the new window's Redis TTL (twice the window) modulo the window, which is 0
+        # while the TTL still reads exactly 2 windows: the window just began, so it resets in a window.
+        reset_s = item.get_expiry()
     return RateWindow(allowed, item.amount, stats.remaining, reset_s, item.get_expiry())
