@@ -147,6 +147,9 @@ def test_an_unreachable_redis_refuses_keys_with_503_and_leaves_cards_alone(tmp_p
         client.get("/v1/models", headers=bearer("ogs_live_typo")), "malformed API key", "invalid_token"
     )
     assert client.get("/healthz").get_json()["checks"]["api_keys"]["status"] == "degraded"
+    dev = make_app(tmp_path / "dev", dev=True, redis_url="redis://127.0.0.1:1/0").test_client()
+    assert dev.get("/v1/models").status_code == 200  # `make run` without Redis: nothing to check
+    assert dev.get("/v1/models", headers=bearer(new_token())).status_code == 503  # a key is checked
 
 
 def test_each_tenant_sees_only_its_own_spend(app):
