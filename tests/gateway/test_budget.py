@@ -8,21 +8,14 @@ import redis
 
 from ogservice.gateway.budget import Budget, BudgetRefused
 from ogservice.tenants.store import TenantStore
+from tests.gateway.test_breaker import Clock
 
 DAY1 = 1_790_000_000.0
 
 
-class Clock:
-    def __init__(self, now: float = DAY1) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(DAY1)
 
 
 @pytest.fixture
