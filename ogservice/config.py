@@ -44,7 +44,10 @@ class Settings(BaseSettings):
     store: Literal["files", "redis"] = Field("files", description="Cache/asset backend.")
     memory_cache_mb: int = Field(64, ge=0, description="Per-process hot cache of rendered cards (0 = off).")
     access_log: bool = Field(False, description="gunicorn access log on stdout.")
-    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL when OGS_STORE=redis.")
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        description="Redis of breakers, ledger, budgets, API keys, rate limits (and OGS_STORE=redis).",
+    )
     redis_prefix: str = Field("ogs:", description="Key prefix for everything ogservice writes to Redis.")
 
     templates_dir: Path | None = Field(None, description="Extra folder of user templates (*.toml).")
