@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
+from redis.commands.core import Script
 
 from ..health import Health
 from ..redis_guard import RedisGuard
@@ -105,8 +106,11 @@ class Budget:
     ) -> None:
         self.guard = RedisGuard(client, "budget", log, "refusing paid model calls (local models serve)")
         self.prefix, self.default_usd, self.clock, self.hold_s = prefix, default_usd, clock, hold_s
-        self._reserve = client.register_script(_RESERVE) if client is not None else None
-        self._read = client.register_script(_READ) if client is not None else None
+        # Without a client the guard answers every call with its fallback: no script is ever run.
+        scripts = {"reserve": _RESERVE, "read": _READ}
+        self._scripts: dict[str, Script] = (
+            {name: client.register_script(lua) for name, lua in scripts.items()} if client is not None else {}
+        )
 
     def reserve(self, tenant: str, usd: float) -> Hold | None:
         """Hold `usd` for one call (None for a free call: nothing to hold); BudgetRefused when it
@@ -123,10 +127,10 @@ class Budget:
             KEY_TTL_S,
         ]
         keys = self._keys(tenant, day)
-        reply = self.guard.call(lambda r: self._reserve(keys, args, client=r), lambda: None)  # type: ignore[misc]
+        reply = self._run("reserve", keys, args)
         if reply is None:
             raise BudgetRefused("budget cannot be checked (Redis unavailable); paid calls are paused")
-        ok, limit, spent, held = (int(v) for v in reply)
+        ok, limit, spent, held = reply
         if not ok:
             left = max(0, limit - spent - held) / MICROS
             raise BudgetRefused(f"predicted ${usd:.4f} exceeds the remaining daily budget ${left:.4f}")
@@ -152,10 +156,10 @@ class Budget:
         """Today's budget, settled spend and holds of `tenant`."""
         now, day = self._now()
         keys, args = self._keys(tenant, day), self._state_args(now)
-        reply = self.guard.call(lambda r: self._read(keys, args, client=r), lambda: None)  # type: ignore[misc]
+        reply = self._run("read", keys, args)
         if reply is None:
             return BudgetState(self.default_usd, 0.0, 0.0, known=False)
-        _, limit, spent, held = (int(v) for v in reply)
+        _, limit, spent, held = reply
         return BudgetState(limit / MICROS, spent / MICROS, held / MICROS)
 
     def remaining(self, tenant: str) -> float:
@@ -163,6 +167,11 @@ class Budget:
 
     def health(self) -> Health:
         return self.guard.health()
+
+    def _run(self, script: str, keys: list[str], args: list[int | str]) -> list[int] | None:
+        """The script's reply {ok, limit, spent, held} as ints; None while Redis is unavailable."""
+        reply = self.guard.call(lambda r: self._scripts[script](keys, args, client=r), lambda: None)
+        return None if reply is None else [int(v) for v in reply]
 
     def _now(self) -> tuple[float, str]:
         now = self.clock()

@@ -28,7 +28,7 @@ from flask import Flask, Response, current_app, g, request
 from ..config import Settings
 from ..errors import ServiceUnavailable, TooManyRequests, Unauthorized
 from ..health import Health
-from ..tenants.model import DEFAULT_TENANT, Tenant
+from ..tenants.model import DEFAULT_TENANT, ApiKey, Tenant
 from ..tenants.ratelimit import RateLimiter, RateWindow
 from ..tenants.store import KeysUnavailable, TenantStore
 from ..tenants.tokens import well_formed
@@ -95,15 +95,21 @@ def _authenticate(settings: Settings, store: TenantStore) -> tuple[str, str]:
             g.tenant, g.api_key = Tenant.default(settings), None
             return f"{DEFAULT_TENANT}-dev", settings.rate_limit
         raise Unauthorized(f"missing API key: send `Authorization: Bearer <key>`; {HOW_TO_GET_A_KEY}")
-    found = store.lookup(token) if well_formed(token) else None
-    if found is None:
-        problem = "unknown API key" if well_formed(token) else "malformed API key"
-        raise Unauthorized(f"{problem}: check the key, or {HOW_TO_GET_A_KEY}", error="invalid_token")
-    key, tenant = found
-    if key.revoked is not None:
-        raise Unauthorized(f"API key {key.id} was revoked", error="invalid_token")
+    key, tenant = _valid_key(token, store)
     g.tenant, g.api_key = tenant, key
     return key.id, key.rate_or(settings.rate_limit)
+
+
+def _valid_key(token: str, store: TenantStore) -> tuple[ApiKey, Tenant]:
+    """The key and tenant of `token`; 401 for a malformed (refused without Redis), unknown or revoked key."""
+    if not well_formed(token):
+        raise Unauthorized(f"malformed API key: check the key, or {HOW_TO_GET_A_KEY}", error="invalid_token")
+    found = store.lookup(token)
+    if found is None:
+        raise Unauthorized(f"unknown API key: check the key, or {HOW_TO_GET_A_KEY}", error="invalid_token")
+    if found[0].revoked is not None:
+        raise Unauthorized(f"API key {found[0].id} was revoked", error="invalid_token")
+    return found
 
 
 def _keys_issued(store: TenantStore) -> bool:
