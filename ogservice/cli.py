@@ -1,4 +1,4 @@
-"""Command line: `ogservice serve | render | sign | route | generate | bench | sandbox`."""
+"""Command line: `ogservice serve | render | sign | route | generate | bench | sandbox | keys`."""
 
 from __future__ import annotations
 
@@ -136,10 +136,11 @@ def _register_commands() -> None:
     """Commands that live next to the code they drive (gateway, benchmarks)."""
     from .bench import bench
     from .gateway import cli_route, cli_run
+    from .tenants import cli as cli_keys
 
     bench.add_command(cli_run.models)
     main.add_command(bench)
-    for command in (*cli_route.COMMANDS, *cli_run.COMMANDS):
+    for command in (*cli_route.COMMANDS, *cli_run.COMMANDS, *cli_keys.COMMANDS):
         main.add_command(command)
 
 

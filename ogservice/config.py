@@ -16,6 +16,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .tenants.ratelimit import parse_rate
 from .validation import problems
 
 PROVIDERS = ("openai", "ideogram", "gemini", "vertex", "stability", "replicate", "fal", "a1111", "comfyui")
@@ -47,7 +48,10 @@ class Settings(BaseSettings):
     store: Literal["files", "redis"] = Field("files", description="Cache/asset backend.")
     memory_cache_mb: int = Field(64, ge=0, description="Per-process hot cache of rendered cards (0 = off).")
     access_log: bool = Field(False, description="gunicorn access log on stdout.")
-    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL when OGS_STORE=redis.")
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        description="Redis of breakers, ledger, budgets, API keys, rate limits (and OGS_STORE=redis).",
+    )
     redis_prefix: str = Field("ogs:", description="Key prefix for everything ogservice writes to Redis.")
 
     templates_dir: Path | None = Field(None, description="Extra folder of user templates (*.toml).")
@@ -104,7 +108,10 @@ class Settings(BaseSettings):
         False, description="After a model refuses (safety), try the next model instead of stopping."
     )
     tier: Literal["free", "pro", "enterprise"] = Field("free", description="Default tier for routing.")
-    budget_usd: float = Field(10.0, ge=0, description="Spend cap per tenant and day for remote models.")
+    budget_usd: float = Field(
+        10.0, ge=0, description="Daily spend cap for remote models of keyless requests and unknown tenants."
+    )
+    rate_limit: str = Field("120/minute", description="Request rate of an API key created without --rate.")
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -151,6 +158,12 @@ class Settings(BaseSettings):
         from .sources.hosts import normalise_pattern
 
         return tuple(normalise_pattern(h) for h in hosts)
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _valid_rate(cls, value: str) -> str:
+        parse_rate(value)
+        return value
 
     @model_validator(mode="after")
     def _check_security(self) -> Settings:

@@ -5,7 +5,7 @@
     │   └── UnprocessableField     422  a well-formed value the template cannot use
     │       ├── ImageUrlRefused    422  an image URL the fetch policy refuses (scheme, port, address...)
     │       └── ImageUrlFailed     422  an image URL whose host does not exist or answers a 4xx
-    ├── Unauthorized               401  missing API key
+    ├── Unauthorized               401  missing, unknown, malformed or revoked API key
     ├── Forbidden                  403  missing or invalid signature
     ├── NotFound                   404  unknown template or asset
     ├── PayloadTooLarge            413  over-long query, text or body
@@ -13,6 +13,7 @@
     ├── UriTooLong                 414  request line past the server's limit
     ├── UnsupportedMediaType       415
     │   └── NotAnImage             415  bytes that do not decode as a supported image
+    ├── TooManyRequests            429  an API key over its rate (Retry-After)
     ├── HeaderFieldsTooLarge       431  too many, or too long, header fields
     ├── BadGateway                 502  an image host failed: refused connection, TLS, 5xx, broken HTTP
     ├── ServiceUnavailable         503  a dependency is down and no local stand-in exists
@@ -20,7 +21,8 @@
 
 An image host that fails or is slow gets a 5xx although the user chose the URL: the URL itself is
 valid, and a 5xx tells the client that trying again later may work, which a 4xx would deny.
-Only `public_message` and `detail` ever reach a client; never a traceback.
+Only `detail` and the extra fields ever reach a client, never a traceback; `headers()` adds the
+response headers an error needs (Retry-After, WWW-Authenticate).
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ class OgsError(Exception):
         body.update(self.extra)
         return body
 
+    def headers(self) -> dict[str, str]:
+        """Response headers of this error: Retry-After when the client should come back later."""
+        return {"Retry-After": str(self.extra["retry_after"])} if "retry_after" in self.extra else {}
+
     @classmethod
     def slug(cls) -> str:
         return "".join("-" + c.lower() if c.isupper() else c for c in cls.__name__).lstrip("-")
@@ -69,8 +75,22 @@ class UnprocessableField(BadRequest):
 
 
 class Unauthorized(OgsError):
+    """401 with the RFC 6750 challenge: no error code when no credentials came, else `error`
+    ("invalid_token" or "invalid_request") and the detail's first clause as its description."""
+
     status = 401
     title = "Unauthorized"
+
+    def __init__(self, detail: str, error: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.error = error
+
+    def headers(self) -> dict[str, str]:
+        challenge = 'Bearer realm="ogservice"'
+        if self.error:  # the description is the detail's first clause; the rest is advice for people
+            description = self.detail.split(":")[0].replace("\\", "").replace('"', "'")
+            challenge += f', error="{self.error}", error_description="{description}"'
+        return {**super().headers(), "WWW-Authenticate": challenge}
 
 
 class Forbidden(OgsError):
@@ -127,6 +147,11 @@ class BadGateway(OgsError):
 class GatewayTimeout(OgsError):
     status = 504
     title = "Gateway timeout"
+
+
+class TooManyRequests(OgsError):
+    status = 429
+    title = "Too many requests"
 
 
 class ServiceUnavailable(OgsError):

@@ -29,5 +29,26 @@ def redis_client() -> Iterator[redis.Redis]:
 def redis_prefix(redis_client: redis.Redis) -> Iterator[str]:
     prefix = f"ogs-test:{uuid.uuid4().hex[:12]}:"
     yield prefix
-    for key in redis_client.scan_iter(match=prefix + "*", count=500):
-        redis_client.delete(key)
+    _delete_under(redis_client, prefix)
+
+
+@pytest.fixture(autouse=True)
+def _own_redis_namespace(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Settings loaded in a test write under a prefix of their own (OGS_REDIS_PREFIX), deleted after it:
+    no test sees another's breakers, spend or API keys, nor those of a service running on this Redis
+    (an API key issued under "ogs:" would close /v1 for every dev-mode test)."""
+    prefix = f"ogs-test:{uuid.uuid4().hex[:12]}:"
+    monkeypatch.setenv("OGS_REDIS_PREFIX", prefix)
+    yield
+    client = redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=0.5)
+    try:
+        _delete_under(client, prefix)
+    except redis.ConnectionError:
+        pass  # no Redis, so nothing was written
+    finally:
+        client.close()
+
+
+def _delete_under(client: redis.Redis, prefix: str) -> None:
+    for key in client.scan_iter(match=prefix + "*", count=500):
+        client.delete(key)

@@ -20,6 +20,7 @@ from PIL import Image, ImageOps
 from pydantic import ValidationError
 
 from ..config import ConfigError, Settings, load_settings
+from ..tenants.store import TenantStore
 from ..validation import first_problem
 from .decision import RouteContext
 from .request import GeneratedImage, ImageRequest
@@ -75,12 +76,12 @@ def _request(prompt: str, size: str, quality: str, seed: int | None, transparent
 @click.option("--prompt", "-p", required=True, help="What to generate; quoted text is typeset exactly.")
 @click.option("--model", "-m", default=None, help="A catalog model id (default: let the router choose).")
 @click.option("--size", default="1200x630", show_default=True, help="Output WIDTHxHEIGHT.")
-@click.option("--tier", type=TIERS, default=None, help="Routing tier (default: OGS_TIER).")
+@click.option("--tier", type=TIERS, default=None, help="Routing tier (default: the tenant's, else OGS_TIER).")
 @click.option("--quality", type=QUALITIES, default="standard", show_default=True)
 @click.option("--seed", type=int, default=None, help="Seed, for models that take one.")
 @click.option("--transparent", is_flag=True, help="Ask for a transparent background.")
 @click.option("--deadline", type=float, default=None, help="Give up after this many seconds.")
-@click.option("--tenant", default=None, help="Tenant whose budget and ledger this call uses.")
+@click.option("--tenant", default=None, help="Tenant whose tier, budget and ledger this call uses.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def generate(
     prompt: str,
@@ -99,7 +100,8 @@ def generate(
 
     req = _request(prompt, size, quality, seed, transparent)
     settings = _settings()
-    ctx = RouteContext(tier=tier or settings.tier, quality=quality, model=model, deadline_s=deadline)  # type: ignore[arg-type]
+    tier = tier or _tier_of(settings, tenant)
+    ctx = RouteContext(tier=tier, quality=quality, model=model, deadline_s=deadline)  # type: ignore[arg-type]
     gateway = Gateway.from_settings(settings)
     try:
         result = gateway.generate(req, ctx, tenant)
@@ -124,6 +126,20 @@ def generate(
             click.echo(f"note:     {line}")
     click.echo(f"cost:     ${result.cost_usd:.4f}")
     click.echo(f"wrote {output} ({req.width}x{req.height}, {len(data):,} bytes)")
+
+
+def _tier_of(settings: Settings, tenant: str | None) -> str:
+    """The tenant's own tier when it has a record (`ogservice keys create`), else OGS_TIER."""
+    if tenant is None:
+        return settings.tier
+    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=1)
+    try:
+        record = TenantStore(client, settings.redis_prefix).tenant(tenant)
+    except redis.RedisError:
+        record = None  # the budget, which fails closed, will say more
+    finally:
+        client.close()
+    return record.tier if record else settings.tier
 
 
 def _echo_attempts(attempts: Any) -> None:

@@ -22,9 +22,9 @@ from typing import Any
 import redis
 
 from ..redis_guard import RedisGuard
+from ..tenants.model import DEFAULT_TENANT
 
 log = logging.getLogger(__name__)
-DEFAULT_TENANT = "default"
 KEY_TTL_S = 40 * 86400
 KEEP_CALLS = 1000
 
@@ -71,6 +71,7 @@ class Ledger:
         self, client: redis.Redis | None = None, prefix: str = "ogs:", clock: Callable[[], float] = time.time
     ) -> None:
         self.guard = RedisGuard(client, "cost ledger", log)
+        self.redis_prefix = prefix
         self.prefix = f"{prefix}ledger:"
         self.clock = clock
         self._lock = threading.Lock()
@@ -94,11 +95,6 @@ class Ledger:
         if tenant is None:
             summary["by_tenant"] = {t: round(c["actual"], 6) for t, c in sorted(per_tenant.items())}
         return summary
-
-    def remaining_budget(self, tenant: str | None, daily_budget: float) -> float:
-        """USD this tenant may still spend today (never negative)."""
-        spent = self._counters(self._day(self.clock()), tenant or DEFAULT_TENANT)["actual"]
-        return max(0.0, round(daily_budget - spent, 6))
 
     def recent(self, limit: int = 50) -> list[CallRecord]:
         """The latest call records of today, newest first."""

@@ -5,6 +5,10 @@
                                           every attempt fed to the breaker and the cost ledger
     health(model), spend(), close()
 
+Every paid attempt first reserves its predicted price against the tenant's daily budget (budget.py:
+atomic across processes) and settles the reservation with the actual price once it is done; an
+attempt the budget cannot cover is skipped, so the next (cheaper or local) candidate serves.
+
 A refusal raises GenerationRefused (422) unless fallback on refusal is configured; when every
 candidate fails, GenerationFailed (503) carries the attempts so callers can explain what happened
 (both, with Attempt and GatewayResult, live in results.py and are re-exported here).
@@ -28,7 +32,9 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from ..health import Health
+from ..tenants.model import DEFAULT_TENANT
 from .breaker import Breaker
+from .budget import Budget, BudgetRefused
 from .decision import Decision, RouteContext
 from .errors import BadResponse, GatewayError
 from .ledger import CallRecord, Ledger
@@ -81,9 +87,12 @@ class Gateway:
         policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
         owned: tuple[Any, ...] = (),
+        budget: Budget | None = None,
     ) -> None:
         self.settings, self.catalog, self.router = settings, catalog, router
         self.providers, self.breaker, self.ledger = providers, breaker, ledger
+        # Without an explicit one, the budget keeps its counters next to the ledger's.
+        self.budget = budget or Budget(ledger.guard.client, ledger.redis_prefix, settings.budget_usd)
         self.sleeper, self.clock = sleeper, clock
         self.policy = policy or RetryPolicy()
         self._owned = owned  # things this gateway opened and must close (the Redis client)
@@ -106,6 +115,7 @@ class Gateway:
             Ledger(r, settings.redis_prefix),
             policy=policy,
             owned=(r,),
+            budget=Budget(r, settings.redis_prefix, settings.budget_usd),
         )
 
     # --- routing -----------------------------------------------------------------------------------
@@ -115,7 +125,7 @@ class Gateway:
 
     def context(self, ctx: RouteContext, tenant: str | None = None) -> RouteContext:
         """`ctx` plus what only the gateway knows: unhealthy models, today's budget, usable providers."""
-        budget = self.ledger.remaining_budget(tenant, self.settings.budget_usd)
+        budget = self.budget.remaining(tenant or DEFAULT_TENANT)
         if ctx.budget_remaining_usd is not None:
             budget = min(budget, ctx.budget_remaining_usd)
         return ctx.model_copy(
@@ -219,14 +229,22 @@ class Gateway:
         attempt: int,
         cost: float,
     ) -> tuple[GeneratedImage | None, Action]:
-        """One billed call, recorded in ledger, breaker and run; the image, or the action to take next."""
+        """One billed call, paid from a budget reservation and recorded in ledger, breaker and run;
+        the image, or the action to take next."""
+        try:
+            hold = self.budget.reserve(tenant or DEFAULT_TENANT, cost)
+        except BudgetRefused as exc:
+            run.attempts.append(Attempt(spec.id, "skipped", str(exc)))
+            return None, Action("next", "budget")
         began = self.clock()
         try:
             image = self._call(provider, spec, req, run)
         except GatewayError as exc:
+            self.budget.settle(hold, 0.0)  # the ledger, too, counts a failed call as not paid
             return None, self._failed(exc, spec, run, tenant, ctx, attempt, cost, self.clock() - began)
         latency = self.clock() - began
         actual = image.cost_usd if image.cost_usd is not None else cost
+        self.budget.settle(hold, actual)
         run.spent_usd += actual
         run.attempts.append(Attempt(spec.id, "ok", latency_s=round(latency, 4), cost_usd=actual))
         self.breaker.record(spec.id, ok=True)
@@ -296,7 +314,7 @@ class Gateway:
                 actual,
                 outcome,
                 round(latency, 4),
-                tenant=tenant or "default",
+                tenant=tenant or DEFAULT_TENANT,
                 tier=ctx.tier,
                 layer=ctx.layer or "",
                 template=ctx.template or "",
@@ -323,15 +341,22 @@ class Gateway:
         return self.breaker.state(model_id) if model_id in self.catalog else "unknown"
 
     def dependencies(self) -> dict[str, Health]:
-        """The Redis the breaker and the ledger keep their state in, as each of them last found it."""
-        return {"breaker": self.breaker.guard.health(), "ledger": self.ledger.guard.health()}
+        """The Redis breaker, ledger and budget keep their state in, as each of them last found it."""
+        return {
+            "breaker": self.breaker.guard.health(),
+            "ledger": self.ledger.guard.health(),
+            "budget": self.budget.health(),
+        }
 
     def spend(self, tenant: str | None = None) -> dict[str, Any]:
-        """Today's spend summary (per model, tier, tenant) with the daily budget."""
+        """Today's spend summary (per model, tier, tenant); for one tenant also its budget and what is
+        left of it (calls in flight count as spent); for all tenants the default budget."""
         summary = self.ledger.spend(tenant)
-        summary["budget_usd"] = self.settings.budget_usd
-        if tenant is not None:
-            summary["remaining_usd"] = self.ledger.remaining_budget(tenant, self.settings.budget_usd)
+        if tenant is None:
+            summary["budget_usd"] = self.settings.budget_usd
+            return summary
+        state = self.budget.state(tenant)
+        summary.update(budget_usd=state.limit_usd, remaining_usd=state.remaining_usd)
         return summary
 
     def close(self) -> None:

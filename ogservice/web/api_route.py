@@ -3,6 +3,8 @@
 The router is built once per app when the blueprint is registered (app.extensions["ogs.router"]).
 When the gateway (app.extensions["ogs.gateway"]) is present, open breakers feed the decision and
 `health`/`spend` feed the model list; without it health is "unknown".
+Both endpoints act for the caller's tenant (web/auth.py checks its API key): its tier and remaining
+budget are the routing defaults, and /v1/models shows its own spend only.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from ..errors import UnprocessableField
 from ..gateway.catalog import ModelSpec, unknown_model_message
 from ..gateway.cli_route import RouteQuery, build_router, configured_providers, decision_json
 from ..gateway.router import Router
+from ..tenants.model import Tenant
 from ..validation import first_problem, problems
+from .auth import tenant_for_request
 from .json_body import json_object
 
 bp = Blueprint("route_api", __name__)
@@ -50,17 +54,19 @@ def route() -> Response:
     except ValidationError as exc:
         raise UnprocessableField(first_problem(exc, default="body"), field="size") from None
     ctx = query.context(_settings(), **_gateway_knowledge(router))
+    ctx = ctx.model_copy(update=_tenant_defaults(query, tenant_for_request()))
     return jsonify(decision_json(router.decide(req, ctx)))
 
 
 @bp.get("/v1/models")
 def models() -> Response:
-    """The catalog with availability (provider configured), retirement, health and today's spend."""
+    """The catalog with availability (provider configured), retirement, health; the caller's spend today."""
     router: Router = current_app.extensions["ogs.router"]
     available = configured_providers(_settings())
     gateway = current_app.extensions.get("ogs.gateway")
     listing = [_model_json(m, m.provider in available, _health(gateway, m.id)) for m in router.catalog.models]
-    return jsonify(models=listing, spend=gateway.spend() if gateway is not None else None)
+    spend = gateway.spend(tenant_for_request().name) if gateway is not None else None
+    return jsonify(models=listing, spend=spend)
 
 
 def _query(body: dict[str, Any]) -> RouteQuery:
@@ -70,6 +76,15 @@ def _query(body: dict[str, Any]) -> RouteQuery:
     except ValidationError as exc:
         field = problems(exc)[0][0]
         raise UnprocessableField(first_problem(exc, default="body"), field=field) from None
+
+
+def _tenant_defaults(query: RouteQuery, tenant: Tenant) -> dict[str, Any]:
+    """The caller's tier and what is left of its budget today, where the body does not say otherwise."""
+    defaults: dict[str, Any] = {} if query.tier else {"tier": tenant.tier}
+    gateway = current_app.extensions.get("ogs.gateway")
+    if query.budget is None and gateway is not None:
+        defaults["budget_remaining_usd"] = gateway.budget.remaining(tenant.name)
+    return defaults
 
 
 def _settings() -> Settings:

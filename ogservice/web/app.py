@@ -14,6 +14,7 @@ from ..layers.service import LayerService
 from ..pipeline import CardService
 from ..sources.assets import ImageSources
 from ..store import open_store
+from . import auth
 from .hot import HotPath, ResolvedUrls
 
 log = logging.getLogger("ogservice")
@@ -35,6 +36,7 @@ def build_app(settings: Settings | None = None) -> Flask:
     app.wsgi_app = HotPath(  # type: ignore[method-assign]
         app.wsgi_app, settings, app.extensions["ogs.cards"], app.extensions["ogs.resolved"]
     )
+    auth.init_app(app, settings)
     _register_blueprints(app)
     _register_errors(app)
     return app
@@ -53,8 +55,7 @@ def problem_response(err: OgsError) -> Response:
     resp = jsonify(err.problem(request.path))
     resp.status_code = err.status
     resp.mimetype = "application/problem+json"
-    if "retry_after" in err.extra:
-        resp.headers["Retry-After"] = str(err.extra["retry_after"])
+    resp.headers.update(err.headers())
     return resp
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from ..signing import sign_url
+from . import auth
 
 bp = Blueprint("home", __name__)
 
@@ -40,7 +41,11 @@ def dependency_checks() -> dict[str, dict[str, Any]]:
     settings = current_app.extensions["ogs.settings"]
     checks = {"store": current_app.extensions["ogs.cards"].store.health().as_json(backend=settings.store)}
     gateway = current_app.extensions.get("ogs.gateway")
-    for name, health in (gateway.dependencies() if gateway is not None else {}).items():
+    redis_backed = {
+        **(gateway.dependencies() if gateway is not None else {}),
+        **auth.dependencies(current_app),
+    }
+    for name, health in redis_backed.items():
         checks[name] = health.as_json(backend="redis")
     return checks
 

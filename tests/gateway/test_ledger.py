@@ -58,20 +58,11 @@ def test_totals_per_model_tenant_and_tier_are_shared_through_redis(redis_client,
     assert everyone["by_model"]["flux-schnell"]["calls"] == 2
 
 
-def test_remaining_budget_is_the_daily_budget_minus_actual_spend(redis_client, redis_prefix):
-    ledger = Ledger(redis_client, redis_prefix, clock=lambda: DAY1)
-    for call in _calls():
-        ledger.record(call)
-    assert ledger.remaining_budget("acme", 0.05) == 0.005
-    assert ledger.remaining_budget("acme", 0.01) == 0.0
-    assert ledger.remaining_budget("nobody", 0.05) == 0.05
-
-
 def test_days_are_kept_apart_and_keys_expire(redis_client, redis_prefix):
     ledger = Ledger(redis_client, redis_prefix, clock=lambda: DAY1)
     ledger.record(_calls()[0])
     later = Ledger(redis_client, redis_prefix, clock=lambda: DAY1 + 86400)
-    assert later.spend("acme")["calls"] == 0 and later.remaining_budget("acme", 1.0) == 1.0
+    assert later.spend("acme")["calls"] == 0
     key = next(redis_client.scan_iter(match=f"{redis_prefix}ledger:*:acme"))
     assert 35 * 86400 < redis_client.ttl(key) <= 40 * 86400
 
@@ -96,5 +87,4 @@ def test_redis_down_keeps_counting_in_process():
         ledger.record(call)
     assert ledger.spend("acme")["actual_usd"] == 0.045
     assert ledger.spend()["by_tenant"] == {"acme": 0.045, "blog": 0.003}
-    assert ledger.remaining_budget("blog", 0.01) == 0.007
     assert len(ledger.recent()) == 4

@@ -190,3 +190,16 @@ def test_cli_spend_shows_the_ledger_per_model_and_tier(no_keys, tmp_path, redis_
     assert list(summary["by_model"]) == ["local-procedural"] and summary["actual_usd"] == 0.0
     text = CliRunner().invoke(spend, [], env=env).output
     assert "local-procedural" in text and "tier pro" in text
+
+
+def test_cli_generate_for_a_tenant_takes_its_tier_unless_told(no_keys, tmp_path, redis_client, redis_prefix):
+    from ogservice.gateway.cli_run import spend
+    from ogservice.tenants.store import TenantStore
+
+    TenantStore(redis_client, redis_prefix).create_key("acme", tier="enterprise", budget_usd=1)
+    base = ["--prompt", "calm gradient background", "--size", "320x200", "-o", str(tmp_path / "x.png")]
+    for extra in ([], ["--tier", "free"]):
+        done = CliRunner().invoke(generate, [*base, "--tenant", "acme", *extra], env=no_keys)
+        assert done.exit_code == 0, done.output
+    summary = json.loads(CliRunner().invoke(spend, ["--tenant", "acme", "--json"], env=no_keys).output)
+    assert {tier: row["calls"] for tier, row in summary["by_tier"].items()} == {"enterprise": 1, "free": 1}

@@ -119,16 +119,20 @@ def test_models_lists_the_catalog_with_availability(client):
 
 
 class BreakerView:
-    """The hook the gateway fills (app.extensions["ogs.gateway"]): breaker state and today's spend."""
+    """The hook the gateway fills (app.extensions["ogs.gateway"]): breaker state, spend and budget."""
 
     def __init__(self, open_models: set[str]) -> None:
         self.open_models = open_models
+        self.budget = self
 
     def health(self, model_id: str) -> str:
         return "open" if model_id in self.open_models else "closed"
 
-    def spend(self) -> dict[str, Any]:
-        return {"actual_usd": 1.25, "budget_usd": 10.0}
+    def spend(self, tenant: str | None = None) -> dict[str, Any]:
+        return {"tenant": tenant, "actual_usd": 1.25, "budget_usd": 10.0}
+
+    def remaining(self, tenant: str) -> float:
+        return 8.75
 
 
 def test_gateway_health_and_spend_feed_models_and_routing(tmp_path: Path):
@@ -137,7 +141,7 @@ def test_gateway_health_and_spend_feed_models_and_routing(tmp_path: Path):
     client = app.test_client()
     body = client.get("/v1/models").get_json()
     assert {m["id"]: m["health"] for m in body["models"]}["ideogram-v3"] == "open"
-    assert body["spend"] == {"actual_usd": 1.25, "budget_usd": 10.0}
+    assert body["spend"] == {"tenant": "default", "actual_usd": 1.25, "budget_usd": 10.0}
     decision = client.post("/v1/route", json={"prompt": "text saying 'A'"}).get_json()
     assert decision["model"] == "gpt-image-1.5"
     assert {"model": "ideogram-v3", "reason": "circuit open (recent failures)"} in decision["rejected"]

@@ -14,6 +14,9 @@ def test_a_healthy_service_reports_every_dependency_ok(tmp_path):
         "store": {"status": "ok", "backend": "files", "errors": 0},
         "breaker": {"status": "ok", "backend": "redis", "errors": 0},
         "ledger": {"status": "ok", "backend": "redis", "errors": 0},
+        "budget": {"status": "ok", "backend": "redis", "errors": 0},
+        "api_keys": {"status": "ok", "backend": "redis", "errors": 0},
+        "rate_limit": {"status": "ok", "backend": "redis", "errors": 0},
     }
 
 
