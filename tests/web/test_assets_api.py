@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import uuid
 
 import pytest
+import redis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -119,9 +121,20 @@ def mutated_images(draw: st.DrawFn) -> bytes:
 
 @pytest.fixture(scope="module")
 def shared_client(tmp_path_factory: pytest.TempPathFactory):
-    app = create_app(load_settings(dev=True, data_dir=tmp_path_factory.mktemp("uploads")))
+    # The sweep sends hundreds of requests in a second: a rate far above them, so the answers it
+    # checks are the upload's own (a 429 from dev mode's open /v1 would hide them), and a private
+    # Redis prefix, so the rate counters are this module's alone.
+    prefix = f"ogs-test:{uuid.uuid4().hex[:12]}:"
+    settings = load_settings(
+        dev=True, data_dir=tmp_path_factory.mktemp("uploads"), rate_limit="100000/minute", redis_prefix=prefix
+    )
+    app = create_app(settings)
     yield app.test_client()
     app.extensions["ogs.images"].close()
+    client = redis.Redis(host="127.0.0.1", port=6379)
+    for key in client.scan_iter(match=prefix + "*", count=500):
+        client.delete(key)
+    client.close()
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
