@@ -70,6 +70,8 @@ def render(template: str, fields: tuple[str, ...], size: str | None, seed: str |
             progress.done()
     assert job.png is not None
     output.write_bytes(job.png)
+    if job.layers and service.layers is not None:
+        click.echo(service.layers.status(), err=True)
     for name, ms in job.timings.items():
         click.echo(f"{name:>8}: {ms:7.2f} ms")
     for outcome in job.layers:
