@@ -7,7 +7,6 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from .config import Settings
-from .layers.service import startup_status
 from .signing import sign_url
 from .web.home import EXAMPLE_FIELDS
 
@@ -43,5 +42,4 @@ def run_server(settings: Settings) -> None:
     example = settings.base_url() + sign_url(settings.keys()[0], "/og/blog-post.png", EXAMPLE_FIELDS)
     print(f"ogservice on {settings.base_url()}  (dev mode: {settings.dev})", flush=True)
     print(f"example card: {example}", flush=True)
-    print(startup_status(settings), flush=True)
     app.run()
