@@ -72,8 +72,9 @@ def render(template: str, fields: tuple[str, ...], size: str | None, seed: str |
     output.write_bytes(job.png)
     if job.layers and service.layers is not None:
         click.echo(service.layers.status(), err=True)
+    width = max(map(len, job.timings), default=0)
     for name, ms in job.timings.items():
-        click.echo(f"{name:>8}: {ms:7.2f} ms")
+        click.echo(f"{name:>{width}}: {ms:7.2f} ms")
     for outcome in job.layers:
         click.echo(f"   layer {describe(outcome)}")
     state = "cache hit" if job.cache_hit else "rendered"
