@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PIL import Image
 
 from ogservice.cards.fields import parse_card_request
 from ogservice.config import load_settings
@@ -103,7 +102,7 @@ def test_no_model_is_planned_without_a_configured_provider(cards: CardService) -
 
 def _ready(slot: str, digest: str, kind: str = "background") -> Ready:
     made = Made("flux-schnell", "fal", 0.003, 1.2, 0.0)
-    return Ready(slot, kind, ReadyLayer(Image.new("RGB", (4, 4)), digest, made), fresh=True, waited_ms=12.5)
+    return Ready(slot, kind, ReadyLayer(b"", digest, made), fresh=True, waited_ms=12.5)
 
 
 def test_the_card_key_changes_when_a_layer_changes(cards: CardService) -> None:
