@@ -1,4 +1,7 @@
-"""WSGI entry point for gunicorn: `gunicorn wsgi:app`."""
+"""WSGI entry point: `gunicorn -k ogservice.server.worker.BufferingWorker --preload wsgi:app`.
+
+(`ogservice serve` runs the same without this file; see README: Serving.)
+"""
 
 from ogservice import create_app
 

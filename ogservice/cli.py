@@ -109,17 +109,14 @@ def serve(
 ) -> None:
     """Run the production server (gunicorn) and print a ready-to-open example URL."""
     from .layers.companion import companion_worker
-    from .layers.service import startup_status
     from .server import run_server
 
     settings = _settings(host=host, port=port, workers=workers, dev=dev)
     if not with_worker:
-        click.echo(startup_status(settings))
         run_server(settings)
         return
     with companion_worker(settings) as worker:
-        click.echo(startup_status(settings, worker_starting=worker is not None))
-        run_server(settings)
+        run_server(settings, worker_starting=worker is not None)
 
 
 @main.command()

@@ -20,6 +20,10 @@ from .validation import problems
 
 PROVIDERS = ("openai", "ideogram", "gemini", "vertex", "stability", "replicate", "fal", "a1111", "comfyui")
 
+# Largest request body (the JSON of POST /v1/route): Flask refuses more, and the HTTP server refuses
+# it before reading it.
+MAX_BODY_BYTES = 256 * 1024
+
 # The only key that ever signs in dev mode; refused outside it so nobody ships it by accident.
 DEV_SIGNING_KEY = "dev-only-insecure-key"
 

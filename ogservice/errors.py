@@ -8,10 +8,12 @@
     ├── Unauthorized               401  missing API key
     ├── Forbidden                  403  missing or invalid signature
     ├── NotFound                   404  unknown template or asset
-    ├── PayloadTooLarge            413  over-long query or text
+    ├── PayloadTooLarge            413  over-long query, text or body
     │   └── ImageTooLarge          413  an image over the byte or pixel cap
+    ├── UriTooLong                 414  request line past the server's limit
     ├── UnsupportedMediaType       415
     │   └── NotAnImage             415  bytes that do not decode as a supported image
+    ├── HeaderFieldsTooLarge       431  too many, or too long, header fields
     ├── BadGateway                 502  an image host failed: refused connection, TLS, 5xx, broken HTTP
     ├── ServiceUnavailable         503  a dependency is down and no local stand-in exists
     └── GatewayTimeout             504  an image host did not answer within the deadline
@@ -23,6 +25,7 @@ Only `public_message` and `detail` ever reach a client; never a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -85,6 +88,16 @@ class PayloadTooLarge(OgsError):
     title = "Payload too large"
 
 
+class UriTooLong(OgsError):
+    status = 414
+    title = "URI too long"
+
+
+class HeaderFieldsTooLarge(OgsError):
+    status = 431
+    title = "Request header fields too large"
+
+
 class ImageUrlRefused(UnprocessableField):
     title = "Image URL refused"
 
@@ -119,3 +132,19 @@ class GatewayTimeout(OgsError):
 class ServiceUnavailable(OgsError):
     status = 503
     title = "Service unavailable"
+
+
+def error_for_status(status: int, title: str, detail: str) -> OgsError:
+    """The error another layer (werkzeug, the HTTP server) reported, as one of this tree's classes."""
+    for cls in _tree(OgsError):
+        if cls.status == status and cls.__module__ == __name__:
+            return cls(detail)
+    generic = OgsError(detail)
+    generic.status, generic.title = status, title
+    return generic
+
+
+def _tree(cls: type[OgsError]) -> Iterator[type[OgsError]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _tree(sub)

@@ -7,8 +7,8 @@ import logging
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from ..config import Settings, load_settings
-from ..errors import OgsError
+from ..config import MAX_BODY_BYTES, Settings, load_settings
+from ..errors import OgsError, error_for_status
 from ..gateway.service import Gateway
 from ..layers.service import LayerService
 from ..pipeline import CardService
@@ -22,7 +22,7 @@ log = logging.getLogger("ogservice")
 def build_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask("ogservice")
-    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["ogs.settings"] = settings
     store = open_store(settings)
     app.extensions["ogs.gateway"] = gateway = Gateway.from_settings(settings)
@@ -65,9 +65,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException) -> Response:
-        generic = OgsError(err.description or err.name)
-        generic.status, generic.title = err.code or 500, err.name
-        return problem_response(generic)
+        return problem_response(error_for_status(err.code or 500, err.name, err.description or err.name))
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
