@@ -70,8 +70,11 @@ def render(template: str, fields: tuple[str, ...], size: str | None, seed: str |
             progress.done()
     assert job.png is not None
     output.write_bytes(job.png)
+    if job.layers and service.layers is not None:
+        click.echo(service.layers.status(), err=True)
+    width = max(map(len, job.timings), default=0)
     for name, ms in job.timings.items():
-        click.echo(f"{name:>8}: {ms:7.2f} ms")
+        click.echo(f"{name:>{width}}: {ms:7.2f} ms")
     for outcome in job.layers:
         click.echo(f"   layer {describe(outcome)}")
     state = "cache hit" if job.cache_hit else "rendered"
@@ -112,8 +115,8 @@ def serve(
     if not with_worker:
         run_server(settings)
         return
-    with companion_worker(settings):
-        run_server(settings)
+    with companion_worker(settings) as worker:
+        run_server(settings, worker_starting=worker is not None)
 
 
 @main.command()

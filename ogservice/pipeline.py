@@ -283,8 +283,8 @@ def _compose(service: CardService, job: Job) -> None:
 
 def _ready_images(layers: Sequence[Outcome]) -> ReadyImages:
     ready = [o for o in layers if isinstance(o, Ready)]
-    background = next((o.layer.image for o in ready if o.kind == "background"), None)
-    return ReadyImages(background, {o.slot: o.layer.image for o in ready if o.kind == "lettering"})
+    background = next((o.layer.image() for o in ready if o.kind == "background"), None)
+    return ReadyImages(background, {o.slot: o.layer.image() for o in ready if o.kind == "lettering"})
 
 
 @contextmanager

@@ -16,7 +16,7 @@ import json
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from PIL import Image
@@ -41,11 +41,20 @@ class Made:
 
 @dataclass(frozen=True)
 class ReadyLayer:
-    """A generated layer: its pixels, the digest of its PNG, and who made it."""
+    """A generated layer: its PNG, the PNG's digest, and who made it.
 
-    image: Image.Image
+    The pixels are decoded only when a card is composed (`image()`): a card already in the cache
+    needs the digest for its key, not a decoded megapixel background.
+    """
+
+    png: bytes = field(repr=False)
     digest: str
     made: Made
+
+    def image(self) -> Image.Image:
+        with Image.open(io.BytesIO(self.png)) as image:
+            image.load()
+            return image.copy() if image.mode in ("RGB", "RGBA") else image.convert("RGBA")
 
 
 @dataclass(frozen=True)
@@ -74,11 +83,7 @@ class ReadyLayers:
             log.warning("layer/%s is damaged; the layer will be made again", key)
             return None
         png = self.store.get(f"asset/{digest}")
-        if png is None:
-            return None
-        image = Image.open(io.BytesIO(png))
-        image.load()
-        return ReadyLayer(image, digest, made)
+        return None if png is None else ReadyLayer(png, digest, made)
 
     def save(self, key: str, image: Image.Image, made: Made) -> str:
         """Store the layer's PNG and its index entry (in that order), written through; the digest."""

@@ -82,17 +82,17 @@ def redis_reachable(settings: Settings) -> bool:
     return client is not None
 
 
-def startup_status(settings: Settings) -> str:
+def startup_status(settings: Settings, *, worker_starting: bool = False) -> str:
     """The start-up line for `ogservice serve`, from a fresh look at Redis and the workers."""
     client = _redis(settings)
     try:
-        return describe_mode("off" if client is None else "queue", settings, client)
+        return describe_mode("off" if client is None else "queue", settings, client, worker_starting)
     finally:
         if client is not None:
             client.close()
 
 
-def describe_mode(mode: Mode, settings: Settings, client: Any) -> str:
+def describe_mode(mode: Mode, settings: Settings, client: Any, worker_starting: bool = False) -> str:
     if mode == "off":
         return (
             f"AI layers are off: no Redis at {settings.redis_url} (bg=ai and lettering=ai cards "
@@ -101,7 +101,11 @@ def describe_mode(mode: Mode, settings: Settings, client: Any) -> str:
     if mode == "inline":
         return "AI layers: jobs run in this process (no layer worker is listening)"
     workers = _workers(client, settings)
-    note = "" if workers else "; no worker is listening yet: start one with `ogservice worker`"
+    note = ""
+    if worker_starting:
+        note = "; a worker starts with the server"
+    elif not workers:
+        note = "; no worker is listening yet: start one with `ogservice worker`"
     return f"AI layers: on, queue {queue_name(settings.redis_prefix)!r}, {workers} worker(s){note}"
 
 

@@ -51,11 +51,13 @@ def serve(settings: Settings, load_app: Callable[[], Any]) -> None:
     _Gunicorn(settings, load_app).run()
 
 
-def run_server(settings: Settings) -> None:
+def run_server(settings: Settings, *, worker_starting: bool = False) -> None:
+    """Print the address, an example card and whether AI layers are on, then serve ogservice.
+    `worker_starting`: a layer worker was just started beside the server (serve --with-worker)."""
     from .. import create_app
 
     example = settings.base_url() + sign_url(settings.keys()[0], "/og/blog-post.png", EXAMPLE_FIELDS)
     print(f"ogservice on {settings.base_url()}  (dev mode: {settings.dev})", flush=True)
     print(f"example card: {example}", flush=True)
-    print(startup_status(settings), flush=True)
+    print(startup_status(settings, worker_starting=worker_starting), flush=True)
     serve(settings, lambda: create_app(settings))

@@ -65,6 +65,16 @@ def test_user_folder_adds_templates(tmp_path):
         (lambda s: s + '[background]\nbrand = "#123456"', "background: brand '#123456' is not \"{field}\""),
         (lambda s: s + '[background]\ntheme = "{mood}"', "background: theme uses {mood}"),
         (lambda s: s + '[background]\nseed_fields = ["slug"]', "background: seed_fields uses {slug}"),
+        # Where pixels come from: model sources need a prompt, and a prompt never asks for the words.
+        (lambda s: s + '[background]\nsource = "model"', "needs a prompt"),
+        (lambda s: s + '[background]\nsource = "gpu"', "background: source 'gpu' is not one of"),
+        (lambda s: s + '[background]\nsource = "{title}"\nprompt = "x"', "{title} must be a choice field"),
+        (
+            lambda s: s + '[background]\nsource = "model"\nprompt = "a poster about {title}"',
+            "prompt uses {title}, which a text layer draws",
+        ),
+        (lambda s: s + 'render = "{title}"', "layouts.main.layers.0: render: {title} must be a choice field"),
+        (lambda s: s.replace('kind = "text"', 'kind = "rect"') + 'render = "model"', "a rect has no text"),
     ],
 )
 def test_invalid_template_names_file_and_field(tmp_path, mutation, message):
@@ -118,3 +128,19 @@ def test_a_loaded_fill_is_drawn_with_its_alpha(tmp_path, fill, drawn):
     path.write_text(MINIMAL.replace('kind = "text"', 'kind = "rect"') + f'fill = "{fill}"')
     layer = load_template(path).layouts["main"].layers[0]
     assert _fill(layer.fill, theme("ocean")) == drawn
+
+
+def test_a_prompt_may_name_a_drawn_field_when_the_author_says_so(tmp_path):
+    """prompt_text_fields is the author's explicit yes: the model may then draw that field's words."""
+    path = tmp_path / "topic.toml"
+    extra = '[background]\nsource = "model"\nprompt = "shapes for {title}"\nprompt_text_fields = ["title"]'
+    path.write_text(MINIMAL + extra)
+    assert load_template(path).background.prompt_text_fields == ("title",)
+
+
+def test_every_bundled_template_offers_ai_layers_off_by_default():
+    for name, template in load_templates([BUNDLED_DIR]).items():
+        assert template.fields["bg"].default == "procedural"
+        assert template.fields["lettering"].default == "local"
+        assert template.fields["bg_prompt"].max_length == 300
+        assert template.background.source == "{bg}" and template.background.prompt_field == "bg_prompt", name

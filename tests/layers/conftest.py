@@ -149,11 +149,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def server_process(env: dict[str, str], name: str, workers: int = 2) -> Iterator[str]:
+def server_process(
+    env: dict[str, str], name: str, workers: int = 2, extra: tuple[str, ...] = ()
+) -> Iterator[str]:
     """A real `ogservice serve` (gunicorn, `workers` processes) on a free loopback port; its base URL."""
     port = free_port()
     log_path = Path(env["OGS_DATA_DIR"]).parent / f"{name}.log"
     args = [sys.executable, "-m", "ogservice.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    args += extra
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             args, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
@@ -161,13 +164,13 @@ def server_process(env: dict[str, str], name: str, workers: int = 2) -> Iterator
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _answers(base, proc), timeout=60)
+        wait_for(lambda: answers(base, proc), timeout=60)
         yield base
     finally:
         stop(proc)
 
 
-def _answers(base: str, proc: subprocess.Popen[bytes]) -> bool:
+def answers(base: str, proc: subprocess.Popen[bytes]) -> bool:
     if proc.poll() is not None:
         raise AssertionError(f"server exited with {proc.returncode}")
     try:
