@@ -71,7 +71,13 @@ class ModelSpec(BaseModel):
     sizes: tuple[str, ...] = ()
     aspects: tuple[str, ...] = ()
     tiers: tuple[Tier, ...] = Field(("free", "pro", "enterprise"), min_length=1)
+    # USD per image when the request asks for a transparent background, where the vendor bills it apart
+    # (Ideogram 3.0's /generate-transparent); same keys as `price`, absent = `price`.
+    price_transparent: dict[str, float] = Field(default_factory=dict)
     retired: str | None = Field(None, description="Date/reason when the vendor retired it; still callable.")
+    deprecated: str | None = Field(
+        None, description="Date/successor when the vendor announced its end; never a rule's first choice."
+    )
 
     @field_validator("provider")
     @classmethod
@@ -81,7 +87,7 @@ class ModelSpec(BaseModel):
             raise ValueError(f"unknown provider {value!r}; expected one of {known}")
         return value
 
-    @field_validator("price")
+    @field_validator("price", "price_transparent")
     @classmethod
     def _price_keys(cls, value: dict[str, float]) -> dict[str, float]:
         # A typo such as "standrad" would otherwise price that quality at $0 and fool the budget filter.
@@ -119,14 +125,31 @@ class ModelSpec(BaseModel):
             raise ValueError("latency_p95_s is below latency_p50_s")
         return self
 
-    def price_for(self, quality: Quality, width: int = 1024, height: int = 1024) -> float:
-        """Predicted USD for one image: per megapixel, or by "quality@WxH", then quality, then default."""
+    def price_for(
+        self, quality: Quality, width: int = 1024, height: int = 1024, transparent: bool = False
+    ) -> float:
+        """Predicted USD for one image: per megapixel, or by "quality@WxH", then quality, then default.
+
+        A transparent request is priced from `price_transparent` when the model has one.
+        """
         if self.price_per_mp is not None:
             return round(self.price_per_mp * math.ceil(width * height / MEGAPIXEL), 6)
-        if self.sizes:
-            if (key := f"{quality}@{_nearest(self.sizes, width, height)}") in self.price:
-                return self.price[key]
-        return self.price.get(quality, self.price.get("default", 0.0))
+        table = self.price_transparent if transparent and self.price_transparent else self.price
+        if sizes := self.sizes or _priced_sizes(tuple(table)):
+            if (key := f"{quality}@{_nearest(sizes, width, height)}") in table:
+                return table[key]
+        return table.get(quality, table.get("default", 0.0))
+
+    def price_of(self, req: ImageRequest) -> float:
+        """Predicted USD for this request: its quality, size and transparency."""
+        return self.price_for(req.quality, req.width, req.height, req.transparent)
+
+
+@lru_cache(maxsize=256)
+def _priced_sizes(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """For free-size models: the sizes named in "quality@WxH" keys plus the square the plain keys price."""
+    named = {key.partition("@")[2] for key in keys if "@" in key}
+    return tuple(sorted(named | {"1024x1024"})) if named else ()
 
 
 @lru_cache(maxsize=4096)

@@ -211,9 +211,7 @@ def _bench_models(gateway: Any, model_ids: str) -> list[str]:
 
 
 def _check_spend(gateway: Any, chosen: list[str], req: ImageRequest, count: int, max_usd: float) -> None:
-    predicted = count * sum(
-        gateway.catalog.get(m).price_for(req.quality, req.width, req.height) for m in chosen
-    )
+    predicted = count * sum(gateway.catalog.get(m).price_of(req) for m in chosen)
     click.echo(f"benchmarking {', '.join(chosen)}: {count} calls each, predicted ${predicted:.2f}", err=True)
     if predicted > max_usd:
         raise click.ClickException(f"predicted spend ${predicted:.2f} is above --max-usd {max_usd:.2f}")

@@ -6,6 +6,8 @@ each candidate costs a handful of comparisons. Filters (all failing reasons are 
   not configured    the provider has no key / base URL (ctx.configured_providers)
   circuit open      the model's breaker is open (ctx.unhealthy_models)
   retired           the vendor retired it; skipped unless requested explicitly (then: a warning)
+                    (a deprecated model is not filtered: rules.toml lists it after its successor;
+                    a warning says when it is chosen)
   tier              the model is not offered on the caller's tier
   transparency      a transparent image was asked for and the model cannot make one
   budget            predicted cost > remaining budget. Each candidate is priced on its own: when the
@@ -129,7 +131,7 @@ class _Needs:
 
     def price(self, spec: ModelSpec) -> float:
         """Predicted USD for this request's quality and size."""
-        return spec.price_for(self.quality, self.width, self.height)
+        return spec.price_for(self.quality, self.width, self.height, self.transparent)
 
 
 class Router:
@@ -321,6 +323,8 @@ def _setting_hint(provider: str) -> str:
 def _warnings(chosen: ModelSpec, needs: _Needs) -> list[str]:
     if chosen.retired and needs.explicit == chosen.id:
         return [f"warning: {chosen.id} is retired ({chosen.retired}); used because it was requested by name"]
+    if chosen.deprecated:
+        return [f"warning: {chosen.id} is deprecated ({chosen.deprecated})"]
     return []
 
 

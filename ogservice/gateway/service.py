@@ -169,7 +169,7 @@ class Gateway:
         decision: Decision,
     ) -> GeneratedImage | None:
         spec, provider, reason = self._usable(model, run)
-        cost = spec.price_for(req.quality, req.width, req.height) if spec else 0.0
+        cost = spec.price_of(req) if spec else 0.0
         if not reason and run.cap_usd is not None and run.spent_usd + cost > run.cap_usd + 1e-9:
             reason = f"predicted ${cost:.4f} exceeds the remaining budget"
         if reason or spec is None:
@@ -331,7 +331,7 @@ class Gateway:
         run = _Run(self.clock(), _run_deadline(ctx), None)
         if provider is None:
             return None, Attempt(model_id, "skipped", f"provider {spec.provider} is not configured")
-        cost = spec.price_for(req.quality, req.width, req.height)
+        cost = spec.price_of(req)
         image, _ = self._attempt(provider, spec, req, ctx, run, tenant, 1, cost)
         return image, run.attempts[-1]
 

@@ -111,6 +111,7 @@ def _model_json(spec: ModelSpec, available: bool, health: str) -> dict[str, Any]
         "vendor_model": spec.vendor_model,
         "capabilities": spec.capabilities.model_dump(),
         "price": spec.price,
+        "price_transparent": spec.price_transparent,
         "price_per_mp": spec.price_per_mp,
         "latency_p50_s": spec.latency_p50_s,
         "latency_p95_s": spec.latency_p95_s,
@@ -119,5 +120,6 @@ def _model_json(spec: ModelSpec, available: bool, health: str) -> dict[str, Any]
         "aspects": list(spec.aspects),
         "available": available,
         "retired": spec.retired,
+        "deprecated": spec.deprecated,
         "health": health,
     }

@@ -26,27 +26,37 @@ def _model(mid: str, provider: str, price: str, p50: float, p95: float, **extra:
     return "[[model]]\n" + "\n".join(lines) + "\n"
 
 
-# Prices and latencies in the spirit of providers.md; none retired except dall-e-3, so the seeds' picks win.
+# Prices and latencies in the spirit of providers.md, with the vendors' lifecycle as of 2026-12: Imagen 4,
+# nano-banana (gemini-2.5-flash-image), gpt-image-1 and dall-e-3 are retired; gpt-image-1.5 is deprecated.
+RETIRED = '"2026-xx: shut down by the vendor"'
 TEST_CATALOG = "\n".join([
-    _model("ideogram-v3", "ideogram", "{ draft = 0.03, standard = 0.06, high = 0.09, ultra = 0.09 }", 9, 20),
+    _model("ideogram-v3", "ideogram", "{ draft = 0.03, standard = 0.06, high = 0.09, ultra = 0.09 }", 9, 20,
+           price_transparent="{ draft = 0.04, standard = 0.07, high = 0.10, ultra = 0.10 }",
+           capabilities="{ transparency = true }"),
     _model("ideogram-v2a", "ideogram", "{ default = 0.04 }", 8, 18),
     _model("ideogram-v2a-turbo", "ideogram", "{ default = 0.025 }", 3, 6),
     _model("ideogram-v2-turbo", "ideogram", "{ default = 0.05 }", 4, 8),
     _model("gpt-image-1.5", "openai",
            '{ draft = 0.009, standard = 0.034, high = 0.133, ultra = 0.133, "standard@1536x1024" = 0.05 }',
-           8, 25, sizes='["1024x1024", "1536x1024", "1024x1536"]', capabilities="{ transparency = true }"),
+           8, 25, sizes='["1024x1024", "1536x1024", "1024x1536"]', capabilities="{ transparency = true }",
+           deprecated='"2026-12-01: successor gpt-image-2"'),
     _model("gpt-image-1", "openai", "{ draft = 0.011, standard = 0.042, high = 0.167, ultra = 0.167 }",
-           8, 25),
-    _model("gpt-image-2", "openai", "{ draft = 0.006, standard = 0.053, high = 0.211, ultra = 0.211 }",
+           8, 25, retired='"2026-10-23: retired by OpenAI"'),
+    _model("gpt-image-2", "openai",
+           '{ draft = 0.006, standard = 0.053, high = 0.211, ultra = 0.211, "standard@1536x1024" = 0.041 }',
            60, 280, tiers='["pro", "enterprise"]'),
     _model("dall-e-3", "openai", "{ default = 0.04 }", 10, 18,
            retired='"2026-05-12: shut down by the vendor"'),
-    _model("imagen-4-fast", "vertex", "{ default = 0.02 }", 3, 5),
-    _model("imagen-4", "vertex", "{ default = 0.04 }", 10, 18),
-    _model("imagen-4-ultra", "vertex", "{ default = 0.06 }", 28, 45, tiers='["pro", "enterprise"]'),
-    _model("nano-banana", "gemini", "{ default = 0.039 }", 12, 20),
+    _model("imagen-4-fast", "vertex", "{ default = 0.02 }", 3, 5, retired=RETIRED),
+    _model("imagen-4", "vertex", "{ default = 0.04 }", 10, 18, retired=RETIRED),
+    _model("imagen-4-ultra", "vertex", "{ default = 0.06 }", 28, 45, tiers='["pro", "enterprise"]',
+           retired=RETIRED),
+    _model("nano-banana", "gemini", "{ default = 0.039 }", 12, 20, retired=RETIRED),
     _model("nano-banana-pro", "gemini", "{ default = 0.134 }", 15, 30, tiers='["pro", "enterprise"]'),
+    _model("nano-banana-2", "gemini", "{ draft = 0.067, standard = 0.067, high = 0.101, ultra = 0.101 }",
+           15, 22),
     _model("flux-schnell", "fal", "0.0\nprice_per_mp = 0.003", 2, 6),
+    _model("flux-dev", "fal", "0.0\nprice_per_mp = 0.025", 4, 10),
     _model("sd3.5-large-turbo", "stability", "{ default = 0.04 }", 3, 4.8),
     _model("local-procedural", "local", "{ default = 0.0 }", 0.05, 0.2),
     _model("local-type", "local", "{ default = 0.0 }", 0.05, 0.2, capabilities="{ transparency = true }"),
@@ -84,35 +94,38 @@ def test_typography_draft_uses_the_fast_text_model(router: Router):
 
 def test_hero_layer_on_enterprise_gets_the_highest_fidelity_model(router: Router):
     d = decide(router, "a futuristic city at night", layer="hero", tier="enterprise")
-    assert (d.model, d.rule) == ("imagen-4-ultra", "hero-enterprise")
-    assert d.fallbacks[:2] == ("gpt-image-2", "nano-banana-pro")
+    assert (d.model, d.rule) == ("gpt-image-2", "hero-enterprise")
+    assert d.fallbacks[:2] == ("nano-banana-pro", "nano-banana-2")
 
 
 def test_hero_layer_on_free_tier_is_not_upgraded(router: Router):
-    assert decide(router, "a futuristic city at night", layer="hero").model == "imagen-4"
+    assert decide(router, "a futuristic city at night", layer="hero").model == "nano-banana-2"
 
 
 def test_pro_tier_gets_the_pro_variant(router: Router):
-    assert decide(router, "a cozy reading nook", tier="free").model == "imagen-4"
+    assert decide(router, "a cozy reading nook", tier="free").model == "nano-banana-2"
     assert decide(router, "a cozy reading nook", tier="pro").model == "nano-banana-pro"
 
 
-def test_wide_angle_goes_to_imagen(router: Router):
+def test_wide_angle_goes_to_imagens_successors(router: Router):
     d = decide(router, "wide angle architectural shot of a plaza")
-    assert (d.model, d.intent) == ("imagen-4", "wide_angle")
-    assert decide(router, "a panorama of the alps", tier="pro").model == "imagen-4-ultra"
+    assert (d.model, d.intent) == ("nano-banana-2", "wide_angle")
+    assert decide(router, "a panorama of the alps", tier="pro").model == "nano-banana-pro"
 
 
 def test_drafts_and_backgrounds_go_to_the_fastest_models(router: Router):
-    assert decide(router, "a cybernetic cat", quality="draft").model == "imagen-4-fast"
-    assert decide(router, "minimalist tech background, blue gradient").model == "imagen-4-fast"
+    assert decide(router, "a cybernetic cat", quality="draft").model == "flux-schnell"
+    assert decide(router, "minimalist tech background, blue gradient").model == "flux-schnell"
     d = decide(router, "a calm lake", layer="background")
-    assert d.candidates()[:4] == ("imagen-4-fast", "flux-schnell", "sd3.5-large-turbo", "ideogram-v2a-turbo")
+    assert d.candidates()[:3] == ("flux-schnell", "sd3.5-large-turbo", "ideogram-v2a-turbo")
 
 
 def test_complex_scene_goes_to_the_gpt_image_model(router: Router):
+    d = decide(router, "A cybernetic cat eating a galaxy while sitting on a binary tree", tier="pro")
+    assert (d.model, d.intent) == ("gpt-image-2", "complex_scene")
+    # gpt-image-2 is not offered on free; the deprecated gpt-image-1.5 is only a late fallback there.
     d = decide(router, "A cybernetic cat eating a galaxy while sitting on a binary tree")
-    assert (d.model, d.intent) == ("gpt-image-1.5", "complex_scene")
+    assert d.candidates() == ("nano-banana-2", "gpt-image-1.5", "local-procedural")
 
 
 # --- filters ------------------------------------------------------------------------------------------
@@ -128,9 +141,8 @@ def test_no_keys_routes_to_local_providers(router: Router):
     art = decide(router, "a cozy reading nook", configured_providers=frozenset({"local"}))
     assert (text.model, text.fallbacks) == ("local-type", ())
     assert (art.model, art.fallbacks) == ("local-procedural", ())
-    assert art.reasons[-1].startswith("chose local-procedural (local) after 5 rejected candidates")
-    assert {r.model for r in art.rejected} == {"imagen-4", "nano-banana", "flux-dev", "sd3.5-large",
-                                               "nano-banana-2"}
+    assert art.reasons[-1].startswith("chose local-procedural (local) after 3 rejected candidates")
+    assert {r.model for r in art.rejected} == {"nano-banana-2", "sd3.5-large", "flux-dev"}
 
 
 def test_open_circuit_skips_the_model(router: Router):
@@ -146,24 +158,26 @@ def test_tier_filter_names_the_allowed_tiers(router: Router):
 
 
 def test_budget_filter_shows_cost_and_remaining(router: Router):
-    d = decide(router, "a futuristic city", layer="hero", tier="enterprise", budget_remaining_usd=0.055)
+    d = decide(router, "a cozy reading nook", tier="pro", budget_remaining_usd=0.06)
     assert d.model == "gpt-image-2"
-    assert d.rejected[0].model == "imagen-4-ultra"
-    assert d.rejected[0].reason == "predicted cost $0.0600 > remaining budget $0.0550"
+    assert d.rejected[0].model == "nano-banana-pro"
+    assert d.rejected[0].reason == "predicted cost $0.1340 > remaining budget $0.0600"
 
 
 def test_deadline_filter_uses_the_p95_prior(router: Router):
     d = decide(router, "a futuristic city", layer="hero", tier="enterprise", deadline_s=31)
-    assert d.model == "nano-banana-pro"  # p95 30 s fits; imagen-4-ultra p95 45 s and gpt-image-2 280 s do not
-    assert [r.model for r in d.rejected] == ["imagen-4-ultra", "gpt-image-2"]
-    assert d.rejected[0].reason == "latency p95 45 s > deadline 31 s"
+    assert d.model == "nano-banana-pro"  # p95 30 s fits; gpt-image-2's 280 s does not
+    assert [r.model for r in d.rejected] == ["gpt-image-2"]
+    assert d.rejected[0].reason == "latency p95 280 s > deadline 31 s"
 
 
 def test_transparency_requirement(router: Router):
     d = decide(router, "a cozy reading nook", transparent=True)
     assert d.model == "local-procedural"  # no workhorse model can make transparency...
     assert any("transparent" in r.reason for r in d.rejected)
-    assert decide(router, "text saying 'SALE'", transparent=True).model == "gpt-image-1.5"
+    text = decide(router, "text saying 'SALE'", transparent=True)
+    # ...the text specialist can, at its transparent endpoint's price ($0.07 at standard, not $0.06).
+    assert (text.model, text.predicted_cost_usd) == ("ideogram-v3", 0.07)
 
 
 def test_all_failing_reasons_are_reported(router: Router):
@@ -172,9 +186,9 @@ def test_all_failing_reasons_are_reported(router: Router):
 
 
 def test_fallbacks_keep_rule_order_after_rejections(router: Router):
-    d = decide(router, "a calm lake", layer="background", unhealthy_models=frozenset({"flux-schnell"}),
-               configured_providers=frozenset({"vertex", "stability", "local"}))
-    assert d.candidates() == ("imagen-4-fast", "sd3.5-large-turbo", "local-procedural")
+    d = decide(router, "a calm lake", layer="background", unhealthy_models=frozenset({"sd3.5-large-turbo"}),
+               configured_providers=frozenset({"fal", "stability", "ideogram", "local"}))
+    assert d.candidates() == ("flux-schnell", "ideogram-v2a-turbo", "local-procedural")
 
 
 # --- explicit model, retired models, unknown ids -------------------------------------------------------
@@ -191,11 +205,13 @@ def test_explicit_model_still_obeys_budget(router: Router):
 
 def test_retired_model_is_skipped_unless_requested_by_name(tmp_path: Path, router: Router):
     rules = tmp_path / "rules.toml"
-    rules.write_text('[[rule]]\nname = "all"\nprefer = ["dall-e-3", "gpt-image-1", "local-procedural"]\n')
+    prefer = '["dall-e-3", "gpt-image-1", "nano-banana-2", "local-procedural"]'
+    rules.write_text(f'[[rule]]\nname = "all"\nprefer = {prefer}\n')
     by_rule = Router(router.catalog, load_rules(rules))
     d = decide(by_rule, "a lake")
-    assert d.model == "gpt-image-1"
+    assert d.model == "nano-banana-2"
     assert d.rejected[0].reason.startswith("retired (2026-05-12: shut down by the vendor)")
+    assert d.rejected[1].reason.startswith("retired (2026-10-23: retired by OpenAI)")
     named = decide(router, "a lake", model="dall-e-3")
     assert named.model == "dall-e-3"
     assert any(r.startswith("warning: dall-e-3 is retired") for r in named.reasons)
@@ -208,15 +224,16 @@ def test_unknown_explicit_model_is_rejected_with_close_matches(router: Router):
 
 
 def test_rule_ids_missing_from_the_catalog_are_reported_not_fatal(router: Router):
-    d = decide(router, "a cozy reading nook")  # workhorse also lists nano-banana-2, sd3.5-large, flux-dev
-    assert d.model == "imagen-4"
-    assert "nano-banana-2" in {r.model for r in d.rejected if "not in the catalog" in r.reason}
+    d = decide(router, "a cozy reading nook")  # workhorse lists nano-banana-2, sd3.5-large, flux-dev
+    assert d.model == "nano-banana-2"
+    assert "sd3.5-large" in {r.model for r in d.rejected if "not in the catalog" in r.reason}
 
 
 # --- prediction, configuration ----------------------------------------------------------------------
 def test_prediction_uses_quality_and_size_prices_and_the_p50(router: Router):
-    d = decide(router, "A cat eating a galaxy while sitting on a binary tree", width=1536, height=1024)
-    assert (d.model, d.predicted_cost_usd, d.predicted_latency_s) == ("gpt-image-1.5", 0.05, 8)
+    d = decide(router, "A cat eating a galaxy while sitting on a binary tree", width=1536, height=1024,
+               tier="pro")
+    assert (d.model, d.predicted_cost_usd, d.predicted_latency_s) == ("gpt-image-2", 0.041, 60)
     d = decide(router, "a calm lake", layer="background", width=2048, height=1100,
                configured_providers=frozenset({"fal", "local"}))
     assert (d.model, d.predicted_cost_usd) == ("flux-schnell", 0.009)  # 2.15 MP rounds up to 3
@@ -225,17 +242,20 @@ def test_prediction_uses_quality_and_size_prices_and_the_p50(router: Router):
 def test_swapping_a_model_is_one_string_in_config(tmp_path: Path, router: Router):
     rules = tmp_path / "rules.toml"
     original = RULES_FILE.read_text()
-    rules.write_text(original.replace('prefer = ["nano-banana-pro",', 'prefer = ["gpt-image-1",'))
+    pro_rule = 'prefer = ["nano-banana-pro", "gpt-image-2",'
+    rules.write_text(original.replace(pro_rule, 'prefer = ["flux-dev", "gpt-image-2",'))
     swapped = Router(router.catalog, load_rules(rules))
     assert decide(router, "a cozy reading nook", tier="pro").model == "nano-banana-pro"
-    assert decide(swapped, "a cozy reading nook", tier="pro").model == "gpt-image-1"
+    assert decide(swapped, "a cozy reading nook", tier="pro").model == "flux-dev"
 
 
 def test_reasons_explain_intent_rule_and_choice(router: Router):
     d = decide(router, 'a neon sign saying "OPEN 24/7"')
     assert d.reasons[0].startswith("intent typography (quoted text 'OPEN 24/7'")
     assert d.reasons[1].startswith('rule "typography" (intent=typography')
-    assert d.reasons[-1].startswith("chose ideogram-v3 (ideogram): predicted $0.0600")
+    # gpt-image-2 on the list is not offered on the free tier
+    chose = "chose ideogram-v3 (ideogram) after 1 rejected candidate: predicted $0.0600"
+    assert d.reasons[-1].startswith(chose)
 
 
 def test_precomputed_rule_table_agrees_with_a_scan_of_the_rules(router: Router):
@@ -297,8 +317,12 @@ def test_cli_json_decision_uses_configured_providers(cli_env: Path):
     assert {"model", "intent", "fallbacks", "rejected", "predicted_cost_usd", "predicted_latency_s", "rule",
             "reasons"} <= body.keys()
     assert (body["model"], body["fallbacks"]) == ("ideogram-v3", ["ideogram-v2a", "local-type"])
-    assert body["rejected"] == [{"model": "gpt-image-1.5",
-                                 "reason": "provider openai not configured (set OGS_OPENAI_API_KEY)"}]
+    unconfigured = "provider openai not configured (set OGS_OPENAI_API_KEY)"
+    assert body["rejected"] == [
+        {"model": "gpt-image-2",
+         "reason": f"{unconfigured}; not offered on tier free (tiers: pro, enterprise)"},
+        {"model": "gpt-image-1.5", "reason": unconfigured},
+    ]
 
 
 def test_cli_readable_explanation(cli_env: Path):
@@ -343,12 +367,12 @@ STEP_RULES = """
 [[rule]]
 name = "background"
 intent = ["background"]
-prefer = ["imagen-4-fast", "sd3.5-large-turbo", "flux-schnell", "local-procedural"]
+prefer = ["ideogram-v2a-turbo", "sd3.5-large-turbo", "flux-schnell", "local-procedural"]
 
 [[rule]]
 name = "slow-first"
 intent = ["photoreal"]
-prefer = ["imagen-4-ultra", "flux-schnell", "imagen-4-fast", "local-procedural"]
+prefer = ["nano-banana-pro", "flux-schnell", "sd3.5-large-turbo", "local-procedural"]
 
 [[rule]]
 name = "rest"
@@ -367,7 +391,7 @@ def stepped(router: Router, tmp_path: Path) -> Router:
 def test_over_budget_first_choices_step_down_the_rule_before_going_local(stepped: Router):
     d = decide(stepped, "abstract shapes", layer="background", budget_remaining_usd=0.01)
     assert (d.model, d.rule, d.fallbacks) == ("flux-schnell", "background", ("local-procedural",))
-    assert [r.model for r in d.rejected] == ["imagen-4-fast", "sd3.5-large-turbo"]
+    assert [r.model for r in d.rejected] == ["ideogram-v2a-turbo", "sd3.5-large-turbo"]
     assert d.rejected[1].reason == "predicted cost $0.0400 > remaining budget $0.0100"
 
 
@@ -391,7 +415,7 @@ def test_a_tight_deadline_moves_a_background_to_a_dearer_model_only_without_asyn
 
 def test_with_async_ok_a_model_in_time_goes_first_only_when_it_costs_no_more(stepped: Router):
     d = decide(stepped, "a macro photo of dew", deadline_s=5, async_ok=True, tier="pro")
-    # imagen-4-ultra ($0.06, p95 45 s) is late; imagen-4-fast ($0.02, p95 5 s) is in time and cheaper
-    assert d.rule == "slow-first" and d.model == "imagen-4-fast"
-    assert d.fallbacks == ("imagen-4-ultra", "flux-schnell", "local-procedural")
-    assert any("imagen-4-fast arrives in time for no more" in reason for reason in d.reasons)
+    # nano-banana-pro ($0.134, p95 30 s) is late; sd3.5-large-turbo ($0.04, p95 4.8 s) is in time and cheaper
+    assert d.rule == "slow-first" and d.model == "sd3.5-large-turbo"
+    assert d.fallbacks == ("nano-banana-pro", "flux-schnell", "local-procedural")
+    assert any("sd3.5-large-turbo arrives in time for no more" in reason for reason in d.reasons)

@@ -4,7 +4,8 @@ Choices worth knowing:
 - Auth is the `Api-Key` header (not Bearer); the expiring image URL is fetched without it.
 - `ideogram-v3` is one catalog id for two endpoints: `generate-transparent` when `req.transparent`
   is true, else `generate`. Both are sent as multipart/form-data, as the vendor documents. The
-  transparent endpoint does not offer FLASH ([3P]), so a draft there runs at TURBO (same price).
+  transparent endpoint does not offer FLASH ([3P]), so a draft there runs at TURBO; it is
+  billed at its own prices (the catalog's `price_transparent`).
 - Magic prompt is OFF unless `spec.options` says otherwise: a card wants what was asked, not a rewrite.
   When the vendor rewrote the prompt anyway, the rewrite is reported in the notes.
 - Notes computed for the first call travel to the image fetch via `fetch_later`.
