@@ -17,7 +17,7 @@ PREFIX = "ogs_live_"
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 RANDOM_CHARS = 32  # 62**32 ~ 2**190
 CHECKSUM_CHARS = 6  # 62**6 > 2**32
-_SHAPE = re.compile(rf"^{PREFIX}[0-9A-Za-z]{{{RANDOM_CHARS + CHECKSUM_CHARS}}}$")
+_SHAPE = re.compile(rf"{PREFIX}[0-9A-Za-z]{{{RANDOM_CHARS + CHECKSUM_CHARS}}}")
 
 
 def new_token() -> str:
@@ -28,7 +28,7 @@ def new_token() -> str:
 
 def well_formed(token: str) -> bool:
     """True when `token` has the shape and checksum of a key this service issues."""
-    if not _SHAPE.match(token):
+    if not _SHAPE.fullmatch(token):
         return False
     body = token[len(PREFIX) :]
     return secrets.compare_digest(body[RANDOM_CHARS:], _checksum(body[:RANDOM_CHARS]))

@@ -18,11 +18,14 @@ def test_a_new_key_is_prefixed_random_and_well_formed():
 def test_a_mistyped_truncated_or_foreign_key_is_not_well_formed():
     key = new_token()
     body = key[len(PREFIX) :]
-    swapped = PREFIX + body[1] + body[0] + body[2:]
+    # Transpose the first two neighbours that differ (swapping equal characters changes nothing).
+    i = next(i for i in range(len(body) - 1) if body[i] != body[i + 1])
+    swapped = PREFIX + body[:i] + body[i + 1] + body[i] + body[i + 2 :]
     changed = key[:-1] + ("A" if key[-1] != "A" else "B")
     for bad in (
         key[:-1],
         key + "x",
+        key + "\n",
         swapped,
         changed,
         key.replace("live", "test"),
