@@ -39,7 +39,7 @@ def _cards() -> CardService:
 @bp.get("/og/<name>.<ext>")
 def og_image(name: str, ext: str) -> Response:
     """Render (or serve from cache) a signed card URL; answers 304 to a matching If-None-Match."""
-    job = _render(name, _format(ext, "template"))
+    job = _render(name, _format(ext))
     card = Card(job.digest, job.missing, layers_header(job.layers), job.final, job.provisional, job.format)
     resolved: ResolvedUrls = current_app.extensions["ogs.resolved"]
     resolved.put(url_key(request.environ), card)  # later hits of a final card: see web/hot.py
@@ -47,11 +47,11 @@ def og_image(name: str, ext: str) -> Response:
     return _card_response(job.data, card, cache="hit" if job.cache_hit else "miss", timing=server_timing(job))
 
 
-def _format(ext: str, what: str) -> Format:
-    """The format an URL's extension names; 404 (naming the choices) for any other extension."""
+def _format(ext: str) -> Format:
+    """The format a URL's extension names; 404 (naming the choices) for any other extension."""
     found = available().get(ext)
     if found is None:
-        raise NotFound(f"no such {what}: the extension must be one of {', '.join(available())}")
+        raise NotFound(f"no format '.{ext[:16]}': the extension must be one of {', '.join(available())}")
     return found
 
 
@@ -88,7 +88,7 @@ def _card_response(data: bytes, card: Card, *, cache: str, timing: str) -> Respo
 def asset(digest: str, ext: str) -> Response:
     """Content-addressed asset: the URL names the bytes, so it may be cached forever. Served only
     under the extension its bytes are (a card's PNG is not at /a/<its sha256>.jpg)."""
-    fmt = _format(ext, "asset")
+    fmt = _format(ext)
     if not _DIGEST.match(digest):
         raise NotFound("no such asset")
     data = _cards().asset(digest)
