@@ -36,6 +36,24 @@ _field_option = click.option(
     "--field", "-f", "fields", multiple=True, metavar="KEY=VALUE", help="A template field."
 )
 _size_option = click.option("--size", default=None, help="Size preset name or WIDTHxHEIGHT.")
+_format_option = click.option(
+    "--format", "format_name", default=None, help="png, jpg, webp or avif (render: -o's extension)."
+)
+_max_bytes_option = click.option(
+    "--max-bytes", type=click.IntRange(min=1), default=None, help="Largest encoded size in bytes."
+)
+
+
+def _output_format(format_name: str | None, output: Path | None = None) -> str:
+    """The format asked for, else the one the output file's extension names, else png."""
+    from .cards.formats import parse_format
+
+    name = format_name or (output.suffix.lstrip(".") if output and output.suffix else "png")
+    try:
+        return parse_format(name).name
+    except OgsError as exc:
+        hint = "--format" if format_name else "-o (or give --format)"
+        raise click.BadParameter(exc.detail, param_hint=hint) from None
 
 
 @main.command()
@@ -44,8 +62,18 @@ _size_option = click.option("--size", default=None, help="Size preset name or WI
 @_size_option
 @click.option("--seed", default=None, help="Background seed, up to 18 digits (default: from the content).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def render(template: str, fields: tuple[str, ...], size: str | None, seed: str | None, output: Path) -> None:
-    """Render one card to a PNG file and print the time of each step.
+@_format_option
+@_max_bytes_option
+def render(
+    template: str,
+    fields: tuple[str, ...],
+    size: str | None,
+    seed: str | None,
+    output: Path,
+    format_name: str | None,
+    max_bytes: int | None,
+) -> None:
+    """Render one card to a file (PNG, JPEG, WebP or AVIF) and print the time of each step.
 
     With AI layers (bg=ai, lettering=ai) it waits for the final layers, showing what it waits for,
     then prints which model made each layer, its cost and time (or why it was set locally).
@@ -54,6 +82,7 @@ def render(template: str, fields: tuple[str, ...], size: str | None, seed: str |
     from .layers.report import describe, is_final
 
     settings = _settings(dev=True)
+    fmt = _output_format(format_name, output)
     params = (
         _fields(fields)
         + ([("size", size)] if size else [])
@@ -63,13 +92,21 @@ def render(template: str, fields: tuple[str, ...], size: str | None, seed: str |
     with card_service(settings) as service:
         wait = final_wait_ms(settings)
         try:
-            job = service.run(template, params, wait + 60_000, layer_wait_ms=wait, progress=progress)
+            job = service.run(
+                template,
+                params,
+                wait + 60_000,
+                layer_wait_ms=wait,
+                progress=progress,
+                format=fmt,
+                max_bytes=max_bytes,
+            )
         except OgsError as exc:
             raise click.ClickException(exc.detail) from None
         finally:
             progress.done()
-    assert job.png is not None
-    output.write_bytes(job.png)
+    assert job.data is not None
+    output.write_bytes(job.data)
     if job.layers and service.layers is not None:
         click.echo(service.layers.status(), err=True)
     width = max(map(len, job.timings), default=0)
@@ -79,7 +116,8 @@ def render(template: str, fields: tuple[str, ...], size: str | None, seed: str |
         click.echo(f"   layer {describe(outcome)}")
     state = "cache hit" if job.cache_hit else "rendered"
     state += "" if is_final(job.layers) else ", not final: a layer may still change (see above)"
-    click.echo(f"wrote {output} ({len(job.png):,} bytes, {state})")
+    quality = f", quality {job.quality}" if job.quality is not None else ""
+    click.echo(f"wrote {output} ({job.format.name}, {len(job.data):,} bytes{quality}, {state})")
     if job.missing:
         click.echo("missing glyphs: " + " ".join(f"U+{ord(c):04X}" for c in job.missing), err=True)
 
@@ -88,14 +126,32 @@ def render(template: str, fields: tuple[str, ...], size: str | None, seed: str |
 @click.argument("template")
 @_field_option
 @_size_option
-@click.option("--base-url", default="", help="Prefix for the printed URL, e.g. https://og.example.com")
-def sign(template: str, fields: tuple[str, ...], size: str | None, base_url: str) -> None:
-    """Print the signed path+query for a card (signed with the first of OGS_SIGNING_KEYS)."""
+@_format_option
+@_max_bytes_option
+@click.option(
+    "--base-url", default=None, help="Prefix for the printed URL (default OGS_PUBLIC_URL; none: a path)."
+)
+def sign(
+    template: str,
+    fields: tuple[str, ...],
+    size: str | None,
+    format_name: str | None,
+    max_bytes: int | None,
+    base_url: str | None,
+) -> None:
+    """Print the signed URL of a card (signed with the first of OGS_SIGNING_KEYS): absolute when
+    OGS_PUBLIC_URL or --base-url is set, else path+query."""
     from .signing import sign_url
 
     settings = _settings()
-    params = _fields(fields) + ([("size", size)] if size else [])
-    click.echo(base_url.rstrip("/") + sign_url(settings.keys()[0], f"/og/{template}.png", params))
+    params = (
+        _fields(fields)
+        + ([("size", size)] if size else [])
+        + ([("max_bytes", str(max_bytes))] if max_bytes else [])
+    )
+    path = f"/og/{template}.{_output_format(format_name)}"
+    base = settings.public_url if base_url is None else base_url.rstrip("/")
+    click.echo(base + sign_url(settings.keys()[0], path, params))
 
 
 @main.command()

@@ -4,6 +4,7 @@
     ├── BadRequest                 400  malformed query, field or size
     │   └── UnprocessableField     422  a well-formed value the template cannot use
     │       ├── ImageUrlRefused    422  an image URL the fetch policy refuses (scheme, port, address...)
+    │       ├── ByteLimitUnreachable 422 no encoding of the card fits in the max_bytes asked for
     │       └── ImageUrlFailed     422  an image URL whose host does not exist or answers a 4xx
     ├── Unauthorized               401  missing, unknown, malformed or revoked API key
     ├── Forbidden                  403  missing or invalid signature
@@ -120,6 +121,10 @@ class HeaderFieldsTooLarge(OgsError):
 
 class ImageUrlRefused(UnprocessableField):
     title = "Image URL refused"
+
+
+class ByteLimitUnreachable(UnprocessableField):
+    title = "Byte limit unreachable"
 
 
 class ImageUrlFailed(UnprocessableField):

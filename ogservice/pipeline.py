@@ -39,13 +39,14 @@ from typing import TYPE_CHECKING
 
 from .cards import backgrounds
 from .cards.compose import Canvas, Composition, compose
-from .cards.encode import PngEncoder
+from .cards.encode import PngEncoder, encode
 from .cards.fields import CardRequest, parse_card_request
 from .cards.fonts import BUNDLED_FONTS_DIR, FontRegistry
+from .cards.formats import PNG, Format, parse_format
 from .cards.made import ReadyImages
 from .cards.templates import BUNDLED_DIR, Template, load_templates
 from .config import Settings
-from .errors import NotFound, ServiceUnavailable
+from .errors import BadRequest, NotFound, ServiceUnavailable
 from .flights import Flights, FlightTimeout
 from .layers import report
 from .layers.outcomes import Local, Outcome, Planned, Progress, Ready
@@ -70,8 +71,11 @@ class Job:
     params: Sequence[tuple[str, str]]
     deadline: float
     request: CardRequest | None = None
+    format: Format = PNG
+    max_bytes: int | None = None  # the encoded card must fit (ByteLimitUnreachable, 422, otherwise)
     key: str = ""
-    png: bytes | None = None
+    data: bytes | None = None  # the encoded card, in `format`
+    quality: int | None = None  # of a lossy format, when this job encoded the card (None on a hit)
     digest: str = ""
     cache_hit: bool = False
     composition: Composition | None = None
@@ -81,6 +85,11 @@ class Job:
     progress: Progress | None = None  # hears about pending layers while they are waited for
     planned: list[Planned] = field(default_factory=list)
     layers: list[Outcome] = field(default_factory=list)
+
+    @property
+    def png(self) -> bytes | None:
+        """The encoded card (named for the format every card had before formats: PNG by default)."""
+        return self.data
 
     @property
     def final(self) -> bool:
@@ -128,8 +137,14 @@ class CardService:
         timeout_ms: int | None = None,
         layer_wait_ms: int | None = None,
         progress: Progress | None = None,
+        *,
+        format: str | Format = PNG,
+        max_bytes: int | None = None,
     ) -> Job:
         """Run the steps for one request; raises OgsError subclasses for bad input.
+
+        `format`: png, jpg, webp or avif (a name is checked: 400 for an unknown one); `max_bytes`:
+        the card's encoded size limit, met by choosing the quality (422 when it cannot be).
 
         AI layers still being made are waited for until `layer_wait_ms` after the start (default
         OGS_OG_DEADLINE_MS less the time kept for composing), then set locally (a provisional card).
@@ -140,6 +155,8 @@ class CardService:
         if layer_wait_ms is None:
             wait = max(0.0, wait - COMPOSE_RESERVE_S)
         job = Job(template_name, params, deadline=started + budget, layer_wait_until=started + wait)
+        job.format = format if isinstance(format, Format) else parse_format(format)
+        job.max_bytes = check_max_bytes(max_bytes)
         job.progress = progress
         for step in STEPS:
             _check_deadline(job, step.__name__)
@@ -151,12 +168,19 @@ class CardService:
         return job
 
     def asset(self, digest: str) -> bytes | None:
-        """The PNG named by `digest`; the store has verified that it hashes to that name."""
+        """The encoded card named by `digest`; the store has verified that it hashes to that name."""
         return self.store.get(f"asset/{digest}")
 
-    def request_key(self, req: CardRequest, layers: Sequence[Outcome] = ()) -> str:
-        """sha256 of everything that determines the pixels: with AI layers, each one's asset digest
-        (or how it was set locally), so a new layer makes a new card and the cache stays exact."""
+    def request_key(
+        self,
+        req: CardRequest,
+        layers: Sequence[Outcome] = (),
+        fmt: Format = PNG,
+        max_bytes: int | None = None,
+    ) -> str:
+        """sha256 of everything that determines the bytes: with AI layers, each one's asset digest
+        (or how it was set locally), so a new layer makes a new card and the cache stays exact;
+        the format and byte limit, so each encoding of a card is its own asset."""
         canonical: dict[str, object] = {
             "renderer": RENDERER_VERSION,
             "template": req.template.digest,
@@ -168,6 +192,10 @@ class CardService:
         }
         if layers:  # absent for cards without AI layers: their keys are what they always were
             canonical["layers"] = {o.slot: report.card_part(o) for o in layers}
+        if fmt is not PNG:  # absent for PNG, as for AI layers: PNG keys are what they always were
+            canonical["format"] = fmt.name
+        if max_bytes is not None:
+            canonical["max_bytes"] = max_bytes
         return hashlib.sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def seed(self, req: CardRequest) -> int:
@@ -202,7 +230,7 @@ def _resolve_layers(service: CardService, job: Job) -> None:
 
 def _key(service: CardService, job: Job) -> None:
     assert job.request is not None
-    job.key = service.request_key(job.request, job.layers)
+    job.key = service.request_key(job.request, job.layers, job.format, job.max_bytes)
 
 
 def _lookup(service: CardService, job: Job) -> None:
@@ -212,8 +240,8 @@ def _lookup(service: CardService, job: Job) -> None:
             log.warning("store: request index entry req/%s is damaged; rendering the card again", job.key)
         return
     digest, missing = found
-    if (png := service.asset(digest)) is not None:
-        job.png, job.digest, job.missing, job.cache_hit = png, digest, missing, True
+    if (data := service.asset(digest)) is not None:
+        job.data, job.digest, job.missing, job.cache_hit = data, digest, missing, True
 
 
 def index_entry(digest: str, missing: tuple[str, ...]) -> bytes:
@@ -243,7 +271,7 @@ def _render(service: CardService, job: Job) -> None:
         with service._flights.hold(job.key, job.deadline):
             with _timed(job, "lookup"):
                 _lookup(service, job)
-            if job.png is None:
+            if job.data is None:
                 _check_deadline(job, "compose")  # a found card is served late; new work starts in time
                 _draw(service, job)
     except FlightTimeout:
@@ -255,9 +283,9 @@ def _render(service: CardService, job: Job) -> None:
 def _draw(service: CardService, job: Job) -> None:
     """Compose, encode and store the card: once started, run to the end (see the module docstring)."""
     _compose(service, job)
-    assert job.png is not None
+    assert job.data is not None
     with _timed(job, "store"):
-        service.store.put(f"asset/{job.digest}", job.png)
+        service.store.put(f"asset/{job.digest}", job.data)
         service.store.put(f"req/{job.key}", index_entry(job.digest, job.missing))
 
 
@@ -272,13 +300,16 @@ def _compose(service: CardService, job: Job) -> None:
         missing=service.settings.missing_glyph,
         ready=_ready_images(job.layers),
     )
-    encoder = PngEncoder()
-    with _timed(job, "compose"):  # on big cards the encoder compresses bands while the rest is drawn
-        job.composition = compose(req.template, canvas, service.fonts, progress=encoder)
+    # A PNG is compressed in bands while the card is drawn (on big cards, on a second core).
+    png = PngEncoder() if job.format is PNG else None
+    with _timed(job, "compose"):
+        job.composition = compose(req.template, canvas, service.fonts, progress=png)
         job.missing = job.composition.missing()
     with _timed(job, "encode"):
-        job.png = encoder.finish(job.composition.image)
-        job.digest = hashlib.sha256(job.png).hexdigest()
+        matte = canvas.palette.stops[0]  # formats without alpha flatten the card on its background
+        encoded = encode(job.composition.image, job.format, job.max_bytes, matte=matte, png=png)
+        job.data, job.quality = encoded.data, encoded.quality
+        job.digest = hashlib.sha256(job.data).hexdigest()
 
 
 def _ready_images(layers: Sequence[Outcome]) -> ReadyImages:
@@ -301,6 +332,13 @@ def _palette(req: CardRequest) -> backgrounds.Palette:
         return backgrounds.palette_from_brand(brand)
     theme = req.fields.get(bg.theme.strip("{}"), "") if bg.theme.startswith("{") else bg.theme
     return backgrounds.theme(theme or "midnight")
+
+
+def check_max_bytes(max_bytes: int | None) -> int | None:
+    """A byte limit is a positive number of bytes (bool is not a number here)."""
+    if max_bytes is not None and (isinstance(max_bytes, bool) or max_bytes < 1):
+        raise BadRequest("max_bytes must be a positive number of bytes", parameter="max_bytes")
+    return max_bytes
 
 
 def _check_deadline(job: Job, step: str) -> None:

@@ -1,4 +1,9 @@
-"""Image -> PNG bytes, fast and small: numpy filters, zlib-ng and ISA-L deflate, in bands across two cores.
+"""Image -> encoded card: `encode()` is the one entry every path uses (GET /og, the CLI, the API).
+
+PNG goes through the fast encoder below; JPEG, WebP and AVIF through Pillow (formats.py); a byte
+limit is met by choosing the quality or, for PNG, a palette (quality.py).
+
+The fast PNG encoder: numpy filters, zlib-ng and ISA-L deflate, in bands across two cores.
 
 Pillow's PNG writer spends 15-25 ms on a 1200x630 card (zlib with per-row adaptive filtering).
 Here numpy filters the rows in ~0.4 ms: procedural backgrounds are built from 8-pixel blocks, so
@@ -40,7 +45,9 @@ from isal import isal_zlib
 from PIL import Image
 from zlib_ng import zlib_ng
 
+from .formats import PNG, Format
 from .pixels import in_place, pixels
+from .quality import Encoded, lossy, lossy_within, png_within
 
 log = logging.getLogger(__name__)
 LEVEL = 4  # zlib-ng's level for rows final before any layer is drawn: background, cheap at any level
@@ -61,6 +68,40 @@ _FINAL_EMPTY_BLOCK = b"\x03\x00"  # BFINAL=1, fixed Huffman, end-of-block: close
 _COLOR_TYPES = {"RGB": (2, 3), "RGBA": (6, 4)}
 Reach = tuple[int, int]  # rows [top, bottom) a layer may touch
 Segment = tuple[bytes, int, int]  # raw deflate ending in a sync flush; Adler-32 and length of its input
+
+
+RGB = tuple[int, int, int]
+
+
+def encode(
+    image: Image.Image,
+    fmt: Format = PNG,
+    max_bytes: int | None = None,
+    *,
+    matte: RGB = (255, 255, 255),
+    png: PngEncoder | None = None,
+) -> Encoded:
+    """`image` in `fmt`, within `max_bytes` when given (else ByteLimitUnreachable, a 422).
+
+    `matte`: what transparent pixels become in a format without alpha (the card's background).
+    `png`: the encoder that already heard the composer's layout (its bands were compressed while
+    the card was drawn); without it, a new one.
+    """
+    if fmt is PNG:
+        first = Encoded((png or PngEncoder()).finish(image), PNG)
+        return first if max_bytes is None else png_within(first, image, max_bytes)
+    if image.mode != "RGB":
+        image = image.convert("RGBA") if fmt.alpha else flatten(image, matte)
+    assert fmt.quality is not None
+    return lossy(image, fmt, fmt.quality) if max_bytes is None else lossy_within(image, fmt, max_bytes)
+
+
+def flatten(image: Image.Image, matte: RGB) -> Image.Image:
+    """An RGB image of `image` laid over the solid colour `matte` (for formats without alpha)."""
+    rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, matte)
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat
 
 
 def encode_png(image: Image.Image, *, level: int = LEVEL) -> bytes:

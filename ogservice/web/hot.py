@@ -1,7 +1,7 @@
 """The hot path: repeat hits on an already-resolved /og URL answered before Flask is involved.
 
 Crawlers re-fetch the same og:image URLs all day. Once this process has verified and rendered a
-URL, the exact URL bytes map to the asset digest (`ResolvedUrls`), and the PNG sits in the
+URL, the exact URL bytes map to the asset digest (`ResolvedUrls`), and the encoded card sits in the
 in-process memory cache; this WSGI wrapper answers such requests directly, the way a reverse-proxy
 cache would, and hands everything else to the Flask app unchanged.
 """
@@ -17,6 +17,7 @@ from typing import Any
 
 from werkzeug.http import parse_etags
 
+from ..cards.formats import PNG, Format
 from ..config import Settings
 from ..pipeline import CardService
 
@@ -43,6 +44,7 @@ class Card:
     layers: str = ""  # the X-Ogs-Layers value ('' for a card without AI layers)
     final: bool = True  # stored and indexed; False: served once, with NOT_FINAL_CACHE
     provisional: bool = False  # an AI layer is still being made (X-Ogs-Provisional: 1)
+    format: Format = PNG  # the URL's extension: what the bytes are and their Content-Type
 
 
 class ResolvedUrls:
@@ -74,6 +76,11 @@ class ResolvedUrls:
                 self._items.popitem(last=False)
 
 
+def asset_path(digest: str, fmt: Format) -> str:
+    """The immutable URL path of a stored card: /a/<sha256 of its bytes>.<its format's extension>."""
+    return f"/a/{digest}.{fmt.name}"
+
+
 def card_headers(settings: Settings, card: Card, cache: str, timing: str) -> list[tuple[str, str]]:
     """Response headers of an /og card, shared by the hot path and the Flask view."""
     final_cache = f"public, max-age={settings.max_age}, s-maxage={settings.s_maxage}"
@@ -84,7 +91,8 @@ def card_headers(settings: Settings, card: Card, cache: str, timing: str) -> lis
         ("X-Ogs-Cache", cache),
     ]
     if card.final:  # only a final card is stored, so only its asset URL exists
-        headers.append(("Link", f'</a/{card.digest}.png>; rel="alternate"; type="image/png"'))
+        link = f'<{asset_path(card.digest, card.format)}>; rel="alternate"; type="{card.format.mime}"'
+        headers.append(("Link", link))
     if card.missing:
         headers.append(("X-Ogs-Missing-Glyphs", " ".join(f"U+{ord(c):04X}" for c in card.missing)))
     if card.layers:
@@ -104,15 +112,15 @@ class HotPath:
         started = time.perf_counter()
         if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO", "").startswith("/og/"):
             hit = self.resolved.get(url_key(environ))
-            if hit is not None and (png := self.cards.asset(hit.digest)) is not None:
-                return self._answer(environ, start_response, png, hit, started)
+            if hit is not None and (data := self.cards.asset(hit.digest)) is not None:
+                return self._answer(environ, start_response, data, hit, started)
         return self.app(environ, start_response)
 
     def _answer(
         self,
         environ: dict[str, Any],
         start_response: Callable[..., Any],
-        png: bytes,
+        data: bytes,
         hit: Card,
         started: float,
     ) -> Iterable[bytes]:
@@ -122,5 +130,6 @@ class HotPath:
         if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(hit.digest):
             start_response("304 Not Modified", headers)
             return [b""]
-        start_response("200 OK", [*headers, ("Content-Type", "image/png"), ("Content-Length", str(len(png)))])
-        return [png]
+        length = str(len(data))
+        start_response("200 OK", [*headers, ("Content-Type", hit.format.mime), ("Content-Length", length)])
+        return [data]

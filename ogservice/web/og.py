@@ -1,4 +1,8 @@
-"""GET /og/<template>.png (signed, mutable URL) and GET /a/<sha256>.png (immutable asset)."""
+"""GET /og/<template>.<format> (signed, mutable URL) and GET /a/<sha256>.<format> (immutable asset).
+
+The format is the extension (png, jpg, webp, avif): part of the signed path, so a URL signed for
+one format does not verify for another. An asset is served only under the extension its bytes are.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, request
 
+from ..cards.formats import Format, available, sniff
 from ..config import Settings
 from ..errors import BadRequest, NotFound, PayloadTooLarge
 from ..layers.report import layers_header, timing_entries
@@ -18,7 +23,9 @@ bp = Blueprint("og", __name__)
 
 _TEMPLATE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
+_MAX_BYTES = re.compile(r"^[1-9][0-9]{0,9}$")
 MAX_FIELDS = 64
+MAX_BYTES_PARAM = "max_bytes"  # a query parameter of the signed URL, not a template field
 
 
 def _settings() -> Settings:
@@ -29,18 +36,26 @@ def _cards() -> CardService:
     return current_app.extensions["ogs.cards"]
 
 
-@bp.get("/og/<name>.png")
-def og_image(name: str) -> Response:
+@bp.get("/og/<name>.<ext>")
+def og_image(name: str, ext: str) -> Response:
     """Render (or serve from cache) a signed card URL; answers 304 to a matching If-None-Match."""
-    job = _render(name)
-    card = Card(job.digest, job.missing, layers_header(job.layers), job.final, job.provisional)
+    job = _render(name, _format(ext))
+    card = Card(job.digest, job.missing, layers_header(job.layers), job.final, job.provisional, job.format)
     resolved: ResolvedUrls = current_app.extensions["ogs.resolved"]
     resolved.put(url_key(request.environ), card)  # later hits of a final card: see web/hot.py
-    assert job.png is not None
-    return _card_response(job.png, card, cache="hit" if job.cache_hit else "miss", timing=server_timing(job))
+    assert job.data is not None
+    return _card_response(job.data, card, cache="hit" if job.cache_hit else "miss", timing=server_timing(job))
 
 
-def _render(name: str) -> Job:
+def _format(ext: str) -> Format:
+    """The format a URL's extension names; 404 (naming the choices) for any other extension."""
+    found = available().get(ext)
+    if found is None:
+        raise NotFound(f"no format '.{ext[:16]}': the extension must be one of {', '.join(available())}")
+    return found
+
+
+def _render(name: str, fmt: Format) -> Job:
     """Verify and run the pipeline for the current request."""
     settings = _settings()
     if not _TEMPLATE.match(name):
@@ -48,28 +63,43 @@ def _render(name: str) -> Job:
     params = query_params(settings.max_query_bytes)
     if not (settings.unsigned_allowed() and not any(k == "s" for k, _ in params)):
         verify(settings.keys(), request.path, params)
-    return _cards().run(name, [(k, v) for k, v in params if k != "s"])
+    fields = [(k, v) for k, v in params if k not in ("s", MAX_BYTES_PARAM)]
+    return _cards().run(name, fields, format=fmt, max_bytes=_max_bytes(params))
 
 
-def _card_response(png: bytes, card: Card, *, cache: str, timing: str) -> Response:
+def _max_bytes(params: list[tuple[str, str]]) -> int | None:
+    """The signed URL's byte limit, if it has one: a number of bytes, given once."""
+    given = [v for k, v in params if k == MAX_BYTES_PARAM]
+    if not given:
+        return None
+    if len(given) > 1 or not _MAX_BYTES.match(given[0]):
+        raise BadRequest("max_bytes must be given once, as a positive number of bytes", parameter="max_bytes")
+    return int(given[0])
+
+
+def _card_response(data: bytes, card: Card, *, cache: str, timing: str) -> Response:
     headers = card_headers(_settings(), card, cache, timing)
     if request.if_none_match.contains_weak(card.digest):
         return Response(status=304, headers=headers)
-    return Response(png, mimetype="image/png", headers=headers)
+    return Response(data, mimetype=card.format.mime, headers=headers)
 
 
-@bp.get("/a/<digest>.png")
-def asset(digest: str) -> Response:
-    """Content-addressed asset: the URL names the bytes, so it may be cached forever."""
+@bp.get("/a/<digest>.<ext>")
+def asset(digest: str, ext: str) -> Response:
+    """Content-addressed asset: the URL names the bytes, so it may be cached forever. Served only
+    under the extension its bytes are (a card's PNG is not at /a/<its sha256>.jpg)."""
+    fmt = _format(ext)
     if not _DIGEST.match(digest):
         raise NotFound("no such asset")
     data = _cards().asset(digest)
     if data is None:
         raise NotFound("no such asset (it may have been evicted; request the /og URL again)")
+    if sniff(data) is not fmt:
+        raise NotFound(f"no such asset as {fmt.name}")
     headers = {"ETag": f'"{digest}"', "Cache-Control": "public, max-age=31536000, immutable"}
     if request.if_none_match.contains_weak(digest):
         return Response(status=304, headers=headers)
-    return Response(data, mimetype="image/png", headers=headers)
+    return Response(data, mimetype=fmt.mime, headers=headers)
 
 
 def query_params(max_bytes: int) -> list[tuple[str, str]]:
