@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench floors clean
+.PHONY: run sandbox test lint bench floors clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 run: $(STAMP)
 	OGS_DEV=$${OGS_DEV:-1} $(BIN)/ogservice serve --dev --with-worker
+
+# Every vendor emulator on loopback (no keys); paste the export lines it prints before `make run`.
+sandbox: $(STAMP)
+	$(BIN)/ogservice sandbox
 
 test: $(STAMP)
 	@$(BIN)/python -c "import redis,sys; redis.Redis(host='127.0.0.1', port=6379).ping()" 2>/dev/null \

@@ -178,12 +178,16 @@ def serve(
 @main.command()
 @click.option("--burst", is_flag=True, help="Quit once the queue is empty (for scripts and tests).")
 @click.option("--name", default=None, help="Worker name (default: RQ's host.pid).")
-def worker(burst: bool, name: str | None) -> None:
+@click.option("--exit-with-parent", type=int, default=None, hidden=True, help="serve --with-worker: its pid.")
+def worker(burst: bool, name: str | None, exit_with_parent: int | None) -> None:
     """Run a worker that makes AI layers (model calls, OCR check) from the Redis queue."""
     import redis
 
+    from .layers.parent_watch import exit_with_parent as watch_parent
     from .layers.worker import run_worker
 
+    if exit_with_parent is not None:
+        watch_parent(exit_with_parent)
     settings = _settings()
     try:
         run_worker(settings, burst=burst, name=name)

@@ -49,6 +49,10 @@ class RedisGuard:
         self.failures.succeeded()
         return result
 
+    def available(self) -> bool:
+        """False while Redis is left alone after a failure (or there is no client): `call` would fall back."""
+        return self.client is not None and time.monotonic() >= self._down_until
+
     def health(self) -> Health:
         """Degraded from a failed call until a call succeeds again."""
         return self.failures.health()

@@ -98,8 +98,8 @@ class ReadyLayers:
 class Failures:
     """Recent failures by layer key, in Redis with a TTL (in-process while Redis is unreachable)."""
 
-    def __init__(self, client: Any, prefix: str) -> None:
-        self.guard = RedisGuard(client, "layer failures", log)
+    def __init__(self, client: Any, prefix: str, guard: RedisGuard | None = None) -> None:
+        self.guard = guard or RedisGuard(client, "layer failures", log)
         self.prefix = f"{prefix}layers:failed:"
         self._memory: dict[str, tuple[bytes, float]] = {}  # used only while Redis is unreachable
         self._lock = threading.Lock()

@@ -11,8 +11,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-
-import click
+from typing import TextIO
 
 from ..config import Settings
 from .flight import RETRIES
@@ -44,22 +43,38 @@ def final_wait_ms(settings: Settings) -> int:
 
 
 class ProgressLine:
-    """'waiting for background (flux-schnell)... 3.2 s' on stderr while layers are made."""
+    """'waiting for background (flux-schnell), title (ideogram-v3)... 3.2 s' on stderr while layers are made.
 
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self._last = -1.0
+    On a terminal the line is redrawn in place (about 5 times a second) and erased when done. Piped
+    or logged, it prints a plain line when what it waits for changes, and again every `every_s`
+    seconds, so a log shows that the command is alive without filling up with carriage returns.
+    """
+
+    def __init__(self, stream: TextIO | None = None, tty: bool | None = None, every_s: float = 5.0) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.every_s = every_s
+        self._last = -1e9
+        self._last_pending = ""
         self._shown = False
 
     def __call__(self, outcomes: Sequence[Outcome], elapsed: float) -> None:
         pending = ", ".join(f"{o.slot} ({o.model})" for o in outcomes if isinstance(o, Pending))
-        if self.tty and time.monotonic() - self._last >= 0.2:
-            click.echo(f"\rwaiting for {pending}... {elapsed:.1f} s\033[K", err=True, nl=False)
-            self._last = time.monotonic()
-        elif not self.tty and not self._shown:
-            click.echo(f"waiting for {pending}...", err=True)
-        self._shown = True
+        if not pending:
+            return
+        now = time.monotonic()
+        if self.tty and now - self._last >= 0.2:
+            self._write(f"\rwaiting for {pending}... {elapsed:.1f} s\033[K")
+        elif not self.tty and (pending != self._last_pending or now - self._last >= self.every_s):
+            self._write(f"waiting for {pending}... {elapsed:.1f} s\n")
+        else:
+            return
+        self._last, self._last_pending, self._shown = now, pending, True
 
     def done(self) -> None:
         if self.tty and self._shown:
-            click.echo("\r\033[K", err=True, nl=False)
+            self._write("\r\033[K")
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()

@@ -2,7 +2,8 @@
 
 `make run` is one command; AI layers need a worker. The worker is a child process with the
 server's settings (the same OGS_* environment, and dev mode if the server has it); when the server
-stops, for whatever reason, the worker gets RQ's warm shutdown (SIGTERM), then SIGKILL.
+stops, the worker gets RQ's warm shutdown (SIGTERM), then SIGKILL; when the server is killed
+outright, the worker gets SIGTERM from the kernel (see parent_watch.py).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ def companion_worker(settings: Settings) -> Iterator[subprocess.Popen[bytes] | N
         yield None  # the server says at start-up that AI layers are off
         return
     env = {**os.environ, **({"OGS_DEV": "1"} if settings.dev else {})}
-    proc = subprocess.Popen([sys.executable, "-m", "ogservice.cli", "worker"], env=env)
+    # --exit-with-parent: the worker ends with this process even when it is SIGKILLed (no finally).
+    args = [sys.executable, "-m", "ogservice.cli", "worker", "--exit-with-parent", str(os.getpid())]
+    proc = subprocess.Popen(args, env=env)
     try:
         yield proc
     finally:

@@ -14,6 +14,7 @@ the delete raises ValueError ("Execution ... not found") and the success is repo
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -23,7 +24,10 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
+from ..redis_guard import RedisGuard
 from .spec import LayerSpec
+
+log = logging.getLogger(__name__)
 
 JOB_FUNCTION = "ogservice.layers.jobs.generate_layer"
 FAILURE_CALLBACK = "ogservice.layers.jobs.layer_job_failed"
@@ -46,16 +50,26 @@ def queue_name(prefix: str) -> str:
 class LayerQueue:
     """Submits layer jobs to RQ, one per layer key; says whether a layer's job is still running."""
 
-    def __init__(self, client: Any, prefix: str, job_timeout_s: int) -> None:
+    def __init__(self, client: Any, prefix: str, job_timeout_s: int, guard: RedisGuard | None = None) -> None:
         self.queue = Queue(queue_name(prefix), connection=client, serializer=JSONSerializer)
         self.id_prefix = re.sub(r"[^A-Za-z0-9_-]", "-", prefix)
         self.job_timeout_s = job_timeout_s
+        # Shared with the layer failures (same client): one timeout and both leave Redis alone.
+        self.guard = guard or RedisGuard(client, "layer queue", log, "setting AI layers locally")
 
     def job_id(self, key: str) -> str:
         return f"{self.id_prefix}layer-{key}"
 
-    def submit(self, spec: LayerSpec) -> bool:
-        """Make sure a job for this layer is queued or running; False if its last job failed (for now)."""
+    def reachable(self) -> bool:
+        """False while the queue's Redis is left alone after a failure (down or hung)."""
+        return self.guard.available()
+
+    def submit(self, spec: LayerSpec) -> bool | None:
+        """Make sure a job for this layer is queued or running; False if its last job failed (for now),
+        None if Redis did not answer (then it is not asked again for a few seconds)."""
+        return self.guard.call(lambda _client: self._submit(spec), lambda: None)
+
+    def _submit(self, spec: LayerSpec) -> bool:
         job_id = self.job_id(spec.key)
         for _ in range(3):  # a job can expire between the look and the enqueue; look again
             status = self.status(job_id)

@@ -25,6 +25,9 @@ class InlineRunner:
         self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
 
+    def reachable(self) -> bool:
+        return True  # jobs run here; no queue to reach
+
     def submit(self, spec: LayerSpec) -> bool:
         with self._lock:
             if spec.key not in self._threads:

@@ -33,6 +33,7 @@ FAILURE_TTL_S = {
     "ocr-mismatch": 86400,
     "ocr-unsure": 86400,
     "ocr-no-text": 86400,
+    "ocr-ambiguous": 86400,  # planning sets such text locally; a job already queued ends here
     "model-error": 300,
     "budget": 300,
     "unavailable": 120,

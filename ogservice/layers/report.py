@@ -29,9 +29,18 @@ REASONS = {
     "ocr-unsure": "OCR could not read the model's lettering confidently",
     "ocr-no-text": "no lettering was found in the model's image",
     "ocr-unsupported-script": "the text is in a script the OCR guard cannot read, so it is never sent",
+    "ocr-ambiguous": "OCR reads look-alike misspellings of this text as the text, so it is never sent",
 }
 FINAL_REASONS = frozenset(
-    {"no-model", "refused", "ocr-mismatch", "ocr-unsure", "ocr-no-text", "ocr-unsupported-script"}
+    {
+        "no-model",
+        "refused",
+        "ocr-mismatch",
+        "ocr-unsure",
+        "ocr-no-text",
+        "ocr-unsupported-script",
+        "ocr-ambiguous",
+    }
 )
 
 

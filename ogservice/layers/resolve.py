@@ -8,27 +8,30 @@ at again every POLL_S until they settle or the wait ends; the card then uses loc
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
-
-import redis
 
 from .assets import Failures, ReadyLayers
 from .outcomes import Local, Outcome, Pending, Planned, Progress, Ready
 from .route import live_reason
 from .spec import LayerSpec
 
-log = logging.getLogger(__name__)
 POLL_S = 0.03
+QUEUE_DOWN = "Redis for the layer queue did not answer (down or hung); asked again in a few seconds"
 
 
 class Submitter(Protocol):
     """Runs a layer's job somewhere, once: True while it is queued or running, False if it failed."""
 
-    def submit(self, spec: LayerSpec) -> bool: ...
+    def reachable(self) -> bool:
+        """False while the queue is known not to answer (then no job can be submitted)."""
+        ...
+
+    def submit(self, spec: LayerSpec) -> bool | None:
+        """None when the queue did not answer just now."""
+        ...
 
 
 @dataclass
@@ -68,13 +71,15 @@ class Resolver:
             return Local(spec.slot, spec.kind, failure.reason, failure.detail, spec.model)
         if self.submitter is None:
             return Local(spec.slot, spec.kind, "ai-off", "no Redis for the layer queue", spec.model)
+        # Before the gateway's checks: with the queue's Redis down or hung no job can be made anyway,
+        # and the budget and breaker would each wait for that Redis too.
+        if not self.submitter.reachable():
+            return Local(spec.slot, spec.kind, "queue-down", QUEUE_DOWN, spec.model)
         if first and (reason := live_reason(spec, self.gateway)):
             return Local(spec.slot, spec.kind, reason, "", spec.model)
-        try:
-            running = self.submitter.submit(spec)
-        except redis.RedisError as exc:
-            log.warning("layer queue unavailable: %s", exc)
-            return Local(spec.slot, spec.kind, "queue-down", str(exc), spec.model)
+        running = self.submitter.submit(spec)
+        if running is None:
+            return Local(spec.slot, spec.kind, "queue-down", QUEUE_DOWN, spec.model)
         if not running:
             return Local(spec.slot, spec.kind, "worker-error", "its last job failed", spec.model)
         return Pending(spec.slot, spec.kind, spec.model)

@@ -28,11 +28,14 @@ def specify(ask: LayerAsk, gateway: Any, template: str, tier: Tier, tenant: str 
     if spec is None or spec.provider == "local":
         return Local(ask.slot, ask.kind, "no-model", decision.reasons[-1] if decision.reasons else "")
     if ask.kind == "lettering":
-        from ..lettering import lettering_prompt, ocr_can_read
+        from ..lettering import lettering_prompt, ocr_can_confirm, ocr_can_read
 
         readable, why = ocr_can_read(ask.text)
         if not readable:
             return Local(ask.slot, ask.kind, "ocr-unsupported-script", why)  # never sent to a model
+        confirmable, why = ocr_can_confirm(ask.text)
+        if not confirmable:
+            return Local(ask.slot, ask.kind, "ocr-ambiguous", why)  # never sent: OCR could not prove it
         # Transparent where the model can; else on a flat background the job keys out.
         transparent = spec.capabilities.transparency
         prompt = lettering_prompt(ask.text, ask.style or LetteringStyle(), transparent)

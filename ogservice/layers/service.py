@@ -15,6 +15,7 @@ import redis
 
 from ..cards.fields import CardRequest
 from ..config import Settings
+from ..redis_guard import RedisGuard
 from ..store import Store
 from .assets import Failures, ReadyLayers
 from .flight import LayerQueue, queue_name
@@ -40,11 +41,13 @@ class LayerService:
     ) -> LayerService:
         """Probe Redis once; queue jobs for workers (or, for the CLI, run them here when none listens)."""
         client = _redis(settings)
-        layers, failures = ReadyLayers(store), Failures(client, settings.redis_prefix)
+        # One guard for the one client: a timeout on any layer lookup leaves Redis alone for all.
+        guard = RedisGuard(client, "layer queue", log, "setting AI layers locally")
+        layers, failures = ReadyLayers(store), Failures(client, settings.redis_prefix, guard)
         mode: Mode = "off" if client is None else "queue"
         submitter: Submitter | None = None
         if client is not None:
-            submitter = LayerQueue(client, settings.redis_prefix, settings.layer_timeout_s)
+            submitter = LayerQueue(client, settings.redis_prefix, settings.layer_timeout_s, guard)
         if inline_without_workers and (client is None or not _workers(client, settings)):
             from .inline import InlineRunner
             from .jobs import JobServices

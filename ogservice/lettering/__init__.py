@@ -7,6 +7,10 @@ Stable interface (the layer pipeline builds on exactly these; no Flask, no gatew
         load). (False, why) means: never send this text to a lettering model; set it locally and
         report "ocr-unsupported-script" with `why`.
 
+    ocr_can_confirm(text: str) -> tuple[bool, str]
+        Whether OCR can tell the text from a look-alike misspelling of it (0 for O, I for l): (False,
+        why) means the same as above, reported as "ocr-ambiguous" (see lookalikes.py).
+
     lettering_prompt(text: str, style: LetteringStyle, transparent: bool) -> str
         The deterministic prompt for one text layer. `transparent=False` asks for a flat solid
         background (white or black, whichever is farther from the ink) that `isolate` can key out.
@@ -20,7 +24,8 @@ Stable interface (the layer pipeline builds on exactly these; no Flask, no gatew
         Reads the layer back with the in-process OCR engine (loaded once per process, on first
         call, about 1 s and ~70 MB) and compares it with `expected` after NFKC and unifying case,
         white space and quote/dash shapes. Verdict(ok, read, reason, detail); reason is one of
-        "match", "ocr-mismatch", "ocr-unsure", "ocr-no-text", "ocr-unsupported-script".
+        "match", "ocr-mismatch", "ocr-unsure", "ocr-no-text", "ocr-unsupported-script",
+        "ocr-ambiguous".
         Only ok=True lettering may reach a card; anything else means local typesetting.
 
     fit_into_box(rgba, width, height, align="start", valign="center", direction="ltr") -> Image
@@ -31,6 +36,7 @@ Stable interface (the layer pipeline builds on exactly these; no Flask, no gatew
 Typical use for one text layer (the OCR engine runs in the worker, not the web process):
 
     ok, why = ocr_can_read(text)              # in planning: no model call when not ok
+    ok, why = ocr_can_confirm(text)           # likewise ("ocr-ambiguous")
     prompt = lettering_prompt(text, style, transparent=model_has_transparency)
     layer = isolate(model_image_bytes)        # LetteringImageError -> local layer
     verdict = check_lettering(layer, text)    # not verdict.ok -> local layer, record verdict.reason
@@ -40,6 +46,7 @@ Typical use for one text layer (the OCR engine runs in the worker, not the web p
 from __future__ import annotations
 
 from ogservice.lettering.isolate import LetteringImageError, fit_into_box, isolate
+from ogservice.lettering.lookalikes import ocr_can_confirm
 from ogservice.lettering.prompt import LetteringStyle, lettering_prompt
 from ogservice.lettering.scripts import ocr_can_read
 from ogservice.lettering.spelling import Verdict, check_lettering
@@ -52,5 +59,6 @@ __all__ = [
     "fit_into_box",
     "isolate",
     "lettering_prompt",
+    "ocr_can_confirm",
     "ocr_can_read",
 ]

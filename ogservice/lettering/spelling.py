@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from ogservice.lettering import ocr
+from ogservice.lettering.lookalikes import ocr_can_confirm
 from ogservice.lettering.scripts import ocr_can_read
 
 # Below this the engine is unsure of a box; an unsure read never confirms a spelling.
@@ -39,7 +40,8 @@ _SPACE_BY_SIGN = re.compile(rf" (?=[^\w ]|[{_UNSPACED}])|(?<=[^\w ]) |(?<=[{_UNS
 class Verdict:
     """Whether a lettering image says the expected text; `reason` is a stable code for reports.
 
-    reason: "match" | "ocr-mismatch" | "ocr-unsure" | "ocr-no-text" | "ocr-unsupported-script".
+    reason: "match" | "ocr-mismatch" | "ocr-unsure" | "ocr-no-text" | "ocr-unsupported-script"
+    | "ocr-ambiguous".
     """
 
     ok: bool
@@ -80,6 +82,9 @@ def check_lettering(rgba: Image.Image, expected: str) -> Verdict:
     can_read, why = ocr_can_read(expected)
     if not can_read:
         return Verdict(False, "", "ocr-unsupported-script", why)
+    can_confirm, why = ocr_can_confirm(expected)
+    if not can_confirm:  # a read that matches would not prove the spelling (see lookalikes.py)
+        return Verdict(False, "", "ocr-ambiguous", why)
     reading = ocr.read(matte(rgba))
     verdict = compare(reading.text, expected)
     if verdict.ok and reading.confidence < MIN_CONFIDENCE:

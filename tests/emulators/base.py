@@ -34,6 +34,7 @@ FAILURES = (
     "unauthorized",  # 401/403 in the vendor's envelope
     "expired_url",  # URL-returning vendors: the image URL answers 403/404 as when expired
     "misspell",  # text models (Ideogram, OpenAI): 200 with the prompt's quoted text lettered wrongly
+    "lookalike",  # text models: 200 with one character of the quoted text swapped for a look-alike (0 for O)
 )
 
 # What each failure must become in the gateway, for a vendor that answers with JSON or bytes...

@@ -234,7 +234,7 @@ class IdeogramEmulator(Emulator):
         """The prompt's quoted text lettered (transparent on generate-transparent), else a flat image."""
         if self.take_failure("not_image"):
             return b"<html><body>AccessDenied</body></html>"
-        wrong = bool(self.take_failure("misspell"))
+        wrong = self.take_failure("misspell", "lookalike")
         if lettering := lettering_image(prompt, width, height, transparent=transparent, wrong=wrong):
             return encode(lettering)
         if not transparent:

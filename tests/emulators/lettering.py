@@ -46,6 +46,31 @@ def misspell(text: str) -> str:
     return text[:cut] + text[cut + 1 :]
 
 
+# A model's look-alike misspellings: one character lettered as another that looks like it.
+LOOKALIKES = {
+    "O": "0", "0": "O", "o": "0", "l": "1", "I": "1", "1": "l", "i": "l",
+    "S": "5", "5": "S", "B": "8", "8": "B", "m": "rn", "Z": "2", "G": "6",
+}  # fmt: skip
+
+
+def lookalike(text: str) -> str:
+    """A deterministic look-alike misspelling: the first character with a look-alike swapped for it
+    ("SALE 50% OFF" -> "5ALE 50% OFF", "OFF" -> "0FF", "Summer" -> "Surnmer")."""
+    for index, char in enumerate(text):
+        if char in LOOKALIKES:
+            return text[:index] + LOOKALIKES[char] + text[index + 1 :]
+    raise ValueError(f"no character of {text!r} has a look-alike")
+
+
+def wrong_lettering(text: str, mode: str | None) -> str:
+    """The text as a model letters it: as asked, or misspelled the way an injected failure says."""
+    if mode == "misspell":
+        return misspell(text)
+    if mode == "lookalike":
+        return lookalike(text)
+    return text
+
+
 def ink_and_ground(prompt: str, transparent: bool) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Colours as a model follows the prompt: the asked ink (#rrggbb) on the asked plain background."""
     if transparent:
@@ -63,14 +88,15 @@ def ink_and_ground(prompt: str, transparent: bool) -> tuple[tuple[int, ...], tup
 
 
 def lettering_image(
-    prompt: str, width: int, height: int, *, transparent: bool, wrong: bool
+    prompt: str, width: int, height: int, *, transparent: bool, wrong: str | None = None
 ) -> Image.Image | None:
-    """The lettering a text model would draw for `prompt` (misspelled when `wrong`); None without quotes."""
+    """The lettering a text model would draw for `prompt` (misspelled the `wrong` way: "misspell" or
+    "lookalike"); None without quotes."""
     text = quoted_text(prompt)
     if text is None:
         return None
     ink, ground = ink_and_ground(prompt, transparent)
-    return draw_lettering(misspell(text) if wrong else text, width, height, ink=ink, ground=ground)
+    return draw_lettering(wrong_lettering(text, wrong), width, height, ink=ink, ground=ground)
 
 
 def font_path(text: str) -> tuple[Path, int]:

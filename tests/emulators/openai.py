@@ -284,7 +284,7 @@ class OpenAIEmulator(Emulator):
         """The prompt's quoted text lettered (on transparency when asked), else a flat colour image."""
         if self.take_failure("not_image"):
             return b"<html>this is not an image</html>"
-        wrong = bool(self.take_failure("misspell"))
+        wrong = self.take_failure("misspell", "lookalike")
         transparent = body.get("background") == "transparent"
         pil_format = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[fmt]
         if lettering := lettering_image(body["prompt"], width, height, transparent=transparent, wrong=wrong):

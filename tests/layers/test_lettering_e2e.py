@@ -59,3 +59,18 @@ def test_text_the_ocr_cannot_read_is_never_sent(
     assert resp.status_code == 200
     assert resp.headers["X-Ogs-Layers"] == "title=local;ocr-unsupported-script"
     assert ideogram.requests == []
+
+
+def test_a_lookalike_misspelling_never_reaches_the_card(
+    lettering_env: dict[str, str], ideogram: IdeogramEmulator
+) -> None:
+    """The model letters "0FF" for "OFF", which OCR reads as "OFF": such text is set locally."""
+    ideogram.inject("lookalike", count=5)
+    client = create_app(settings_from(lettering_env)).test_client()
+    url = "/og/blog-post.png?title=SALE%2050%25%20OFF&lettering=ai"
+    with worker_process(lettering_env):
+        resp = wait_for(lambda: _settled(client, url), timeout=60)
+    assert resp.headers["X-Ogs-Layers"] == "title=local;ocr-ambiguous"
+    assert resp.headers["Cache-Control"] == FINAL_CACHE
+    assert resp.data == client.get("/og/blog-post.png?title=SALE%2050%25%20OFF").data
+    assert ideogram.requests == []  # OCR could not have told "0FF" from "OFF": never sent

@@ -83,13 +83,23 @@ def test_the_layer_key_follows_model_prompt_size_and_seed(cards: CardService, ga
 
 
 def test_lettering_is_asked_for_each_layer_the_template_letters(cards: CardService, gateway: Gateway) -> None:
-    planned = _spec(cards, gateway, "promo-banner", headline="SALE 50% OFF", discount="-50%", lettering="ai")
+    planned = _spec(cards, gateway, "promo-banner", headline="BEST DEALS", discount="-25%", lettering="ai")
     assert [(p.slot, p.model) for p in planned] == [("discount", "ideogram-v3"), ("headline", "ideogram-v3")]
     headline = planned[1]
-    assert isinstance(headline, LayerSpec) and headline.text == "SALE 50% OFF"
-    assert headline.request.transparent and '"SALE 50% OFF"' in headline.request.prompt
+    assert isinstance(headline, LayerSpec) and headline.text == "BEST DEALS"
+    assert headline.request.transparent and '"BEST DEALS"' in headline.request.prompt
     without_badge = _spec(cards, gateway, "promo-banner", headline="SALE", lettering="ai")
     assert [p.slot for p in without_badge] == ["headline"]  # an empty layer is not drawn at all
+
+
+def test_text_ocr_cannot_tell_from_its_lookalikes_is_set_locally(
+    cards: CardService, gateway: Gateway
+) -> None:
+    discount, headline = _spec(
+        cards, gateway, "promo-banner", headline="SALE 50% OFF", discount="-50%", lettering="ai"
+    )
+    assert isinstance(headline, Local) and (headline.slot, headline.reason) == ("headline", "ocr-ambiguous")
+    assert isinstance(discount, Local) and "'0'" in discount.detail  # a model's "-5O%" reads as "-50%"
 
 
 def test_no_model_is_planned_without_a_configured_provider(cards: CardService) -> None:

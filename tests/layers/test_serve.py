@@ -3,6 +3,7 @@ Redis the service still starts, says that AI layers are off, and draws those lay
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -46,6 +47,35 @@ def test_serve_with_worker_runs_one_worker_and_stops_it_with_the_server(
         output = server.communicate(timeout=30)[0].decode()
     assert "a worker starts with the server" in output
     wait_for(lambda: Worker.count(queue=queue) == 0)  # the worker shut down and unregistered
+
+
+def _alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie left for its dead parent's reaper counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_serve_with_worker_stops_its_worker_even_when_the_server_is_killed(
+    layer_env: dict[str, str], redis_client: Redis
+) -> None:
+    args = [sys.executable, "-m", "ogservice.cli", "serve", "--port", str(free_port()), "--workers", "1"]
+    server = subprocess.Popen(
+        [*args, "--with-worker"], cwd=ROOT, env={**os.environ, **layer_env},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    queue = Queue(queue_name(layer_env["OGS_REDIS_PREFIX"]), connection=redis_client)
+    try:
+        (worker,) = wait_for(lambda: Worker.all(queue=queue), timeout=60)
+        worker_pid = worker.pid
+        server.kill()  # SIGKILL: no clean-up runs in the server
+        server.wait(10)
+        wait_for(lambda: not _alive(worker_pid), timeout=30)  # no orphan left working
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)  # whatever is left of the group
 
 
 def test_without_redis_the_service_starts_says_ai_layers_are_off_and_draws_them_locally(

@@ -21,18 +21,18 @@ GROUNDS = {
 @pytest.mark.parametrize("ground", GROUNDS, ids=str)
 def test_correct_lettering_passes_on_every_background(ocr_engine, ground):
     ink, behind = GROUNDS[ground]
-    verdict = check_lettering(isolate(lettering_png("SALE 50% OFF", ink, behind)), "SALE 50% OFF")
+    verdict = check_lettering(isolate(lettering_png("SAVE 25% NEXT WEEK", ink, behind)), "SAVE 25% NEXT WEEK")
     assert verdict.ok, verdict
-    assert verdict.read.split() == ["SALE", "50%", "OFF"]
+    assert verdict.read.split() == ["SAVE", "25%", "NEXT", "WEEK"]
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "Summer Collection 2026 is here",  # wraps onto two lines
-        "Don't miss: 3 days only!",
+        "Summer Fest Starts Here Next Week",  # wraps onto two lines
+        "We're back: 3 days!",
         "Caf\u00e9 D\u00e9j\u00e0 Vu",
-        "Gr\u00fc\u00dfe aus K\u00f6ln",
+        "Gr\u00fc\u00dfe aus Bremen",
         "\u590f\u5b63\u5927\u4fc3\u9500",  # Chinese
         "\u3053\u3093\u306b\u3061\u306f\u4e16\u754c",  # Japanese kana and kanji
     ],
@@ -43,17 +43,17 @@ def test_supported_scripts_are_confirmed(ocr_engine, text):
 
 
 def test_lettering_with_other_quote_shapes_and_case_passes(ocr_engine):
-    layer = isolate(lettering_png("\u201cDON\u2019T WAIT\u201d", DARK, WHITE))
-    assert check_lettering(layer, '"Don\'t wait"').ok
+    layer = isolate(lettering_png("\u201cWE\u2019RE BACK\u201d", DARK, WHITE))
+    assert check_lettering(layer, '"We\'re back"').ok
 
 
 @pytest.mark.parametrize(
     ("lettered", "expected"),
     [
-        ("SALE 5O% OOF", "SALE 50% OFF"),
-        ("Helo World", "Hello World"),
-        ("SALE OFF", "SALE 50% OFF"),  # dropped word
-        ("SALE 50% OFF TODAY", "SALE 50% OFF"),  # extra word
+        ("SAVE 52% NEXT WEEK", "SAVE 25% NEXT WEEK"),
+        ("Hapy Days", "Happy Days"),
+        ("SAVE NEXT WEEK", "SAVE 25% NEXT WEEK"),  # dropped word
+        ("SAVE 25% NEXT WEEK TAX", "SAVE 25% NEXT WEEK"),  # extra word
     ],
 )
 def test_misspelled_lettering_fails(ocr_engine, lettered, expected):

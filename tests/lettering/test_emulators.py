@@ -22,11 +22,11 @@ from ogservice.lettering import (
     lettering_prompt,
 )
 from tests.emulators.ideogram import IdeogramEmulator
-from tests.emulators.lettering import misspell
+from tests.emulators.lettering import lookalike, misspell
 from tests.emulators.openai import OpenAIEmulator
 from tests.gateway.providers.helpers import emulated, fragment_specs
 
-TEXT = "SALE 50% OFF"
+TEXT = "SAVE 25% NEXT WEEK"  # no character whose look-alike OCR would accept (lookalikes.py)
 VENDORS = {
     # model id: (adapter, emulator, catalog fragment, transparency asked)
     "ideogram-v3": (IdeogramProvider, IdeogramEmulator, "ideogram", True),
@@ -63,6 +63,13 @@ def test_misspell_failure_letters_a_wrong_spelling_that_ocr_refuses(ocr_engine, 
     verdict = check_lettering(isolate(lettering_for(model_id, inject="misspell")), TEXT)
     assert (verdict.ok, verdict.reason) == (False, "ocr-mismatch")
     assert verdict.read.split() == misspell(TEXT).split()
+
+
+@pytest.mark.parametrize("model_id", VENDORS)
+def test_lookalike_failure_letters_a_lookalike_that_ocr_refuses(ocr_engine, model_id):
+    verdict = check_lettering(isolate(lettering_for(model_id, inject="lookalike")), TEXT)
+    assert (verdict.ok, verdict.reason) == (False, "ocr-mismatch")
+    assert verdict.read.split() == lookalike(TEXT).split()  # "5AVE 25% NEXT WEEK"
 
 
 def test_transparent_endpoint_returns_lettering_on_transparency():
