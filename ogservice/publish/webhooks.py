@@ -32,6 +32,13 @@ GHOST_HEADER = "X-Ghost-Signature"
 _MAX_HEADER = 1024
 
 
+class SignatureRefused(Unauthorized):
+    """401 for a delivery whose signature does not verify; challenges for a signature, not a key."""
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": f'Signature realm="ogservice", header="{OGS_HEADER}"'}
+
+
 @dataclass(frozen=True)
 class Delivery:
     """A verified delivery: when it was signed, its signature (its identity for replays), its sender."""
@@ -69,9 +76,9 @@ def verify(secret: str, headers: dict[str, str], body: bytes, now: float | None 
         expected = mac(secret, body + at_ms.encode())
         delivery = Delivery(int(at_ms) / 1000, _matching(expected, [digest]), ghost=True)
     else:
-        raise Unauthorized(f"missing signature: send {OGS_HEADER}: t=<unix time>,v1=<HMAC-SHA256 hex>")
+        raise SignatureRefused(f"missing signature: send {OGS_HEADER}: t=<unix time>,v1=<HMAC-SHA256 hex>")
     if abs(now - delivery.timestamp) > TOLERANCE_S:
-        raise Unauthorized(
+        raise SignatureRefused(
             f"stale signature: signed {int(now - delivery.timestamp)} s from now; "
             f"the tolerance is {TOLERANCE_S} s (check the sender's clock)"
         )
@@ -81,7 +88,7 @@ def verify(secret: str, headers: dict[str, str], body: bytes, now: float | None 
 def _matching(expected: str, given: list[str]) -> str:
     matches = [g for g in given if hmac.compare_digest(expected.encode(), g.encode())]
     if not matches:
-        raise Unauthorized("invalid signature: the HMAC of this body with the tenant's hook secret differs")
+        raise SignatureRefused("invalid signature: not the HMAC of this body with the tenant's hook secret")
     return matches[0]
 
 
@@ -89,7 +96,7 @@ def _parse_ogs(header: str) -> tuple[str, list[str]]:
     pairs = _pairs(header, ",")
     stamps, sigs = [v for k, v in pairs if k == "t"], [v for k, v in pairs if k == "v1"]
     if len(stamps) != 1 or not stamps[0].isdigit() or len(stamps[0]) > 12 or not sigs:
-        raise Unauthorized(f"malformed {OGS_HEADER}: expected t=<unix time>,v1=<hex>")
+        raise SignatureRefused(f"malformed {OGS_HEADER}: expected t=<unix time>,v1=<hex>")
     return stamps[0], sigs
 
 
@@ -97,13 +104,13 @@ def _parse_ghost(header: str) -> tuple[str, str]:
     pairs = dict(_pairs(header, ","))
     digest, at_ms = pairs.get("sha256", ""), pairs.get("t", "")
     if not digest or not at_ms.isdigit() or len(at_ms) > 15:
-        raise Unauthorized(f"malformed {GHOST_HEADER}: expected sha256=<hex>, t=<unix milliseconds>")
+        raise SignatureRefused(f"malformed {GHOST_HEADER}: expected sha256=<hex>, t=<unix milliseconds>")
     return digest, at_ms
 
 
 def _pairs(header: str, sep: str) -> list[tuple[str, str]]:
     if len(header) > _MAX_HEADER:
-        raise Unauthorized("signature header too long")
+        raise SignatureRefused("signature header too long")
     pairs = [part.strip().partition("=") for part in header.split(sep)]
     return [(k.strip(), v.strip()) for k, _, v in pairs if k.strip()]
 

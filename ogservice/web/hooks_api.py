@@ -16,12 +16,12 @@ from __future__ import annotations
 import redis
 from flask import Blueprint, Response, current_app, g, request
 
-from ..errors import ServiceUnavailable, Unauthorized
+from ..errors import ServiceUnavailable
 from ..pipeline import CardService
 from ..publish.deliveries import card_fields, ghost_payload, query_options
 from ..publish.jobs import RenderSpec, new_job_id
 from ..publish.models import PublishPayload
-from ..publish.webhooks import verify
+from ..publish.webhooks import SignatureRefused, verify
 from ..tenants.model import Tenant
 from ..tenants.store import TenantStore
 from .auth import authenticated_otherwise
@@ -42,7 +42,7 @@ def publish() -> Response:
     g.tenant = tenant
     services = publish_services()
     if not services.replays.first_time(tenant.name, delivery):
-        raise Unauthorized("replayed delivery: this signature was accepted before; sign each delivery anew")
+        raise SignatureRefused("replayed delivery: this signature was accepted before; sign anew")
     body = json_object(request, example=EXAMPLE)
     query = {k: v for k, v in request.args.items() if k != "tenant"}
     fields = ghost_payload(body, query) if delivery.ghost else {**query_options(query), **body}
@@ -71,7 +71,7 @@ def _tenant(name: str) -> Tenant:
     except ValueError:  # not a tenant name at all
         tenant = None
     if tenant is None or not tenant.hook_secret:
-        raise Unauthorized(
+        raise SignatureRefused(
             "unknown tenant or no hook secret: call /v1/hooks/publish?tenant=NAME and make the secret "
             "with `ogservice keys hook-secret --tenant NAME`"
         )
