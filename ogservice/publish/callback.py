@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import replace
 from ipaddress import ip_address
 from typing import TYPE_CHECKING
 
@@ -36,16 +37,13 @@ CALLBACK_TIMEOUT_S = 10.0
 
 
 def callback_policy(settings: Settings) -> FetchPolicy:
-    """The image-fetch policy, plus the exact address:port pairs OGS_CALLBACK_PRIVATE_ADDRESSES names."""
+    """The image-fetch policy (schemes, ports), plus the exact address:port pairs that
+    OGS_CALLBACK_PRIVATE_ADDRESSES names: only the address check is relaxed, and only for those."""
     exempt = set()
     for pair in settings.callback_private_addresses:
         host, _, port = pair.rpartition(":")
         exempt.add((ip_address(host.strip("[]")), int(port)))
-    base = FetchPolicy.from_settings(settings)
-    ports = base.extra_ports | {port for _, port in exempt}
-    return FetchPolicy(
-        allow_http=base.allow_http or bool(exempt), extra_ports=frozenset(ports), exempt=frozenset(exempt)
-    )
+    return replace(FetchPolicy.from_settings(settings), exempt=frozenset(exempt))
 
 
 def callback_body(settings: Settings, record: JobRecord) -> bytes:

@@ -67,6 +67,8 @@ def publish_env(
     yield {
         **layer_env,
         "OGS_CALLBACK_PRIVATE_ADDRESSES": f"127.0.0.1:{cms.port}",
+        "OGS_IMAGE_FETCH_ALLOW_HTTP": "1",  # the receiver speaks plain HTTP
+        "OGS_IMAGE_FETCH_PORTS": str(cms.port),
         "OGS_CALLBACK_BACKOFF_S": "1",
     }
     redis_client.srem("rq:queues", f"rq:queue:{redis_prefix}cards")
