@@ -23,6 +23,7 @@ from tests.web.api_keys import bearer
 
 HOOK = "/v1/hooks/publish?tenant=acme"
 JSON = {"Content-Type": "application/json"}
+POLLING_RATE = "100/second"  # tests poll jobs every 0.1 s for as long as a loaded machine needs
 POST = {
     "post_id": "post-42",
     "version": "2026-12-07T10:00:00Z",
@@ -37,7 +38,7 @@ POST = {
 def tenant(app: Flask, cms: CallbackReceiver) -> tuple[str, str]:
     """Tenant acme with a callback URL and a hook secret: (API key, hook secret)."""
     store = app.extensions["ogs.tenants"]
-    token, _, _ = store.create_key("acme", tier="pro", budget_usd=2.0, callback_url=cms.url)
+    token, _, _ = store.create_key("acme", POLLING_RATE, tier="pro", budget_usd=2.0, callback_url=cms.url)
     return token, store.new_hook_secret("acme")
 
 
