@@ -84,9 +84,21 @@ class Idempotency:
 
     def claim(self, tenant: str, post_id: str, version: str, job_id: str) -> str | None:
         """None when `job_id` now owns this post version; else the job that already did."""
-        digest = hashlib.sha256(f"{post_id}\0{version}".encode()).hexdigest()
-        key = f"{self.prefix}hook:post:{tenant}:{digest}"
+        key = self._key(tenant, post_id, version)
         if self.client.set(key, job_id, nx=True, ex=IDEMPOTENCY_TTL_S):
             return None
         owner = self.client.get(key)
         return owner.decode() if owner else None
+
+    def release(self, tenant: str, post_id: str, version: str, job_id: str) -> None:
+        """Give the post version up if `job_id` still holds it (its job could not be started)."""
+        try:
+            key = self._key(tenant, post_id, version)
+            if self.client.get(key) == job_id.encode():
+                self.client.delete(key)
+        except redis.RedisError:
+            pass  # Redis is what failed; the claim expires with IDEMPOTENCY_TTL_S
+
+    def _key(self, tenant: str, post_id: str, version: str) -> str:
+        digest = hashlib.sha256(f"{post_id}\0{version}".encode()).hexdigest()
+        return f"{self.prefix}hook:post:{tenant}:{digest}"

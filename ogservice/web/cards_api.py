@@ -8,6 +8,8 @@ with `Location: /v1/jobs/<id>`. Jobs are the caller's tenant's: another tenant's
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -16,7 +18,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from pydantic import BaseModel, ValidationError
 
-from ..errors import NotFound, UnprocessableField
+from ..errors import NotFound, ServiceUnavailable, UnprocessableField
 from ..pipeline import CardService
 from ..publish.deliveries import Idempotency
 from ..publish.jobs import JobRecord, JobStore, RenderSpec
@@ -79,7 +81,8 @@ def create_cards() -> Response:
 @bp.get("/v1/jobs/<job_id>")
 def job_status(job_id: str) -> Response:
     """The job's state and progress, and its result once done; 404 for another tenant's job."""
-    record = publish_services().jobs.get(job_id, tenant_for_request().name)
+    with redis_or_503():
+        record = publish_services().jobs.get(job_id, tenant_for_request().name)
     if record is None:
         raise NotFound(f"no job {job_id[:64]!r} for this API key's tenant")
     return jsonify(record.view().model_dump())
@@ -88,9 +91,19 @@ def job_status(job_id: str) -> Response:
 def start_job(tenant: str, kind: Any, spec: RenderSpec, **extra: Any) -> JobRecord:
     """Record the job, then queue it: the record exists before anyone can be told its id."""
     services = publish_services()
-    record = services.jobs.create(tenant, kind, spec, **extra)
-    services.queue.run(record.id)
+    with redis_or_503():
+        record = services.jobs.create(tenant, kind, spec, **extra)
+        services.queue.run(record.id)
     return record
+
+
+@contextmanager
+def redis_or_503() -> Iterator[None]:
+    """Jobs, replays and idempotency live in Redis: without it nothing can be accepted (503)."""
+    try:
+        yield
+    except redis.RedisError:
+        raise ServiceUnavailable("jobs cannot be recorded: Redis is unavailable", retry_after=5) from None
 
 
 def accepted(job_id: str, duplicate: bool = False) -> Response:

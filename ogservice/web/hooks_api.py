@@ -25,7 +25,7 @@ from ..publish.webhooks import SignatureRefused, verify
 from ..tenants.model import Tenant
 from ..tenants.store import TenantStore
 from .auth import authenticated_otherwise
-from .cards_api import accepted, publish_services, start_job, validated
+from .cards_api import accepted, publish_services, redis_or_503, start_job, validated
 from .json_body import json_object
 
 bp = Blueprint("hooks_api", __name__)
@@ -41,7 +41,9 @@ def publish() -> Response:
     delivery = verify(tenant.hook_secret, {k.lower(): v for k, v in request.headers.items()}, raw)
     g.tenant = tenant
     services = publish_services()
-    if not services.replays.first_time(tenant.name, delivery):
+    with redis_or_503():
+        first_time = services.replays.first_time(tenant.name, delivery)
+    if not first_time:
         raise SignatureRefused("replayed delivery: this signature was accepted before; sign anew")
     body = json_object(request, example=EXAMPLE)
     query = {k: v for k, v in request.args.items() if k != "tenant"}
@@ -50,14 +52,21 @@ def publish() -> Response:
     cards: CardService = current_app.extensions["ogs.cards"]
     template = cards.template(payload.template)  # 404 before anything is recorded
     job_id = new_job_id()
-    owner = services.idempotency.claim(tenant.name, payload.post_id, payload.version, job_id)
+    with redis_or_503():
+        owner = services.idempotency.claim(tenant.name, payload.post_id, payload.version, job_id)
     if owner is not None:  # its record may still be being written by the first delivery
         return accepted(owner, duplicate=True)
     spec = RenderSpec(
         template=payload.template, fields=card_fields(payload, template),
         sizes=payload.sizes or list(template.sizes), format=payload.format,
     )  # fmt: skip
-    start_job(tenant.name, "publish", spec, job_id=job_id, post_id=payload.post_id, version=payload.version)
+    try:
+        start_job(
+            tenant.name, "publish", spec, job_id=job_id, post_id=payload.post_id, version=payload.version
+        )
+    except Exception:  # not recorded or not queued: the CMS's retry must be able to start it
+        services.idempotency.release(tenant.name, payload.post_id, payload.version, job_id)
+        raise
     return accepted(job_id)
 
 

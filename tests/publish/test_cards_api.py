@@ -100,3 +100,16 @@ def test_unknown_job_ids_are_404(app: Flask) -> None:
 def _done(client: Any, location: str, token: str) -> dict[str, Any] | None:
     job = client.get(location, headers=bearer(token)).get_json()
     return job if job["state"] == "done" else None
+
+
+def test_without_redis_cards_without_ai_layers_still_render_and_jobs_are_503(tmp_path) -> None:
+    from tests.web.api_keys import make_app
+
+    app = make_app(tmp_path, dev=True, redis_url="redis://127.0.0.1:1/0")  # dev: keyless while no Redis
+    client = app.test_client()
+    assert client.post("/v1/cards", json=CARD).status_code == 200
+    for resp in (
+        client.get("/v1/jobs/job_0123456789abcdef0123"),
+        client.post("/v1/hooks/publish?tenant=acme", json={}),
+    ):
+        assert resp.status_code == 503 and resp.headers["Retry-After"] == "5"
