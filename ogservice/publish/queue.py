@@ -116,58 +116,62 @@ def run_card_job(job_id: str) -> str:
 
 
 class CardJobRun:
+    """One run of a card job: render the sizes not final yet, then finish or queue the next run."""
+
     def __init__(self, services: WorkerServices, record: JobRecord) -> None:
         self.services, self.record = services, record
+        self.sizes = record.spec.sizes or [""]  # "": the template's default size
 
     def run(self) -> str:
-        from .render import render_one
-
-        services, record = self.services, self.record
         now = time.time()
-        record = record.model_copy(
-            update={"state": "running", "runs": record.runs + 1, "started": record.started or now}
+        record = self.record.model_copy(
+            update={"state": "running", "runs": self.record.runs + 1, "started": self.record.started or now}
         )
-        patience = services.settings.layer_timeout_s * LAYER_PATIENCE
+        patience = self.services.settings.layer_timeout_s * LAYER_PATIENCE
         give_up = now - record.started > patience
-        run_until = time.monotonic() + (0 if give_up else RUN_WAIT_S)
-        partial = dict(record.partial)
-        renders = 0
-        spec = record.spec
+        wait_until = time.monotonic() + (0 if give_up else RUN_WAIT_S)
         try:
-            for size in spec.sizes or [""]:
-                if size in partial and not partial[size].provisional:
-                    continue
-                wait_ms = int(max(0.0, run_until - time.monotonic()) * 1000)
-                timeout_ms = wait_ms + services.settings.render_timeout_ms
-                done = render_one(
-                    services.cards, spec.template, spec.fields, size, spec.format, timeout_ms, wait_ms
-                )
-                partial[size] = done.result
-                renders += 0 if done.cache_hit else 1
+            partial, renders = self._render_unsettled(record, wait_until)
         except OgsError as exc:  # the web validated the request; a template removed since, say
-            return self._finish(record.model_copy(update={"partial": partial}), renders, error=exc.detail)
+            return self._finish(record, 0, error=exc.detail)
         record = record.model_copy(update={"partial": partial})
         settled = sum(1 for r in partial.values() if not r.provisional)
-        if settled < len(spec.sizes or [""]) and not give_up:
-            record = record.model_copy(
-                update={"progress": JobProgress(done=settled, total=len(spec.sizes or [""]))}
-            )
-            self._save(record, renders)
-            services.queue.run(record.id)  # back of the queue: waiting layer jobs go first
+        if settled < len(self.sizes) and not give_up:
+            progress = JobProgress(done=settled, total=len(self.sizes))
+            self._save(record.model_copy(update={"progress": progress}), renders)
+            self.services.queue.run(record.id)  # back of the queue: waiting layer jobs go first
             return "waiting"
-        note = "" if not give_up else f"AI layers did not finish within {patience} s; local stand-ins used"
+        note = f"AI layers did not finish within {patience} s; local stand-ins used" if give_up else ""
         return self._finish(record, renders, error=note, failed=False)
 
+    def _render_unsettled(self, record: JobRecord, wait_until: float) -> tuple[dict[str, CardResult], int]:
+        """Each size not final yet, waiting for its AI layers until `wait_until` (monotonic) at most;
+        the results by size, and how many cards were composed (cache hits are not)."""
+        from .render import render_one
+
+        settings, spec = self.services.settings, record.spec
+        partial, renders = dict(record.partial), 0
+        for size in self.sizes:
+            if size in partial and not partial[size].provisional:
+                continue
+            wait_ms = int(max(0.0, wait_until - time.monotonic()) * 1000)
+            timeout_ms = wait_ms + settings.render_timeout_ms
+            cards = self.services.cards
+            done = render_one(cards, spec.template, spec.fields, size, spec.format, timeout_ms, wait_ms)
+            partial[size] = done.result
+            renders += 0 if done.cache_hit else 1
+        return partial, renders
+
     def _finish(self, record: JobRecord, renders: int, error: str = "", failed: bool | None = None) -> str:
+        """Done (or failed, with `error`): the result, then for a publish hook its pins and callback."""
         services = self.services
-        spec = record.spec
-        cards: list[CardResult] = [record.partial[s] for s in spec.sizes or [""] if s in record.partial]
+        cards = [record.partial[size] for size in self.sizes if size in record.partial]
         failed = bool(error) if failed is None else failed
         update: dict[str, Any] = {
             "state": "failed" if failed else "done",
             "error": error,
-            "progress": JobProgress(done=len(cards), total=len(spec.sizes or [""])),
-            "result": None if failed else CardsResponse(template=spec.template, cards=cards),
+            "progress": JobProgress(done=len(cards), total=len(self.sizes)),
+            "result": None if failed else CardsResponse(template=record.spec.template, cards=cards),
         }
         record = self._save(record.model_copy(update=update), renders)
         if record.kind == "publish" and not failed:
