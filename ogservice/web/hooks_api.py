@@ -16,11 +16,13 @@ from __future__ import annotations
 import redis
 from flask import Blueprint, Response, current_app, g, request
 
+from ..cards.fields import parse_card_request
 from ..errors import ServiceUnavailable
 from ..pipeline import CardService
 from ..publish.deliveries import card_fields, ghost_payload, query_options
 from ..publish.jobs import RenderSpec, new_job_id
 from ..publish.models import PublishPayload
+from ..publish.render import card_params
 from ..publish.webhooks import SignatureRefused, verify
 from ..tenants.model import Tenant
 from ..tenants.store import TenantStore
@@ -45,21 +47,13 @@ def publish() -> Response:
         first_time = services.replays.first_time(tenant.name, delivery)
     if not first_time:
         raise SignatureRefused("replayed delivery: this signature was accepted before; sign anew")
-    body = json_object(request, example=EXAMPLE)
-    query = {k: v for k, v in request.args.items() if k != "tenant"}
-    fields = ghost_payload(body, query) if delivery.ghost else {**query_options(query), **body}
-    payload = validated(PublishPayload, fields)
-    cards: CardService = current_app.extensions["ogs.cards"]
-    template = cards.template(payload.template)  # 404 before anything is recorded
+    payload = _payload(delivery.ghost)
+    spec = _render_spec(payload)
     job_id = new_job_id()
     with redis_or_503():
         owner = services.idempotency.claim(tenant.name, payload.post_id, payload.version, job_id)
     if owner is not None:  # its record may still be being written by the first delivery
         return accepted(owner, duplicate=True)
-    spec = RenderSpec(
-        template=payload.template, fields=card_fields(payload, template),
-        sizes=payload.sizes or list(template.sizes), format=payload.format,
-    )  # fmt: skip
     try:
         start_job(
             tenant.name, "publish", spec, job_id=job_id, post_id=payload.post_id, version=payload.version
@@ -68,6 +62,27 @@ def publish() -> Response:
         services.idempotency.release(tenant.name, payload.post_id, payload.version, job_id)
         raise
     return accepted(job_id)
+
+
+def _payload(ghost: bool) -> PublishPayload:
+    """The delivery's payload in the generic form (Ghost's mapped to it); 422 naming a bad field."""
+    body = json_object(request, example=EXAMPLE)
+    query = {k: v for k, v in request.args.items() if k != "tenant"}
+    fields = ghost_payload(body, query) if ghost else {**query_options(query), **body}
+    return validated(PublishPayload, fields)
+
+
+def _render_spec(payload: PublishPayload) -> RenderSpec:
+    """What the job renders; bad fields or sizes are the CMS's 4xx now, not a failed job later."""
+    cards: CardService = current_app.extensions["ogs.cards"]
+    template = cards.template(payload.template)
+    spec = RenderSpec(
+        template=payload.template, fields=card_fields(payload, template),
+        sizes=payload.sizes or list(template.sizes), format=payload.format,
+    )  # fmt: skip
+    for size in spec.sizes:
+        parse_card_request(template, card_params(spec.fields, size), cards.settings.max_pixels)
+    return spec
 
 
 def _tenant(name: str) -> Tenant:

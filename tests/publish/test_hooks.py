@@ -181,3 +181,20 @@ def test_the_callback_is_retried_after_a_500_and_the_cards_include_the_ai_layers
     assert card["provisional"] is False
     assert card["layers"][0]["made_by"] == "flux-schnell"  # the final card: the model's background
     assert cms.bodies()[1]["cards"][0]["layers"] == card["layers"]
+
+
+def test_bad_fields_or_sizes_are_answered_to_the_cms_and_queue_nothing(
+    app: Flask, cms: CallbackReceiver
+) -> None:
+    _, secret = tenant(app, cms)
+    client = app.test_client()
+    for body, status in (
+        ({**POST, "sizes": ["huge"]}, 400),
+        ({**POST, "fields": {"theme": "no-such-theme"}}, 422),
+        ({**POST, "template": "no-such"}, 404),
+        ({k: v for k, v in POST.items() if k != "version"}, 422),
+    ):
+        resp = deliver(client, secret, body)
+        assert resp.status_code == status and resp.mimetype == "application/problem+json", body
+    assert app.extensions["ogs.publish"].queue.queue.count == 0
+    assert deliver(client, secret, POST).status_code == 202  # the version was not claimed by a refusal
