@@ -31,6 +31,7 @@ from ..errors import OgsError
 from ..pipeline import CardService
 from .jobs import JobRecord, JobStore
 from .models import CardResult, CardsResponse, JobProgress
+from .render import render_sizes
 
 log = logging.getLogger(__name__)
 
@@ -147,20 +148,10 @@ class CardJobRun:
     def _render_unsettled(self, record: JobRecord, wait_until: float) -> tuple[dict[str, CardResult], int]:
         """Each size not final yet, waiting for its AI layers until `wait_until` (monotonic) at most;
         the results by size, and how many cards were composed (cache hits are not)."""
-        from .render import render_one
-
-        settings, spec = self.services.settings, record.spec
-        partial, renders = dict(record.partial), 0
-        for size in self.sizes:
-            if size in partial and not partial[size].provisional:
-                continue
-            wait_ms = int(max(0.0, wait_until - time.monotonic()) * 1000)
-            timeout_ms = wait_ms + settings.render_timeout_ms
-            cards = self.services.cards
-            done = render_one(cards, spec.template, spec.fields, size, spec.format, timeout_ms, wait_ms)
-            partial[size] = done.result
-            renders += 0 if done.cache_hit else 1
-        return partial, renders
+        settled = {size for size, result in record.partial.items() if not result.provisional}
+        done = render_sizes(self.services.cards, record.spec, wait_until, skip=settled)
+        partial = {**record.partial, **{size: r.result for size, r in done.items()}}
+        return partial, sum(1 for r in done.values() if not r.cache_hit)
 
     def _finish(self, record: JobRecord, renders: int, error: str = "", failed: bool | None = None) -> str:
         """Done (or failed, with `error`): the result, then for a publish hook its pins and callback."""

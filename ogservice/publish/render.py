@@ -8,7 +8,8 @@ is pending, or failed for now) still gets its asset stored here, so its URL alwa
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..layers import report
@@ -16,6 +17,7 @@ from ..layers.outcomes import Outcome
 from ..pipeline import CardService, Job
 from ..signing import sign_url
 from .formats import encode_card
+from .jobs import RenderSpec
 from .models import CardResult, LayerReport
 
 
@@ -36,17 +38,20 @@ def card_params(fields: Mapping[str, str], size: str) -> list[tuple[str, str]]:
 
 def render_sizes(
     cards: CardService,
-    template: str,
-    fields: Mapping[str, str],
-    sizes: Sequence[str],
-    fmt: str,
-    layer_wait_ms: int,
-) -> list[Rendered]:
-    """Every size in turn (the template's default size when `sizes` is empty); bad input raises 4xx."""
-    timeout_ms = layer_wait_ms + cards.settings.render_timeout_ms
-    return [
-        render_one(cards, template, fields, size, fmt, timeout_ms, layer_wait_ms) for size in (sizes or [""])
-    ]
+    spec: RenderSpec,
+    wait_until: float,
+    skip: Collection[str] = (),
+) -> dict[str, Rendered]:
+    """Each size of `spec` ("" is the template's default size) not in `skip`, in turn; AI layers are
+    waited for until `wait_until` (time.monotonic) across all sizes, not each. Bad input raises 4xx."""
+    done: dict[str, Rendered] = {}
+    for size in spec.sizes or [""]:
+        if size in skip:
+            continue
+        wait_ms = int(max(0.0, wait_until - time.monotonic()) * 1000)
+        timeout_ms = wait_ms + cards.settings.render_timeout_ms
+        done[size] = render_one(cards, spec.template, spec.fields, size, spec.format, timeout_ms, wait_ms)
+    return done
 
 
 def render_one(

@@ -24,7 +24,7 @@ from ..publish.deliveries import Idempotency
 from ..publish.jobs import JobRecord, JobStore, RenderSpec
 from ..publish.models import CardsRequest, CardsResponse, JobAccepted
 from ..publish.queue import CardQueue
-from ..publish.render import render_one
+from ..publish.render import render_sizes
 from ..publish.webhooks import ReplayGuard
 from ..validation import first_problem, problems
 from .auth import tenant_for_request
@@ -65,16 +65,12 @@ def create_cards() -> Response:
     """Render each size; 200 with every card once settled, else 202 and a job to poll."""
     body = validated(CardsRequest, json_object(request, example=EXAMPLE))
     cards: CardService = current_app.extensions["ogs.cards"]
-    until = time.monotonic() + body.wait
-    results = []
-    for size in body.sizes or [""]:
-        wait_ms = int(max(0.0, until - time.monotonic()) * 1000)
-        timeout_ms = wait_ms + cards.settings.render_timeout_ms
-        results.append(render_one(cards, body.template, body.fields, size, body.format, timeout_ms, wait_ms))
-    if all(r.settled for r in results):
-        return jsonify(CardsResponse(template=body.template, cards=[r.result for r in results]).model_dump())
     spec = RenderSpec(template=body.template, fields=body.fields, sizes=body.sizes, format=body.format)
-    partial = {size: r.result for size, r in zip(body.sizes or [""], results, strict=True) if r.settled}
+    results = render_sizes(cards, spec, time.monotonic() + body.wait)
+    if all(r.settled for r in results.values()):
+        response = CardsResponse(template=body.template, cards=[r.result for r in results.values()])
+        return jsonify(response.model_dump())
+    partial = {size: r.result for size, r in results.items() if r.settled}
     return accepted(start_job(tenant_for_request().name, "cards", spec, partial=partial).id)
 
 
