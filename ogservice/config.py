@@ -101,6 +101,12 @@ class Settings(BaseSettings):
         (), description="Hosts that image URLs in signed GET URLs may name (*.example.com: its subdomains)."
     )
     image_url_ttl: int = Field(3600, ge=1, description="Seconds a fetched URL's image is reused unfetched.")
+    callback_backoff_s: float = Field(
+        30.0, gt=0, le=3600, description="First retry delay of a failed hook callback (doubles each time)."
+    )
+    callback_private_addresses: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Non-public address:port pairs callbacks may reach, comma-separated."
+    )
 
     models_file: Path | None = Field(None, description="Model catalog TOML replacing the shipped one.")
     rules_file: Path | None = Field(None, description="Routing rules TOML replacing the shipped one.")
@@ -139,7 +145,7 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("image_fetch_ports", "image_hosts", mode="before")
+    @field_validator("image_fetch_ports", "image_hosts", "callback_private_addresses", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else value
@@ -151,6 +157,22 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"ports must be 1-65535, got {bad[0]}")
         return ports
+
+    @field_validator("callback_private_addresses")
+    @classmethod
+    def _address_ports(cls, pairs: tuple[str, ...]) -> tuple[str, ...]:
+        from ipaddress import ip_address
+
+        for pair in pairs:
+            host, _, port = pair.rpartition(":")
+            try:
+                ip_address(host.strip("[]"))
+                ok = port.isdigit() and 1 <= int(port) <= 65535
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ValueError(f"expected ADDRESS:PORT such as 10.0.0.5:443, got {pair!r}")
+        return pairs
 
     @field_validator("image_hosts")
     @classmethod

@@ -1,4 +1,5 @@
-"""`ogservice worker`: an RQ worker for layer jobs, tuned so a dead worker's job is run again soon.
+"""`ogservice worker`: an RQ worker for layer jobs and card jobs (publish/queue.py), tuned so a
+dead worker's job is run again soon.
 
 RQ's forking Worker runs each job in a work horse and heartbeats while it runs; when the horse
 dies (OOM, SIGKILL) the worker fails the job and RQ's Retry runs it again. When the whole worker
@@ -19,6 +20,7 @@ from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 
 from ..config import Settings
+from ..publish.queue import cards_queue_name
 from .flight import queue_name
 
 GRACE_BEATS = 2
@@ -41,9 +43,13 @@ def build_worker(settings: Settings, name: str | None = None) -> LayerWorker:
     """A worker on this deployment's layer queue (OGS_REDIS_URL, OGS_REDIS_PREFIX)."""
     client = redis.Redis.from_url(settings.redis_url)
     beat = settings.worker_heartbeat_s
-    queue = Queue(queue_name(settings.redis_prefix), connection=client, serializer=JSONSerializer)
+    # Layer jobs first: a card job waiting for a layer gives its worker back to the layer's job.
+    queues = [
+        Queue(name, connection=client, serializer=JSONSerializer)
+        for name in (queue_name(settings.redis_prefix), cards_queue_name(settings.redis_prefix))
+    ]
     return LayerWorker(
-        [queue],
+        queues,
         name=name,
         connection=client,
         serializer=JSONSerializer,
@@ -57,7 +63,8 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     """Work on layer jobs until stopped (or, with burst, until the queue is empty)."""
     _preload()
     worker = build_worker(settings, name)
-    return worker.work(burst=burst, logging_level=logging.getLevelName(logging.INFO))
+    # The scheduler runs delayed jobs: a publish hook's callback retried with backoff.
+    return worker.work(burst=burst, with_scheduler=True, logging_level=logging.getLevelName(logging.INFO))
 
 
 def _preload() -> None:

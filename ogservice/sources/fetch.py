@@ -109,24 +109,32 @@ class Fetcher:
             raise ImageUrlFailed(f"the image URL's host {target.host} has no address", reason="dns")
         return addresses
 
+    def post(self, url: str, body: bytes, headers: Sequence[tuple[bytes, bytes]]) -> int:
+        """POST `body` to `url` under the same checks as a fetch (no redirect is followed); the
+        answer's status. Sends webhook callbacks: their URLs come from users, like image URLs."""
+        clock = Deadline(time.monotonic() + self.timeout_s)
+        target = self.policy.check_url(url)
+        addresses = self._addresses(target, clock)
+        sent = [(b"Host", target.host_header()), (b"Content-Length", str(len(body)).encode()), *headers]
+        with _upstream_errors(target.host), self._pool(target, addresses, clock) as pool:
+            return pool.request("POST", _wire_url(target), headers=sent, content=body).status
+
     def _get(self, target: Target, addresses: Sequence[IPAddress], clock: Deadline) -> bytes | str:
         """The body of a 200, or the Location of a redirect; one fresh connection, to a checked address."""
-        backend = PinnedBackend({(target.host, target.port): addresses}, clock)
-        url = httpcore.URL(
-            scheme=target.url.raw_scheme,
-            host=target.host.encode("ascii"),
-            port=target.port,
-            target=target.url.raw_path,
-        )
         headers = [(b"Host", target.host_header()), *_HEADERS]
         with (
             _upstream_errors(target.host),
-            httpcore.ConnectionPool(
-                ssl_context=self._ssl, network_backend=backend, max_connections=1
-            ) as pool,
-            pool.stream("GET", url, headers=headers) as response,
+            self._pool(target, addresses, clock) as pool,
+            pool.stream("GET", _wire_url(target), headers=headers) as response,
         ):
             return self._answer(target, response)
+
+    def _pool(
+        self, target: Target, addresses: Sequence[IPAddress], clock: Deadline
+    ) -> httpcore.ConnectionPool:
+        """One fresh connection, only to the checked addresses, within the deadline."""
+        backend = PinnedBackend({(target.host, target.port): addresses}, clock)
+        return httpcore.ConnectionPool(ssl_context=self._ssl, network_backend=backend, max_connections=1)
 
     def _answer(self, target: Target, response: httpcore.Response) -> bytes | str:
         status = response.status
@@ -161,6 +169,13 @@ class Fetcher:
         return ImageTooLarge(
             f"the image at the URL is {size}; the limit is {self.max_bytes} (OGS_IMAGE_MAX_BYTES)"
         )
+
+
+def _wire_url(target: Target) -> httpcore.URL:
+    return httpcore.URL(
+        scheme=target.url.raw_scheme, host=target.host.encode("ascii"), port=target.port,
+        target=target.url.raw_path,
+    )  # fmt: skip
 
 
 def _join(target: Target, location: str) -> httpx.URL | str:

@@ -95,6 +95,17 @@ def revoke(key_id: str) -> None:
     click.echo(f"{done} {key.id} ({key.hint}) of tenant {key.tenant} at {_when(key.revoked)}")
 
 
+@keys.command("hook-secret")
+@click.option("--tenant", required=True, help="The tenant whose CMS signs publish-hook deliveries.")
+def hook_secret(tenant: str) -> None:
+    """Make (or replace) the tenant's hook secret and print it once: the CMS signs
+    POST /v1/hooks/publish with it, and callbacks to --callback-url are signed with it."""
+    with _store() as (store, _):
+        secret = store.new_hook_secret(tenant)
+    click.echo(secret)
+    click.echo(f"hook secret of tenant {tenant} replaced; this is the only time it is shown", err=True)
+
+
 def _terms(key: ApiKey, tenant: Tenant, default_rate: str) -> str:
     return f"tier {tenant.tier}, ${tenant.budget_usd:g}/day, rate {_rate(key, default_rate)}"
 

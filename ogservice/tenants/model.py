@@ -30,6 +30,7 @@ class Tenant(BaseModel):
     tier: Tier
     budget_usd: float = Field(ge=0, le=MAX_BUDGET_USD, allow_inf_nan=False, description="USD per UTC day")
     callback_url: str | None = None
+    hook_secret: str | None = None  # signs publish-hook deliveries and their callbacks (keys hook-secret)
     created: float = 0.0
 
     @classmethod

@@ -1,6 +1,6 @@
 """Tenants and their API keys in Redis. A key is stored only as its sha256 (see tokens.token_hash).
 
-    {prefix}tenant:{name}        hash  name, tier, budget_usd, callback_url, created
+    {prefix}tenant:{name}        hash  name, tier, budget_usd, callback_url, hook_secret, created
     {prefix}apikey:{sha256}      hash  id, tenant, hint, rate, created, revoked
     {prefix}apikeys              hash  key id -> sha256 (listing, revoking, "is any key issued?")
 
@@ -104,6 +104,14 @@ class TenantStore:
         record = self._key_record(digest.decode())
         changed = bool(r.hsetnx(record, "revoked", repr(self.clock())))
         return ApiKey.model_validate(_decoded(r.hgetall(record))), changed
+
+    def new_hook_secret(self, name: str) -> str:
+        """A new hook secret for an existing tenant, replacing its previous one (rotation)."""
+        if self.tenant(name) is None:
+            raise TenantError(f"no tenant {name!r}: create it with `ogservice keys create --tenant {name}`")
+        secret = "whsec_" + secrets.token_urlsafe(32)
+        self._client().hset(tenant_record_key(self.prefix, name), "hook_secret", secret)
+        return secret
 
     def tenant(self, name: str) -> Tenant | None:
         raw = self._client().hgetall(tenant_record_key(self.prefix, name))

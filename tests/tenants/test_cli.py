@@ -64,3 +64,16 @@ def test_an_unreachable_redis_is_named():
     done = keys("list", OGS_REDIS_URL="redis://127.0.0.1:1/0")
     assert done.exit_code == 1 and "Redis at redis://127.0.0.1:1/0 (OGS_REDIS_URL)" in done.stderr
     assert load_settings(dev=True).redis_prefix.startswith("ogs-test:")  # this test's own keys
+
+
+def test_hook_secret_is_printed_once_rotates_and_survives_a_new_key(tmp_path):
+    assert keys("hook-secret", "--tenant", "shop").exit_code == 1  # no such tenant yet
+    keys("create", "--tenant", "shop", "--tier", "pro", "--budget-usd", "1")
+    first = keys("hook-secret", "--tenant", "shop")
+    assert first.exit_code == 0 and first.stdout.startswith("whsec_") and "\n" not in first.stdout.strip()
+    second = keys("hook-secret", "--tenant", "shop").stdout.strip()
+    assert second != first.stdout.strip()
+    keys("create", "--tenant", "shop")  # a new key leaves the hook secret as it is
+    store = make_app(tmp_path).extensions["ogs.tenants"]
+    assert store.tenant("shop").hook_secret == second
+    assert second not in keys("list").output

@@ -1,0 +1,155 @@
+"""Request and response models of POST /v1/cards, GET /v1/jobs/<id> and POST /v1/hooks/publish.
+
+These models validate the requests and describe the responses; the OpenAPI document is generated
+from them, so every body the endpoints read or write is spelled out here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .formats import DEFAULT_FORMAT, supported_formats
+
+MAX_SIZES = 8
+MAX_FIELDS = 64
+MAX_WAIT_S = 30.0
+_NAME = r"^[a-z0-9][a-z0-9-]{0,62}$"
+_SIZE = r"^([a-z0-9][a-z0-9-]{0,31}|[0-9]{2,4}x[0-9]{2,4})$"
+
+
+def _known_format(value: str) -> str:
+    if value not in supported_formats():
+        raise ValueError(f"format must be one of {', '.join(supported_formats())}, not {value[:16]!r}")
+    return value
+
+
+class CardsRequest(BaseModel):
+    """POST /v1/cards: one template and its fields, rendered at each of `sizes`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    template: str = Field(pattern=_NAME, description="Template name, e.g. blog-post.")
+    fields: dict[str, str] = Field(default_factory=dict, max_length=MAX_FIELDS, description="Field values.")
+    sizes: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_SIZES,
+        description="Size presets or WIDTHxHEIGHT; empty: the template's default size.",
+    )
+    format: str = Field(DEFAULT_FORMAT, description="Output format of every size.")
+    wait: float = Field(
+        0, ge=0, le=MAX_WAIT_S, allow_inf_nan=False,
+        description="Seconds to wait for AI layers before answering 202 with a job to poll.",
+    )  # fmt: skip
+
+    _format = field_validator("format")(_known_format)
+
+    @field_validator("sizes")
+    @classmethod
+    def _size_names(cls, sizes: list[str]) -> list[str]:
+        import re
+
+        for size in sizes:
+            if not re.match(_SIZE, size):
+                raise ValueError(f"{size[:40]!r} is not a size preset name or WIDTHxHEIGHT")
+        if len(set(sizes)) != len(sizes):
+            raise ValueError("sizes repeats a size")
+        return sizes
+
+
+class LayerReport(BaseModel):
+    """How one AI layer of a card came out: who made it and how (fresh, cached, or why it is local)."""
+
+    slot: str
+    made_by: str = Field(description="The model's id, or 'local'.")
+    state: str = Field(description="fresh | cached | pending | a reason the layer is set locally.")
+
+
+class CardResult(BaseModel):
+    """One rendered size: the immutable asset URL, the signed GET URL of the same card, its layers."""
+
+    size: str
+    width: int
+    height: int
+    format: str
+    bytes: int
+    url: str = Field(description="/a/<sha256>.<ext>: the content-addressed asset, cacheable forever.")
+    og_url: str = Field(description="Signed GET /og URL rendering the same card (for og:image).")
+    layers: list[LayerReport]
+    provisional: bool = Field(description="True while an AI layer is still being made.")
+
+
+class CardsResponse(BaseModel):
+    """The 200 answer of POST /v1/cards, and a finished job's result."""
+
+    template: str
+    cards: list[CardResult]
+
+
+class JobProgress(BaseModel):
+    done: int = Field(description="Sizes rendered in their final form so far.")
+    total: int
+
+
+class CallbackOutcome(BaseModel):
+    """What happened to a publish hook's callback: each attempt's status, and whether it was delivered."""
+
+    url: str
+    state: Literal["pending", "delivered", "failed", "skipped"]
+    attempts: int = 0
+    last_status: int | None = None
+    last_error: str = ""
+    delivered_at: float | None = None
+
+
+class JobView(BaseModel):
+    """GET /v1/jobs/<id>: a job's state and progress, and its result once done."""
+
+    id: str
+    kind: Literal["cards", "publish"]
+    state: Literal["queued", "running", "done", "failed"]
+    progress: JobProgress
+    result: CardsResponse | None = None
+    error: str = ""
+    callback: CallbackOutcome | None = None
+    post_id: str | None = None
+    version: str | None = None
+    created: float
+    updated: float
+
+
+class JobAccepted(BaseModel):
+    """The 202 answer: where to poll (also in the Location header)."""
+
+    job: str
+    status: str = Field(description="URL of GET /v1/jobs/<id>.")
+    duplicate: bool = Field(False, description="This post id + version was accepted before: no new render.")
+
+
+class PublishPayload(BaseModel):
+    """POST /v1/hooks/publish, generic form: what a CMS knows about a post when it is published."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    post_id: str = Field(min_length=1, max_length=200)
+    version: str = Field(
+        min_length=1, max_length=200, description="Changes when the post changes (updated_at, revision)."
+    )
+    title: str = Field(max_length=500)
+    subtitle: str = Field("", max_length=1000)
+    author: str = Field("", max_length=200)
+    site: str = Field("", max_length=200)
+    url: str = Field("", max_length=2048)
+    tags: list[str] = Field(default_factory=list, max_length=32)
+    image_url: str = Field("", max_length=2048)
+    template: str = Field("blog-post", pattern=_NAME)
+    sizes: list[str] = Field(
+        default_factory=list, max_length=MAX_SIZES, description="Empty: every size of the template."
+    )
+    format: str = Field(DEFAULT_FORMAT)
+    fields: dict[str, str] = Field(
+        default_factory=dict, max_length=MAX_FIELDS, description="Other template fields (theme, bg=ai, ...)."
+    )
+
+    _format = field_validator("format")(_known_format)

@@ -1,0 +1,102 @@
+"""A card's sizes rendered into results: asset URL, signed og URL, layers, and whether it is final.
+
+Used by the web request (POST /v1/cards with its `wait`) and by card jobs on the workers (which
+wait for AI layers as long as a layer job may run). A card the pipeline did not store (an AI layer
+is pending, or failed for now) still gets its asset stored here, so its URL always serves it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from ..layers import report
+from ..layers.outcomes import Outcome
+from ..pipeline import CardService, Job
+from ..signing import sign_url
+from .formats import encode_card
+from .jobs import RenderSpec
+from .models import CardResult, LayerReport
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One size's result, and whether all its AI layers have settled (nothing pending)."""
+
+    result: CardResult
+    settled: bool
+    digest: str
+    cache_hit: bool
+
+
+def card_params(fields: Mapping[str, str], size: str) -> list[tuple[str, str]]:
+    """The card's query parameters, as its GET /og URL carries them."""
+    return [*sorted(fields.items()), *([("size", size)] if size else [])]
+
+
+def render_sizes(
+    cards: CardService,
+    spec: RenderSpec,
+    wait_until: float,
+    skip: Collection[str] = (),
+) -> dict[str, Rendered]:
+    """Each size of `spec` ("" is the template's default size) not in `skip`, in turn; AI layers are
+    waited for until `wait_until` (time.monotonic) across all sizes, not each. Bad input raises 4xx."""
+    done: dict[str, Rendered] = {}
+    for size in spec.sizes or [""]:
+        if size in skip:
+            continue
+        wait_ms = int(max(0.0, wait_until - time.monotonic()) * 1000)
+        timeout_ms = wait_ms + cards.settings.render_timeout_ms
+        done[size] = render_one(cards, spec.template, spec.fields, size, spec.format, timeout_ms, wait_ms)
+    return done
+
+
+def render_one(
+    cards: CardService,
+    template: str,
+    fields: Mapping[str, str],
+    size: str,
+    fmt: str,
+    timeout_ms: int,
+    layer_wait_ms: int,
+) -> Rendered:
+    params = card_params(fields, size)
+    job = cards.run(template, params, timeout_ms=timeout_ms, layer_wait_ms=layer_wait_ms)
+    assert job.png is not None and job.request is not None
+    encoded = encode_card(job.png, fmt)  # the one place a card leaves PNG (formats.py)
+    digest = _stored(cards, job, encoded.data)
+    preset = job.request.preset
+    result = CardResult(
+        size=job.request.size_name,
+        width=preset.width,
+        height=preset.height,
+        format=encoded.format,
+        bytes=len(encoded.data),
+        url=f"/a/{digest}.{encoded.extension}",
+        og_url=og_url(cards, template, params),
+        layers=[_layer(o) for o in job.layers],
+        provisional=job.provisional,
+    )
+    return Rendered(result, settled=not job.provisional, digest=digest, cache_hit=job.cache_hit)
+
+
+def og_url(cards: CardService, template: str, params: Sequence[tuple[str, str]]) -> str:
+    """The signed GET URL of the same card (absolute when OGS_PUBLIC_URL is set)."""
+    path = f"/og/{template}.png"
+    return cards.settings.public_url + sign_url(cards.settings.keys()[0], path, params)
+
+
+def _stored(cards: CardService, job: Job, data: bytes) -> str:
+    """The asset's digest; stored here unless the pipeline stored these very bytes."""
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != job.digest or not job.final:
+        cards.store.put(f"asset/{digest}", data)
+    return digest
+
+
+def _layer(outcome: Outcome) -> LayerReport:
+    made_by, how = report.state(outcome)
+    return LayerReport(slot=outcome.slot, made_by=made_by, state=how)
