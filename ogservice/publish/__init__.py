@@ -2,7 +2,6 @@
 publish hook (signed deliveries, final pre-renders, signed callbacks).
 
     models.py     request and response models of both endpoints (OpenAPI is generated from them)
-    formats.py    the output formats a card can be asked for, and the one place a card is encoded
     render.py     renders a card's sizes into results (URLs, signed og URLs, layers)
     jobs.py       job records in Redis: tenant, state, progress, result, callback outcome
     queue.py      the RQ queue of card jobs and its entry points (run on `ogservice worker`)

@@ -31,6 +31,7 @@ class RenderSpec(BaseModel):
     fields: dict[str, str]
     sizes: list[str]
     format: str
+    max_bytes: int | None = None
 
 
 class JobRecord(BaseModel):

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .formats import DEFAULT_FORMAT, supported_formats
+from ..cards.formats import PNG, available
 
 MAX_SIZES = 8
 MAX_FIELDS = 64
@@ -19,10 +19,17 @@ _NAME = r"^[a-z0-9][a-z0-9-]{0,62}$"
 _SIZE = r"^([a-z0-9][a-z0-9-]{0,31}|[0-9]{2,4}x[0-9]{2,4})$"
 
 
+DEFAULT_FORMAT = PNG.name
+# Assets larger than this are never what a banner or card needs; it bounds the quality search.
+MAX_BYTES_LIMIT = 50_000_000
+
+
 def _known_format(value: str) -> str:
-    if value not in supported_formats():
-        raise ValueError(f"format must be one of {', '.join(supported_formats())}, not {value[:16]!r}")
-    return value
+    """The format's canonical name (`jpeg` is `jpg`), one this Pillow can write."""
+    name = {"jpeg": "jpg"}.get(value.lower(), value.lower())
+    if name not in available():
+        raise ValueError(f"format must be one of {', '.join(available())}, not {value[:16]!r}")
+    return name
 
 
 class CardsRequest(BaseModel):
@@ -37,7 +44,11 @@ class CardsRequest(BaseModel):
         max_length=MAX_SIZES,
         description="Size presets or WIDTHxHEIGHT; empty: the template's default size.",
     )
-    format: str = Field(DEFAULT_FORMAT, description="Output format of every size.")
+    format: str = Field(DEFAULT_FORMAT, description="Output format of every size: png, jpg, webp or avif.")
+    max_bytes: int | None = Field(
+        None, ge=1, le=MAX_BYTES_LIMIT,
+        description="Each size must fit in this many bytes (quality is chosen to fit; 422 when it cannot).",
+    )  # fmt: skip
     wait: float = Field(
         0, ge=0, le=MAX_WAIT_S, allow_inf_nan=False,
         description="Seconds to wait for AI layers before answering 202 with a job to poll.",

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from ..layers import report
 from ..layers.outcomes import Outcome
 from ..pipeline import CardService, Job
+from ..web.hot import asset_path
 from ..signing import sign_url
-from .formats import encode_card
 from .jobs import RenderSpec
 from .models import CardResult, LayerReport
 
@@ -50,42 +50,44 @@ def render_sizes(
             continue
         wait_ms = int(max(0.0, wait_until - time.monotonic()) * 1000)
         timeout_ms = wait_ms + cards.settings.render_timeout_ms
-        done[size] = render_one(cards, spec.template, spec.fields, size, spec.format, timeout_ms, wait_ms)
+        done[size] = render_one(cards, spec, size, timeout_ms, wait_ms)
     return done
 
 
 def render_one(
     cards: CardService,
-    template: str,
-    fields: Mapping[str, str],
+    spec: RenderSpec,
     size: str,
-    fmt: str,
     timeout_ms: int,
     layer_wait_ms: int,
 ) -> Rendered:
-    params = card_params(fields, size)
-    job = cards.run(template, params, timeout_ms=timeout_ms, layer_wait_ms=layer_wait_ms)
-    assert job.png is not None and job.request is not None
-    encoded = encode_card(job.png, fmt)  # the one place a card leaves PNG (formats.py)
-    digest = _stored(cards, job, encoded.data)
+    params = card_params(spec.fields, size)
+    job = cards.run(
+        spec.template, params, timeout_ms=timeout_ms, layer_wait_ms=layer_wait_ms,
+        format=spec.format, max_bytes=spec.max_bytes,
+    )  # fmt: skip
+    assert job.data is not None and job.request is not None
+    digest = _stored(cards, job, job.data)
     preset = job.request.preset
     result = CardResult(
         size=job.request.size_name,
         width=preset.width,
         height=preset.height,
-        format=encoded.format,
-        bytes=len(encoded.data),
-        url=f"/a/{digest}.{encoded.extension}",
-        og_url=og_url(cards, template, params),
+        format=job.format.name,
+        bytes=len(job.data),
+        url=asset_path(digest, job.format),
+        og_url=og_url(cards, spec, params),
         layers=[_layer(o) for o in job.layers],
         provisional=job.provisional,
     )
     return Rendered(result, settled=not job.provisional, digest=digest, cache_hit=job.cache_hit)
 
 
-def og_url(cards: CardService, template: str, params: Sequence[tuple[str, str]]) -> str:
+def og_url(cards: CardService, spec: RenderSpec, params: Sequence[tuple[str, str]]) -> str:
     """The signed GET URL of the same card (absolute when OGS_PUBLIC_URL is set)."""
-    path = f"/og/{template}.png"
+    path = f"/og/{spec.template}.{spec.format}"
+    if spec.max_bytes is not None:
+        params = [*params, ("max_bytes", str(spec.max_bytes))]
     return cards.settings.public_url + sign_url(cards.settings.keys()[0], path, params)
 
 

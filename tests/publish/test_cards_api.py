@@ -3,6 +3,7 @@ jobs that belong to their tenant and survive the web process."""
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Any
 
 import pytest
@@ -40,10 +41,35 @@ def test_every_size_in_one_call_with_urls_that_serve_the_cards(app: Flask) -> No
         assert signed.status_code == 200 and signed.data == asset.data
 
 
+@pytest.mark.parametrize(("asked", "named", "mime"), [("jpeg", "jpg", "image/jpeg"), ("webp", "webp", "image/webp")])
+def test_a_format_and_byte_limit_apply_to_every_size_and_its_signed_url(
+    app: Flask, asked: str, named: str, mime: str
+) -> None:
+    token, _ = issue(app)
+    client = app.test_client()
+    body = {**CARD, "format": asked, "max_bytes": 40_000}
+    cards = client.post("/v1/cards", json=body, headers=bearer(token)).get_json()["cards"]
+    for card in cards:
+        assert card["format"] == named and card["url"].endswith(f".{named}") and card["bytes"] <= 40_000
+        asset = client.get(card["url"])
+        assert asset.mimetype == mime and len(asset.data) == card["bytes"]
+        assert Image.open(BytesIO(asset.data)).size == (card["width"], card["height"])
+        assert f"/og/blog-post.{named}?" in card["og_url"] and "max_bytes=40000" in card["og_url"]
+        assert client.get(card["og_url"]).data == asset.data
+
+
+def test_a_byte_limit_no_quality_meets_is_a_422_naming_the_smallest_size(app: Flask) -> None:
+    token, _ = issue(app)
+    resp = app.test_client().post("/v1/cards", json={**CARD, "max_bytes": 500}, headers=bearer(token))
+    assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
+    assert "smallest" in resp.get_json()["detail"]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
         ({**CARD, "format": "gif"}, 422, "format"),
+        ({**CARD, "max_bytes": 0}, 422, "max_bytes"),
         ({**CARD, "wait": 31}, 422, "wait"),
         ({**CARD, "sizes": ["og", "og"]}, 422, "sizes"),
         ({**CARD, "colour": "red"}, 422, "colour"),
