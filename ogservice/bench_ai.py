@@ -158,7 +158,9 @@ def _flight_card(nonce: str) -> Card:
     return Card(-1, "flight", "blog-post", params, (("title", f"Single flight {nonce}"),))
 
 
-def _single_flight(rig: Rig, planner: Planner, http: httpx.Client, card: Card, time_scale: float) -> dict[str, Any]:
+def _single_flight(
+    rig: Rig, planner: Planner, http: httpx.Client, card: Card, time_scale: float
+) -> dict[str, Any]:
     """20 requests at once for one new card; then its model calls, counted at the emulators."""
     barrier = threading.Barrier(CONCURRENT_REQUESTS)
 
@@ -179,7 +181,7 @@ def _single_flight(rig: Rig, planner: Planner, http: httpx.Client, card: Card, t
         "unique_layers": sum(hasattr(p, "key") for p in planner.layers(card)),
         "model_calls": rig.generation_calls() - calls_before,
         "booked_usd": round(ledger.spend()["actual_usd"] - spent_before, 6),
-        "max_ms": round(max(a.ms for a in answers), 1),
+        "og_ms": _latency([a.ms for a in answers]),  # cold layers too, all at once
     }
 
 
@@ -205,7 +207,9 @@ def _trace(
     specs = {p.key: p for c in trace.cards for p in planner.layers(c) if hasattr(p, "key")}
     lettering_layers = sum(p.kind == "lettering" for p in specs.values())
     typography = next((p.model for p in specs.values() if p.kind == "lettering"), None)
-    emulator = rig.endpoint_of(planner.gateway.catalog.find(typography).provider).emulator if typography else None
+    emulator = (
+        rig.endpoint_of(planner.gateway.catalog.find(typography).provider).emulator if typography else None
+    )
     injected = max(1, round(lettering_layers * MISSPELL_SHARE)) if emulator else 0
     if emulator is not None:
         emulator.inject("misspell", injected)
@@ -264,7 +268,7 @@ def _get(http: httpx.Client, base_url: str, card: Card) -> Fetch:
 
 
 def _spend_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    keys = ("actual_usd", "discarded_usd", "calls", "discarded")
+    keys = ("actual_usd", "discarded_usd", "calls", "errors", "discarded")
     delta = {k: round(after[k] - before[k], 6) for k in keys}
     templates = {}
     for name, now in after["by_template"].items():
@@ -345,6 +349,7 @@ def report(
             "fetches": n, "unique_cards": len(trace.cards), "repeat_share": REPEAT_SHARE,
             "kinds": trace.kinds, "unique_layers": run.unique_layers, "model_calls": run.calls,
             "ledger_calls": int(run.spend["calls"]),
+            "ledger_failed_calls": int(run.spend["errors"]),  # e.g. a timed-out attempt, then retried
             "repeated_calls": [body[:300] for body in run.repeated_calls],
         },
         "cost": {
@@ -364,8 +369,9 @@ def report(
             "misspelled_final_cards": len(misread),
         },
     }  # fmt: skip
+    p99s = (figures["og_cold_ms"]["p99"], figures["og_warm_ms"]["p99"], flight["og_ms"]["p99"])
     figures["targets"] = {
-        "og_p99_under_1s": figures["og_cold_ms"]["p99"] < 1000 and figures["og_warm_ms"]["p99"] < 1000,
+        "og_p99_under_1s": max(p99s) < 1000,
         "one_call_per_layer": flight["model_calls"] == flight["unique_layers"]
         and run.calls == run.unique_layers,
         "cheaper_95pct": cheaper >= 95,
@@ -393,20 +399,30 @@ def ai_command(fetches: int, time_scale: float, workers: int, rate: float, seed:
 
 def render_text(f: dict[str, Any]) -> str:
     cold, warm, sf, tr, cost, let = (
-        f["og_cold_ms"], f["og_warm_ms"], f["single_flight"], f["trace"], f["cost"], f["lettering"]
+        f["og_cold_ms"],
+        f["og_warm_ms"],
+        f["single_flight"],
+        f["trace"],
+        f["cost"],
+        f["lettering"],
     )
-    lo, hi = f["run"]["model_latency_s"]
+    run = f["run"]
+    lo, hi = run["model_latency_s"]
     lines = [
-        f"models {', '.join(f['run']['models'])} taking {lo:g}-{hi:g} s; deadline {f['run']['deadline_ms']} ms",
+        f"models {', '.join(run['models'])} taking {lo:g}-{hi:g} s; deadline {run['deadline_ms']} ms",
         f"og:image cold layers  p50 {cold['p50']:7.1f} ms  p99 {cold['p99']:7.1f} ms  (n={cold['n']}, "
-        f"{cold['provisional']} provisional, {cold['over_deadline']} over the deadline, {cold['errors']} 5xx)",
-        f"og:image warm layers  p50 {warm['p50']:7.1f} ms  p99 {warm['p99']:7.1f} ms  (n={warm['n']}, final cards)",
+        f"{cold['provisional']} provisional, {cold['over_deadline']} over the deadline, "
+        f"{cold['errors']} 5xx)",
+        f"og:image warm layers  p50 {warm['p50']:7.1f} ms  p99 {warm['p99']:7.1f} ms  "
+        f"(n={warm['n']}, final cards)",
         f"single flight: {sf['requests']} concurrent requests, {sf['unique_layers']} unique layers -> "
-        f"{sf['model_calls']} model calls",
+        f"{sf['model_calls']} model calls; their og:image p50 {sf['og_ms']['p50']:.1f} ms "
+        f"p99 {sf['og_ms']['p99']:.1f} ms",
         f"trace: {tr['fetches']} fetches of {tr['unique_cards']} cards {tr['kinds']}, "
-        f"{tr['unique_layers']} unique layers -> {tr['model_calls']} model calls ({tr['ledger_calls']} in the ledger)",
-        f"cost per 1,000 cards: ${cost['per_1000_cards_usd']:.4f} booked (${cost['booked_usd']:.4f} for the trace, "
-        f"${cost['discarded_usd']:.4f} of it discarded lettering)",
+        f"{tr['unique_layers']} unique layers -> {tr['model_calls']} model calls "
+        f"({tr['ledger_calls']} in the ledger, {tr['ledger_failed_calls']} failed)",
+        f"cost per 1,000 cards: ${cost['per_1000_cards_usd']:.4f} booked "
+        f"(${cost['booked_usd']:.4f} for the trace, ${cost['discarded_usd']:.4f} of it discarded lettering)",
         f"baseline ({cost['baseline_model']} draws each unique card once, title included): "
         f"${cost['baseline_per_1000_cards_usd']:.4f} per 1,000 -> {cost['cheaper_pct']:.1f}% cheaper",
         f"lettering: {let['misspelled_calls']} misspelled by the model, {let['discarded']} discarded by OCR; "

@@ -126,7 +126,10 @@ def worker_processes(env: dict[str, str], count: int, name: str, log_dir: Path) 
                 procs.append(
                     subprocess.Popen(
                         [sys.executable, "-m", "ogservice.cli", "worker", "--name", f"{name}-{i}"],
-                        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                        env=env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
                     )  # fmt: skip
                 )
         yield
@@ -164,4 +167,3 @@ def delete_keys(client: redis.Redis, prefix: str, nonce: str) -> None:
         stale = [m for m in client.smembers(index) if nonce.encode() in m]
         if stale:
             client.srem(index, *stale)
-

@@ -32,13 +32,18 @@ def _calls_at_emulators(endpoints: list) -> int:
 
 def test_bench_figures_are_the_emulators_counts_and_the_ledgers_money(redis_client: redis.Redis) -> None:
     nonce = run_nonce()
-    trace = build_trace(14, nonce)
+    trace = build_trace(20, nonce)
     with running_rig(nonce, time_scale=TIME_SCALE, workers=2, server_workers=1) as rig:
         figures = run_on(rig, trace, time_scale=TIME_SCALE, rate=20)
         calls = _calls_at_emulators(rig.endpoints)
         spend = Ledger(rig.client, rig.prefix).spend()
         prefix = rig.prefix
-    flight, run, cost, lettering = figures["single_flight"], figures["trace"], figures["cost"], figures["lettering"]
+    flight, run, cost, lettering = (
+        figures["single_flight"],
+        figures["trace"],
+        figures["cost"],
+        figures["lettering"],
+    )
 
     assert flight["model_calls"] + run["model_calls"] == calls == spend["calls"]
     assert run["model_calls"] == run["ledger_calls"]
@@ -53,7 +58,7 @@ def test_bench_figures_are_the_emulators_counts_and_the_ledgers_money(redis_clie
     assert lettering["misspelled_final_cards"] == 0
     # Every unique card had a cold first fetch; the trace's repeats are the only other fetches.
     assert figures["og_cold_ms"]["n"] == run["unique_cards"] == len(trace.cards)
-    assert run["fetches"] == 14 and len(trace.cards) == round(14 * (1 - REPEAT_SHARE))
+    assert run["fetches"] == 20 and len(trace.cards) == round(20 * (1 - REPEAT_SHARE))
     assert figures["og_cold_ms"]["errors"] == 0
     # The run's keys are gone (its own prefix, RQ's keys carrying its nonce).
     assert not list(redis_client.scan_iter(match=f"{prefix}*"))
@@ -81,3 +86,14 @@ def test_trace_mix_repeats_and_new_words_every_run() -> None:
     titles = lambda t: {dict(c.params).get("title") or dict(c.params)["headline"] for c in t.cards}  # noqa: E731
     assert len(titles(one)) == 60 and not titles(one) & titles(two)
     assert all("Bazeko" in dict(c.params)["bg_prompt"] for c in one.cards)
+
+
+def test_every_bench_ai_option_is_in_the_readme() -> None:
+    from pathlib import Path
+
+    from ogservice.bench_ai import ai_command
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("### `bench ai`", 1)[1].split("\n## ", 1)[0]
+    for option in ai_command.params:
+        assert any(f"{name}" in section for name in option.opts), option.opts

@@ -15,6 +15,7 @@ the delete raises ValueError ("Execution ... not found") and the success is repo
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from typing import Any
 
 from rq import Queue, Retry
@@ -70,11 +71,21 @@ class LayerQueue:
                 continue  # another request or process enqueued it just now
         return True
 
+    def started_at(self, spec: LayerSpec) -> float | None:
+        """When this layer's job started running (unix time); None while it is queued, or gone."""
+        job = self._fetch(self.job_id(spec.key))
+        began = job.started_at if job is not None else None
+        if began is None:
+            return None
+        return (began if began.tzinfo else began.replace(tzinfo=UTC)).timestamp()
+
     def status(self, job_id: str) -> JobStatus | None:
+        job = self._fetch(job_id)
+        return job.get_status(refresh=False) if job is not None else None
+
+    def _fetch(self, job_id: str) -> Job | None:
         try:
-            return Job.fetch(job_id, connection=self.queue.connection, serializer=JSONSerializer).get_status(
-                refresh=False
-            )
+            return Job.fetch(job_id, connection=self.queue.connection, serializer=JSONSerializer)
         except NoSuchJobError:
             return None
 
