@@ -188,7 +188,8 @@ def _single_flight(
 @dataclass
 class TraceRun:
     fetches: list[Fetch]
-    finals: dict[int, Fetch]  # each unique card's first final answer (its PNG kept)
+    finals: dict[int, Fetch]  # each unique card's first final answer (a lettered card's PNG kept)
+    settled: list[Fetch]  # the first final answers of cards the trace itself never saw final
     cached: list[Fetch]  # one more fetch of every card once all are final
     calls: int  # generation calls the emulators received during the trace and its settling
     repeated_calls: list[str]  # bodies of generation calls made more than once (should be none)
@@ -226,16 +227,16 @@ def _trace(
     with ThreadPoolExecutor(clients) as pool:
         fetched = list(pool.map(fetch, enumerate(trace.fetches)))
     say(f"  {len(fetched)} fetches in {time.monotonic() - began:.1f} s; settling")
-    finals = {f.card: f for f in fetched if f.final and cards[f.card].lettering}
-    _settle(rig, http, list(cards.values()), finals, time_scale)
+    finals = {f.card: f for f in reversed(fetched) if f.final}  # the first final answer wins
+    settled = _settle(rig, http, list(cards.values()), finals, time_scale)
     cached = [_get(http, rig.base_url, c) for c in trace.cards]
     spent = _spend_delta(spent_before, ledger.spend())
     left = emulator._failures.count("misspell") if emulator else 0  # noqa: SLF001 (a test emulator)
     calls = Counter(rig.prompts()) - calls_before
     repeated = sorted(body for body, n in calls.items() if n > 1)
-    return TraceRun(
-        fetched, finals, cached, calls.total(), repeated, len(specs), spent, injected, injected - left
-    )
+    drawn = injected - left
+    made = calls.total()
+    return TraceRun(fetched, finals, settled, cached, made, repeated, len(specs), spent, injected, drawn)
 
 
 def _settle(
@@ -278,8 +279,9 @@ def _spend_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
     return {**delta, "by_template": templates}
 
 
-def misread_lettering(card: Card, answer: Fetch) -> list[str]:
-    """The model-lettered slots of a final card whose words OCR does not find on the card.
+def misread_lettering(card: Card, answer: Fetch) -> list[dict[str, Any]]:
+    """The model-lettered slots of a final card whose words OCR does not find on the card, each
+    with the words missing and everything OCR read (to tell a misspelling from a misreading).
 
     The card as served is read whole, and every word of the slot's text must be among the words
     read (order aside: another text may sit beside a wrapped line). A slot set locally is the
@@ -300,8 +302,13 @@ def misread_lettering(card: Card, answer: Fetch) -> list[str]:
     if not wanted:
         return []
     with Image.open(io.BytesIO(answer.png)) as image:
-        read = Counter(normalise(read_text(image.convert("RGB"))).split())
-    return [slot for slot, text in wanted if Counter(normalise(text).split()) - read]
+        text_read = normalise(read_text(image.convert("RGB")))
+    read = Counter(text_read.split())
+    return [
+        {"slot": slot, "expected": text, "missing": sorted(missing), "read": text_read}
+        for slot, text in wanted
+        if (missing := Counter(normalise(text).split()) - read)
+    ]
 
 
 def _latency(values: Sequence[float]) -> dict[str, float]:
@@ -321,7 +328,7 @@ def report(
         if f.card not in seen:
             seen.add(f.card)
             cold.append(f)
-    warm = [f for f in run.fetches if f.final] + list(run.finals.values()) + run.cached
+    warm = [f for f in run.fetches if f.final] + run.settled + run.cached
     deadline = rig.settings.og_deadline_ms
     cards = {c.id: c for c in trace.cards}
     lettered = {cid: f for cid, f in run.finals.items() if cards[cid].lettering}
@@ -367,6 +374,7 @@ def report(
             "model_lettered_slots": sum(not p.split("=", 1)[1].startswith("local;") for p in slots),
             "local_slots": sum(p.split("=", 1)[1].startswith("local;") for p in slots),
             "misspelled_final_cards": len(misread),
+            "misread": [m for found in misread.values() for m in found],
         },
     }  # fmt: skip
     p99s = (figures["og_cold_ms"]["p99"], figures["og_warm_ms"]["p99"], flight["og_ms"]["p99"])

@@ -72,7 +72,8 @@ def test_ocr_check_of_final_cards_finds_a_misspelled_model_lettering() -> None:
     wrong = encode(draw_lettering(misspell(text), 1200, 628, ground=(40, 90, 200, 255)))
     right = encode(draw_lettering(text, 1200, 628, ground=(40, 90, 200, 255)))
     by_model = "headline=ideogram-v3;cached"
-    assert misread_lettering(card, Fetch(1, 1.0, 200, False, by_model, wrong)) == ["headline"]
+    (found,) = misread_lettering(card, Fetch(1, 1.0, 200, False, by_model, wrong))
+    assert found["slot"] == "headline" and found["missing"] == ["tomorrow"]
     assert misread_lettering(card, Fetch(1, 1.0, 200, False, by_model, right)) == []
     # A slot set locally is the card engine's typesetting, not read as the model's.
     assert misread_lettering(card, Fetch(1, 1.0, 200, False, "headline=local;ocr-mismatch", wrong)) == []
