@@ -171,7 +171,8 @@ def _single_flight(
     from .gateway.ledger import Ledger
 
     ledger = Ledger(rig.client, rig.prefix)
-    calls_before, spent_before = rig.generation_calls(), ledger.spend()["actual_usd"]
+    before = ledger.spend()
+    calls_before = rig.generation_calls()
     with ThreadPoolExecutor(CONCURRENT_REQUESTS) as pool:
         answers = list(pool.map(get, range(CONCURRENT_REQUESTS)))
     _settle(rig, http, [card], {}, time_scale)
@@ -180,7 +181,8 @@ def _single_flight(
         "answered_200": sum(a.status == 200 for a in answers),
         "unique_layers": sum(hasattr(p, "key") for p in planner.layers(card)),
         "model_calls": rig.generation_calls() - calls_before,
-        "booked_usd": round(ledger.spend()["actual_usd"] - spent_before, 6),
+        "booked_usd": round((after := ledger.spend())["actual_usd"] - before["actual_usd"], 6),
+        "discarded": after["discarded"] - before["discarded"],  # correct lettering OCR did not confirm
         "og_ms": _latency([a.ms for a in answers]),  # cold layers too, all at once
     }
 
@@ -333,7 +335,10 @@ def report(
     cards = {c.id: c for c in trace.cards}
     lettered = {cid: f for cid, f in run.finals.items() if cards[cid].lettering}
     misread = {cid: m for cid, f in lettered.items() if (m := misread_lettering(cards[cid], f))}
-    slots = [p for f in lettered.values() for p in f.layers.split(", ") if p]
+    slots = [  # "slot=who;how" of each lettering slot of the final cards (not their backgrounds)
+        part for cid, f in lettered.items() for part in f.layers.split(", ")
+        if part.split("=", 1)[0] in dict(cards[cid].lettering)
+    ]  # fmt: skip
     booked = run.spend["actual_usd"]  # every paid call, discarded lettering included (its share below)
     n = len(run.fetches)
     per_1000, baseline_1000 = booked / n * 1000, baseline_usd / n * 1000
