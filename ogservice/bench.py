@@ -151,3 +151,13 @@ def _ms(text: str) -> float:
         if text.endswith(suffix):
             return float(text[: -len(suffix)]) * factor
     return float(text)
+
+
+def _register_ai() -> None:
+    """`bench ai` lives in bench_ai.py (its rig and trace beside it)."""
+    from .bench_ai import ai_command
+
+    bench.add_command(ai_command)
+
+
+_register_ai()

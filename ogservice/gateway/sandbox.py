@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +32,41 @@ class SandboxError(RuntimeError):
     """The sandbox cannot start (no checkout, no emulators, port taken); the message says what to do."""
 
 
+@dataclass
+class Latency:
+    """How long an emulator takes to answer a generation call: a log-normal with this p50 and p95,
+    kept within [floor_s, cap_s] when given, then divided by `speed`. Mutable, so a benchmark can
+    give a running emulator the prior of the one model it will be asked for."""
+
+    p50_s: float
+    p95_s: float
+    speed: float = 10.0
+    floor_s: float = 0.0
+    cap_s: float = math.inf
+
+    def draw(self, rng: random.Random) -> float:
+        """One call's delay in seconds (0 when speed is 0: no delay at all)."""
+        if self.speed <= 0 or self.p50_s <= 0:
+            return 0.0
+        sigma = max(0.0, math.log(max(self.p95_s, self.p50_s) / self.p50_s)) / 1.645
+        drawn = rng.lognormvariate(math.log(self.p50_s), sigma)
+        return min(self.cap_s, max(self.floor_s, drawn)) / self.speed
+
+
 @dataclass(frozen=True)
 class Endpoint:
-    """One running emulator: the providers it speaks for, its address and the env lines to use it."""
+    """One running emulator: the providers it speaks for, its address and the env lines to use it.
+
+    `emulator` is the running emulator object (its request log, failure injection such as
+    `misspell`), `latency` its delay, which may be changed while it runs.
+    """
 
     providers: tuple[str, ...]
     base_url: str
     env: tuple[str, ...]
     p50_s: float
+    emulator: Any = field(default=None, repr=False, compare=False)
+    latency: Latency | None = field(default=None, repr=False, compare=False)
 
 
 def find_checkout(candidates: Iterable[Path] | None = None) -> Path:
@@ -80,13 +107,15 @@ def latency_prior(model_ids: Iterable[str], catalog: Catalog) -> tuple[float, fl
     )
 
 
-def delayed(app: WsgiApp, p50: float, p95: float, speed: float, rng: random.Random) -> WsgiApp:
-    """WSGI middleware: POSTs wait a log-normal delay with the given p50/p95, divided by speed."""
-    sigma = max(0.0, math.log(max(p95, p50) / p50)) / 1.645 if p50 > 0 else 0.0
+def delayed(app: WsgiApp, latency: Latency, rng: random.Random) -> WsgiApp:
+    """WSGI middleware: POSTs (generation calls) wait `latency.draw()`; polls and files answer at once."""
+    lock = threading.Lock()  # random.Random is shared by every request thread
 
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if speed > 0 and environ.get("REQUEST_METHOD") == "POST":
-            time.sleep(rng.lognormvariate(math.log(p50), sigma) / speed)
+        if environ.get("REQUEST_METHOD") == "POST":
+            with lock:
+                delay = latency.draw(rng)
+            time.sleep(delay)
         return app(environ, start_response)
 
     return wrapped
@@ -134,8 +163,8 @@ def _serve(
     servers: list[Any],
 ) -> Endpoint:
     emulator = emulator_cls()
-    p50, p95 = latency_prior((c.model_id for c in cases), catalog)
-    emulator.app.wsgi_app = delayed(emulator.app.wsgi_app, p50, p95, speed, rng)
+    latency = Latency(*latency_prior((c.model_id for c in cases), catalog), speed=speed)
+    emulator.app.wsgi_app = delayed(emulator.app.wsgi_app, latency, rng)
     try:
         server = make_server("127.0.0.1", port, emulator.app, threaded=True)
     except OSError as exc:
@@ -147,9 +176,9 @@ def _serve(
     thread.start()
     servers.append((server, thread))
     providers = tuple(dict.fromkeys(c.provider_cls.name for c in cases))
-    return Endpoint(
-        providers, emulator.base_url, env_lines(cases, emulator.base_url), p50 / speed if speed else 0
-    )
+    p50_s = latency.p50_s / speed if speed else 0.0
+    env = env_lines(cases, emulator.base_url)
+    return Endpoint(providers, emulator.base_url, env, p50_s, emulator, latency)
 
 
 def run_forever(port_base: int = 0, speed: float = 10.0, echo: Callable[[str], None] = print) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC
 from typing import Any
 
 from rq import Queue, Retry
@@ -84,11 +85,21 @@ class LayerQueue:
                 continue  # another request or process enqueued it just now
         return True
 
+    def started_at(self, spec: LayerSpec) -> float | None:
+        """When this layer's job started running (unix time); None while it is queued, or gone."""
+        job = self._fetch(self.job_id(spec.key))
+        began = job.started_at if job is not None else None
+        if began is None:
+            return None
+        return (began if began.tzinfo else began.replace(tzinfo=UTC)).timestamp()
+
     def status(self, job_id: str) -> JobStatus | None:
+        job = self._fetch(job_id)
+        return job.get_status(refresh=False) if job is not None else None
+
+    def _fetch(self, job_id: str) -> Job | None:
         try:
-            return Job.fetch(job_id, connection=self.queue.connection, serializer=JSONSerializer).get_status(
-                refresh=False
-            )
+            return Job.fetch(job_id, connection=self.queue.connection, serializer=JSONSerializer)
         except NoSuchJobError:
             return None
 

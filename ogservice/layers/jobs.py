@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PIL import Image
@@ -40,6 +40,11 @@ FAILURE_TTL_S = {
     "worker-error": 300,
 }
 GATEWAY_SHARE = 0.8  # of the job's timeout, the gateway may spend; the rest is for OCR and storing
+# A layer job has no one waiting (the card is served provisionally meanwhile), so a slow call is
+# given this many times its model's p95 before it is abandoned and asked (and paid) for again,
+# instead of the interactive 1.5x: with it, one flux-schnell call in ~60 that took over 10 s was
+# made twice (`ogservice bench ai`). The job's own timeout still bounds a vendor that hangs.
+JOB_TIMEOUT_P95_MULTIPLE = 4.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ def open_services(settings: Settings) -> Iterator[JobServices]:
     store = open_store(settings)
     client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=2.0)
     gateway = Gateway.from_settings(settings)
+    gateway.policy = replace(gateway.policy, timeout_p95_multiple=JOB_TIMEOUT_P95_MULTIPLE)
     try:
         yield JobServices(settings, gateway, ReadyLayers(store), Failures(client, settings.redis_prefix))
     finally:
