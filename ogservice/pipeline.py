@@ -1,7 +1,11 @@
 """The card pipeline: an ordered tuple of small steps with a deadline check between them.
 
-    parse -> plan layers -> resolve layers -> key -> render: lookup (hit: done), else compose,
-    encode, store -> done
+    parse -> images -> plan layers -> resolve layers -> key -> render: lookup (hit: done), else
+    compose, encode, store -> done
+
+Image fields (a product photo, a logo) name an uploaded image or a URL: the images step turns each
+into an image id (fetching a URL SSRF-safely, within the layer deadline) and the ids join the
+card's key, so a changed image makes a new card; the pixels are loaded only to compose.
 
 A card whose template and fields ask for AI layers (bg=ai, lettering=ai) has them planned and
 resolved (ogservice/layers/): ready layers are composed as pixels and their digests join the
@@ -48,8 +52,10 @@ from .config import Settings
 from .errors import NotFound, ServiceUnavailable
 from .flights import Flights, FlightTimeout
 from .layers import report
+from .layers.images import load_images, resolve_images
 from .layers.outcomes import Local, Outcome, Planned, Progress, Ready
 from .layers.plan import plan_asks
+from .sources.assets import ImageSources
 from .store import Store
 
 if TYPE_CHECKING:
@@ -81,6 +87,8 @@ class Job:
     progress: Progress | None = None  # hears about pending layers while they are waited for
     planned: list[Planned] = field(default_factory=list)
     layers: list[Outcome] = field(default_factory=list)
+    crawler: bool = True  # a crawler-facing URL: image URLs only from OGS_IMAGE_HOSTS
+    images: dict[str, str] = field(default_factory=dict)  # image field -> image id
 
     @property
     def final(self) -> bool:
@@ -105,9 +113,11 @@ class CardService:
         store: Store,
         fonts: FontRegistry | None = None,
         layers: LayerService | None = None,
+        images: ImageSources | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
+        self.images = images or ImageSources.from_settings(settings, store)
         self.layers = layers  # None: AI layers are off (each is set locally, reported as ai-off)
         dirs = [BUNDLED_DIR, *([settings.templates_dir] if settings.templates_dir else [])]
         self.templates: dict[str, Template] = load_templates(dirs)
@@ -128,8 +138,12 @@ class CardService:
         timeout_ms: int | None = None,
         layer_wait_ms: int | None = None,
         progress: Progress | None = None,
+        crawler: bool = True,
     ) -> Job:
         """Run the steps for one request; raises OgsError subclasses for bad input.
+
+        `crawler`: the request comes from a URL anyone may fetch (GET /og), so image URLs must name
+        a host in OGS_IMAGE_HOSTS; callers that authenticated the client may pass False.
 
         AI layers still being made are waited for until `layer_wait_ms` after the start (default
         OGS_OG_DEADLINE_MS less the time kept for composing), then set locally (a provisional card).
@@ -141,6 +155,7 @@ class CardService:
             wait = max(0.0, wait - COMPOSE_RESERVE_S)
         job = Job(template_name, params, deadline=started + budget, layer_wait_until=started + wait)
         job.progress = progress
+        job.crawler = crawler
         for step in STEPS:
             _check_deadline(job, step.__name__)
             if step in RENDER_STEPS:
@@ -154,9 +169,12 @@ class CardService:
         """The PNG named by `digest`; the store has verified that it hashes to that name."""
         return self.store.get(f"asset/{digest}")
 
-    def request_key(self, req: CardRequest, layers: Sequence[Outcome] = ()) -> str:
+    def request_key(
+        self, req: CardRequest, layers: Sequence[Outcome] = (), images: dict[str, str] | None = None
+    ) -> str:
         """sha256 of everything that determines the pixels: with AI layers, each one's asset digest
-        (or how it was set locally), so a new layer makes a new card and the cache stays exact."""
+        (or how it was set locally), and each image field's image id (a URL's content, not the URL),
+        so a new layer or image makes a new card and the cache stays exact."""
         canonical: dict[str, object] = {
             "renderer": RENDERER_VERSION,
             "template": req.template.digest,
@@ -168,6 +186,8 @@ class CardService:
         }
         if layers:  # absent for cards without AI layers: their keys are what they always were
             canonical["layers"] = {o.slot: report.card_part(o) for o in layers}
+        if images:  # likewise absent for cards without images
+            canonical["images"] = images
         return hashlib.sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def seed(self, req: CardRequest) -> int:
@@ -180,6 +200,13 @@ class CardService:
 def _parse(service: CardService, job: Job) -> None:
     template = service.template(job.template_name)
     job.request = parse_card_request(template, job.params, service.settings.max_pixels)
+
+
+def _images(service: CardService, job: Job) -> None:
+    """Each image field's image id: uploads checked to exist, URLs fetched (or remembered)."""
+    assert job.request is not None
+    deadline = min(job.layer_wait_until, job.deadline - COMPOSE_RESERVE_S)
+    job.images = resolve_images(job.request, service.images, crawler=job.crawler, deadline=deadline)
 
 
 def _plan_layers(service: CardService, job: Job) -> None:
@@ -202,7 +229,7 @@ def _resolve_layers(service: CardService, job: Job) -> None:
 
 def _key(service: CardService, job: Job) -> None:
     assert job.request is not None
-    job.key = service.request_key(job.request, job.layers)
+    job.key = service.request_key(job.request, job.layers, job.images)
 
 
 def _lookup(service: CardService, job: Job) -> None:
@@ -271,6 +298,7 @@ def _compose(service: CardService, job: Job) -> None:
         palette=_palette(req),
         missing=service.settings.missing_glyph,
         ready=_ready_images(job.layers),
+        images=load_images(job.images, service.images),
     )
     encoder = PngEncoder()
     with _timed(job, "compose"):  # on big cards the encoder compresses bands while the rest is drawn
@@ -312,5 +340,5 @@ def _font_dirs(settings: Settings) -> list[Path]:
     return [BUNDLED_FONTS_DIR, *([settings.fonts_dir] if settings.fonts_dir else [])]
 
 
-STEPS: tuple[Step, ...] = (_parse, _plan_layers, _resolve_layers, _key, _render)
+STEPS: tuple[Step, ...] = (_parse, _images, _plan_layers, _resolve_layers, _key, _render)
 RENDER_STEPS: tuple[Step, ...] = (_render,)

@@ -118,6 +118,10 @@ class ImageSources:
                 reason="host-not-allowed",
             )
 
+    def has(self, image_id: str) -> bool:
+        """Whether the store holds (a verified copy of) the image `image_id` names."""
+        return bool(IMAGE_ID.match(image_id)) and self.store.get(f"image/{image_id}") is not None
+
     def load_image(self, image_id: str) -> Image.Image:
         """The stored image (RGB or RGBA); NotFound for an id the store does not hold."""
         data = self.store.get(f"image/{image_id}") if IMAGE_ID.match(image_id) else None
