@@ -96,6 +96,13 @@ class Job:
         return report.is_final(self.layers)
 
     @property
+    def names_image_urls(self) -> bool:
+        """An image field names a URL, whose image may change: the same request may make a new card
+        once the URL is fetched again (OGS_IMAGE_URL_TTL), so the URL must not be pinned to this one."""
+        assert self.request is not None
+        return any(self.request.fields[name] != image_id for name, image_id in self.images.items())
+
+    @property
     def provisional(self) -> bool:
         """A layer is still being made: the same URL serves the final card once it is there."""
         return report.is_provisional(self.layers)
@@ -173,21 +180,19 @@ class CardService:
         self, req: CardRequest, layers: Sequence[Outcome] = (), images: dict[str, str] | None = None
     ) -> str:
         """sha256 of everything that determines the pixels: with AI layers, each one's asset digest
-        (or how it was set locally), and each image field's image id (a URL's content, not the URL),
-        so a new layer or image makes a new card and the cache stays exact."""
+        (or how it was set locally), and each image field as its image id (the content, not the
+        URL that named it), so a new layer or image makes a new card and the cache stays exact."""
         canonical: dict[str, object] = {
             "renderer": RENDERER_VERSION,
             "template": req.template.digest,
             "fonts": self._fingerprint,
             "size": [req.preset.width, req.preset.height, req.preset.layout],
-            "fields": req.fields,
+            "fields": {**req.fields, **(images or {})},
             "seed": self.seed(req),
             "missing": self.settings.missing_glyph,
         }
         if layers:  # absent for cards without AI layers: their keys are what they always were
             canonical["layers"] = {o.slot: report.card_part(o) for o in layers}
-        if images:  # likewise absent for cards without images
-            canonical["images"] = images
         return hashlib.sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def seed(self, req: CardRequest) -> int:
