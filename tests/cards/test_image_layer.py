@@ -202,7 +202,10 @@ def test_every_promo_preset_shows_the_product_clear_of_the_text(size):
     assert x >= 0 and y >= 0 and x + w <= preset.width and y + h <= preset.height, (
         "the product leaves the card"
     )
-    assert w * h >= 0.12 * preset.width * preset.height, f"{size}: the product takes only {w}x{h}"
+    # Clearly visible: a good part of the card, and at least 40% of its shorter side (a 728x90
+    # leaderboard has room for a 78x78 product, 9% of it, as tall as the card allows).
+    assert w * h >= 0.08 * preset.width * preset.height, f"{size}: the product takes only {w}x{h}"
+    assert min(w, h) >= 0.4 * min(preset.width, preset.height), f"{size}: the product is only {w}x{h}"
     inner = np.asarray(image)[y + h // 4 : y + 3 * h // 4, x + w // 4 : x + 3 * w // 4]
     assert (np.abs(inner.astype(int) - PRODUCT).max(axis=2) <= 2).all(), "the product's pixels are not there"
     ids = {t.id for t in result.texts}
