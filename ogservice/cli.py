@@ -63,7 +63,9 @@ def render(template: str, fields: tuple[str, ...], size: str | None, seed: str |
     with card_service(settings) as service:
         wait = final_wait_ms(settings)
         try:
-            job = service.run(template, params, wait + 60_000, layer_wait_ms=wait, progress=progress)
+            job = service.run(
+                template, params, wait + 60_000, layer_wait_ms=wait, progress=progress, crawler=False
+            )
         except OgsError as exc:
             raise click.ClickException(exc.detail) from None
         finally:

@@ -30,7 +30,7 @@ def resolve_images(
     ids: dict[str, str] = {}
     for name, value in image_fields(req).items():
         try:
-            ids[name] = sources.resolve(value, signed=crawler, deadline=deadline)
+            ids[name] = _image_id(sources, value, crawler=crawler, deadline=deadline)
         except OgsError as exc:
             raise _naming(exc, name) from None
         if IMAGE_ID.match(value) and not sources.has(value):
@@ -39,6 +39,16 @@ def resolve_images(
                 parameter=name,
             )
     return ids
+
+
+def _image_id(sources: ImageSources, value: str, *, crawler: bool, deadline: float | None) -> str:
+    if IMAGE_ID.match(value):
+        return value
+    if crawler:
+        sources.check_url_allowed_in_signed_url(value)
+    if deadline is None:
+        return sources.fetch(value).id
+    return sources.fetch_within(value, deadline).id
 
 
 def load_images(ids: Mapping[str, str], sources: ImageSources) -> dict[str, Image.Image]:

@@ -5,6 +5,7 @@ the image's content."""
 from __future__ import annotations
 
 import io
+import threading
 import time
 
 import numpy as np
@@ -104,14 +105,32 @@ def test_a_failing_url_gets_its_documented_problem_naming_the_field(client, imag
     assert got == status and problem["type"].endswith(slug) and problem["parameter"] == "image"
 
 
-def test_a_silent_image_host_costs_the_deadline_not_more(client, image_host, listener):
-    """A host that accepts and never answers: 504 within the card's deadline, not the fetch's own."""
-    image_host.routes["/product.png"] = lambda handler: time.sleep(5)
+def test_a_slow_image_host_costs_the_deadline_and_the_image_is_there_next_time(client, image_host):
+    """The first request is answered 504 (Retry-After) within the card's deadline, not the fetch's
+    own; the fetch goes on, so the crawler's next request gets the card with no second fetch."""
+    arrived = threading.Event()
+
+    def slow(handler):
+        arrived.wait(5)  # held until the first answer is in
+        serve(png_bytes((400, 400), RED))(handler)
+
+    image_host.routes["/product.png"] = slow
     started = time.monotonic()
-    status, problem = card(client, [("image", url(image_host))])
-    elapsed = time.monotonic() - started
-    print(f"silent image host: {status} after {elapsed * 1000:.0f} ms")
-    assert status in (503, 504) and problem["status"] == status
+    resp = client.get(sign_url(KEY, "/og/promo-banner.png", FIELDS + [("image", url(image_host))]))
+    print(
+        f"slow image host: first answer {resp.status_code} after {(time.monotonic() - started) * 1000:.0f} ms"
+    )
+    assert resp.status_code == 504 and resp.headers["Retry-After"] == "1"
+    assert resp.get_json()["parameter"] == "image"
+    arrived.set()
+    deadline = time.monotonic() + 10
+    while (
+        client.get(sign_url(KEY, "/og/promo-banner.png", FIELDS + [("image", url(image_host))])).status_code
+        != 200
+    ):
+        assert time.monotonic() < deadline, "the image never arrived"
+        time.sleep(0.05)
+    assert len(image_host.seen) == 1
 
 
 def test_a_new_image_behind_the_same_url_makes_a_new_card(app, client, image_host):
