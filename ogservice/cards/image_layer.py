@@ -21,6 +21,9 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 from .layers import Box, place
 from .templates import PLACEHOLDER, Layer
 
+# Shrinking a large photo by a big factor first with a box filter, then with Lanczos over the last
+# REDUCING_GAP times, looks the same and costs a fraction (a 1600 px photo into a 122 px box).
+REDUCING_GAP = 2.0
 SHADOW_OPACITY = 0.38
 SHADOW_BLUR = 0.035  # of the image's shorter side
 SHADOW_DROP = 0.025  # how far down the shadow falls, of the shorter side
@@ -88,17 +91,17 @@ def cover(source: Image.Image, size: tuple[int, int], focus: tuple[float, float]
     scaled = (max(width, math.ceil(source.width * factor)), max(height, math.ceil(source.height * factor)))
     left = _offset(scaled[0], width, focus[0])
     top = _offset(scaled[1], height, focus[1])
-    # Resize only the part that is kept: reduce() first would be faster still, but the crop box in
-    # source pixels keeps the cut exact for any scale.
+    # Only the part that is kept is resized; the crop box in source pixels keeps the cut exact.
     crop = (left / factor, top / factor, (left + width) / factor, (top + height) / factor)
-    return source.convert("RGBA").resize(size, Image.Resampling.LANCZOS, box=crop)
+    resized = source.resize(size, Image.Resampling.LANCZOS, box=crop, reducing_gap=REDUCING_GAP)
+    return resized.convert("RGBA")
 
 
 def contain(source: Image.Image, size: tuple[float, float]) -> Image.Image:
     """RGBA as large as fits inside `size` with the image's aspect kept."""
     factor = min(size[0] / source.width, size[1] / source.height)
     fitted = (max(1, round(source.width * factor)), max(1, round(source.height * factor)))
-    return source.convert("RGBA").resize(fitted, Image.Resampling.LANCZOS)
+    return source.resize(fitted, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP).convert("RGBA")
 
 
 def rounded(pixels: Image.Image, radius: float) -> Image.Image:
@@ -109,7 +112,7 @@ def rounded(pixels: Image.Image, radius: float) -> Image.Image:
     ImageDraw.Draw(mask).rounded_rectangle(
         (0, 0, mask.width - 1, mask.height - 1), radius=round(radius * over), fill=255
     )
-    mask = mask.resize(pixels.size, Image.Resampling.LANCZOS)
+    mask = mask.reduce(over)
     out = pixels.copy()
     out.putalpha(ImageChops.multiply(pixels.getchannel("A"), mask))
     return out
