@@ -232,9 +232,9 @@ def test_a_promo_logo_sits_clear_of_the_text_and_product(size):
 def test_a_blog_avatar_leads_the_byline_and_a_logo_follows_the_site_name(size):
     fields = [
         ("title", "How we render cards"),
-        ("author", "Ada"),
+        ("author", "Ada Lovelace"),
         ("date", "2026-12-07"),
-        ("site", "eng.example"),
+        ("site", "engineering.example"),
     ]
     face = Image.new("RGB", (200, 200), GREEN)
     _, result = render(TEMPLATES["blog-post"], size, fields, {"avatar": face, "logo": face})
@@ -244,6 +244,7 @@ def test_a_blog_avatar_leads_the_byline_and_a_logo_follows_the_site_name(size):
     assert abs((avatar[1] + avatar[3] / 2) - (byline[1] + byline[3] / 2)) < 8  # on the byline's line
     assert site[0] + site[2] <= logo[0] < site[0] + site[2] + 40  # just right of the site name
     assert not any(overlaps(b, t) for b in boxes.values() for t in texts.values())
+    assert not overlaps(byline, site), "the byline runs into the site name"
 
 
 def test_the_hero_image_is_its_visual_beside_the_words():
