@@ -100,6 +100,7 @@ def render(
                 progress=progress,
                 format=fmt,
                 max_bytes=max_bytes,
+                crawler=False,
             )
         except OgsError as exc:
             raise click.ClickException(exc.detail) from None

@@ -1,7 +1,11 @@
 """The card pipeline: an ordered tuple of small steps with a deadline check between them.
 
-    parse -> plan layers -> resolve layers -> key -> render: lookup (hit: done), else compose,
-    encode, store -> done
+    parse -> images -> plan layers -> resolve layers -> key -> render: lookup (hit: done), else
+    compose, encode, store -> done
+
+Image fields (a product photo, a logo) name an uploaded image or a URL: the images step turns each
+into an image id (fetching a URL SSRF-safely, within the layer deadline) and the ids join the
+card's key, so a changed image makes a new card; the pixels are loaded only to compose.
 
 A card whose template and fields ask for AI layers (bg=ai, lettering=ai) has them planned and
 resolved (ogservice/layers/): ready layers are composed as pixels and their digests join the
@@ -49,8 +53,10 @@ from .config import Settings
 from .errors import BadRequest, NotFound, ServiceUnavailable
 from .flights import Flights, FlightTimeout
 from .layers import report
+from .layers.images import load_images, resolve_images
 from .layers.outcomes import Local, Outcome, Planned, Progress, Ready
 from .layers.plan import plan_asks
+from .sources.assets import ImageSources
 from .store import Store
 
 if TYPE_CHECKING:
@@ -85,6 +91,8 @@ class Job:
     progress: Progress | None = None  # hears about pending layers while they are waited for
     planned: list[Planned] = field(default_factory=list)
     layers: list[Outcome] = field(default_factory=list)
+    crawler: bool = True  # a crawler-facing URL: image URLs only from OGS_IMAGE_HOSTS
+    images: dict[str, str] = field(default_factory=dict)  # image field -> image id
 
     @property
     def png(self) -> bytes | None:
@@ -95,6 +103,13 @@ class Job:
     def final(self) -> bool:
         """Nothing about this card will change by itself: it is stored, indexed and cached long."""
         return report.is_final(self.layers)
+
+    @property
+    def names_image_urls(self) -> bool:
+        """An image field names a URL, whose image may change: the same request may make a new card
+        once the URL is fetched again (OGS_IMAGE_URL_TTL), so the URL must not be pinned to this one."""
+        assert self.request is not None
+        return any(self.request.fields[name] != image_id for name, image_id in self.images.items())
 
     @property
     def provisional(self) -> bool:
@@ -114,9 +129,11 @@ class CardService:
         store: Store,
         fonts: FontRegistry | None = None,
         layers: LayerService | None = None,
+        images: ImageSources | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
+        self.images = images or ImageSources.from_settings(settings, store)
         self.layers = layers  # None: AI layers are off (each is set locally, reported as ai-off)
         dirs = [BUNDLED_DIR, *([settings.templates_dir] if settings.templates_dir else [])]
         self.templates: dict[str, Template] = load_templates(dirs)
@@ -140,11 +157,14 @@ class CardService:
         *,
         format: str | Format = PNG,
         max_bytes: int | None = None,
+        crawler: bool = True,
     ) -> Job:
         """Run the steps for one request; raises OgsError subclasses for bad input.
 
         `format`: png, jpg, webp or avif (a name is checked: 400 for an unknown one); `max_bytes`:
         the card's encoded size limit, met by choosing the quality (422 when it cannot be).
+        `crawler`: the request comes from a URL anyone may fetch (GET /og), so image URLs must name
+        a host in OGS_IMAGE_HOSTS; callers that authenticated the client may pass False.
 
         AI layers still being made are waited for until `layer_wait_ms` after the start (default
         OGS_OG_DEADLINE_MS less the time kept for composing), then set locally (a provisional card).
@@ -158,6 +178,7 @@ class CardService:
         job.format = format if isinstance(format, Format) else parse_format(format)
         job.max_bytes = check_max_bytes(max_bytes)
         job.progress = progress
+        job.crawler = crawler
         for step in STEPS:
             _check_deadline(job, step.__name__)
             if step in RENDER_STEPS:
@@ -177,16 +198,18 @@ class CardService:
         layers: Sequence[Outcome] = (),
         fmt: Format = PNG,
         max_bytes: int | None = None,
+        images: dict[str, str] | None = None,
     ) -> str:
         """sha256 of everything that determines the bytes: with AI layers, each one's asset digest
-        (or how it was set locally), so a new layer makes a new card and the cache stays exact;
+        (or how it was set locally), and each image field as its image id (the content, not the
+        URL that named it), so a new layer or image makes a new card and the cache stays exact;
         the format and byte limit, so each encoding of a card is its own asset."""
         canonical: dict[str, object] = {
             "renderer": RENDERER_VERSION,
             "template": req.template.digest,
             "fonts": self._fingerprint,
             "size": [req.preset.width, req.preset.height, req.preset.layout],
-            "fields": req.fields,
+            "fields": {**req.fields, **(images or {})},
             "seed": self.seed(req),
             "missing": self.settings.missing_glyph,
         }
@@ -210,6 +233,13 @@ def _parse(service: CardService, job: Job) -> None:
     job.request = parse_card_request(template, job.params, service.settings.max_pixels)
 
 
+def _images(service: CardService, job: Job) -> None:
+    """Each image field's image id: uploads checked to exist, URLs fetched (or remembered)."""
+    assert job.request is not None
+    deadline = min(job.layer_wait_until, job.deadline - COMPOSE_RESERVE_S)
+    job.images = resolve_images(job.request, service.images, crawler=job.crawler, deadline=deadline)
+
+
 def _plan_layers(service: CardService, job: Job) -> None:
     """The layers this card asks a model for (none for most cards), each routed to a planned model."""
     assert job.request is not None
@@ -230,7 +260,7 @@ def _resolve_layers(service: CardService, job: Job) -> None:
 
 def _key(service: CardService, job: Job) -> None:
     assert job.request is not None
-    job.key = service.request_key(job.request, job.layers, job.format, job.max_bytes)
+    job.key = service.request_key(job.request, job.layers, job.format, job.max_bytes, job.images)
 
 
 def _lookup(service: CardService, job: Job) -> None:
@@ -299,6 +329,7 @@ def _compose(service: CardService, job: Job) -> None:
         palette=_palette(req),
         missing=service.settings.missing_glyph,
         ready=_ready_images(job.layers),
+        images=load_images(job.images, service.images),
     )
     # A PNG is compressed in bands while the card is drawn (on big cards, on a second core).
     png = PngEncoder() if job.format is PNG else None
@@ -350,5 +381,5 @@ def _font_dirs(settings: Settings) -> list[Path]:
     return [BUNDLED_FONTS_DIR, *([settings.fonts_dir] if settings.fonts_dir else [])]
 
 
-STEPS: tuple[Step, ...] = (_parse, _plan_layers, _resolve_layers, _key, _render)
+STEPS: tuple[Step, ...] = (_parse, _images, _plan_layers, _resolve_layers, _key, _render)
 RENDER_STEPS: tuple[Step, ...] = (_render,)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import colorsys
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -13,7 +13,8 @@ from PIL import Image, ImageDraw
 
 from . import backgrounds, color, contrast, made
 from .fonts import FontRegistry
-from .layers import Box, place, resolve_text, scaled_box
+from .kinds import KINDS, KindPlan
+from .layers import Box, applies, place, resolve_text, scaled_box
 from .made import ReadyImages
 from .templates import Layer, SizePreset, Template
 from .text import TextBlock, TextStyle, draw_text, layout_text
@@ -32,6 +33,7 @@ class Canvas:
     palette: backgrounds.Palette
     missing: str = "placeholder"
     ready: ReadyImages = ReadyImages()  # model-made pixels used instead of drawing those layers
+    images: Mapping[str, Image.Image] = field(default_factory=dict)  # image fields' pixels, by field
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Composition:
     image: Image.Image
     texts: list[TextReport] = field(default_factory=list)
     uncovered: tuple[str, ...] = ()  # characters no font covered, in skipped layers too
+    images: list[tuple[str, Box]] = field(default_factory=list)  # image layers drawn: id, box
 
     def missing(self) -> tuple[str, ...]:
         return self.uncovered
@@ -137,7 +140,10 @@ def compose(
     for count, plan in enumerate(plans):
         if progress is not None and count:
             progress.drawn(image, count)
-        if isinstance(plan, _RectPlan):
+        if isinstance(plan, KindPlan):
+            plan.draw(image)
+            result.images.append((plan.layer.id, plan.box))
+        elif isinstance(plan, _RectPlan):
             _draw_rect(image, plan.box, _fill(plan.layer.fill, canvas.palette), plan.radius)
         elif isinstance(plan, _LetteringPlan):
             _draw_lettering(image, plan, canvas)
@@ -156,7 +162,7 @@ def _background(template: Template, canvas: Canvas) -> Image.Image:
     )
 
 
-_Plan = _RectPlan | _TextPlan | _LetteringPlan
+_Plan = _RectPlan | _TextPlan | _LetteringPlan | KindPlan
 
 
 def _plan(template: Template, canvas: Canvas, fonts: FontRegistry) -> tuple[list[_Plan], tuple[str, ...]]:
@@ -169,9 +175,15 @@ def _plan(template: Template, canvas: Canvas, fonts: FontRegistry) -> tuple[list
     bottoms: dict[str, float] = {}
     uncovered: set[str] = set()
     for layer in layout.layers:
+        if not applies(layer, canvas.fields):
+            continue
         box = scaled_box(layer, layout.ref, preset, bottoms)
         text = resolve_text(layer.text, canvas.fields) if layer.text else ""
-        if layer.kind == "rect":
+        if (planner := KINDS.get(layer.kind)) is not None:
+            if (drawn := planner(layer, box, canvas.images, scale)) is not None:
+                plans.append(drawn)
+                bottoms[layer.id] = drawn.box[1] + drawn.box[3]
+        elif layer.kind == "rect":
             plans.append(_RectPlan(layer, box, layer.radius * scale))
             bottoms[layer.id] = box[1] + box[3]
         elif text and layer.id in canvas.ready.lettering:

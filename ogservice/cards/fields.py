@@ -14,6 +14,8 @@ RESERVED = {"size", "seed", "s"}
 # ASCII digits only: `\d`, isdigit() and int() each accept a different set of Unicode digits.
 _SIZE = re.compile(r"([0-9]{1,5})x([0-9]{1,5})")
 _SEED = re.compile(r"[0-9]{1,18}")
+_IMAGE_ID = re.compile(r"[0-9a-fA-F]{64}")
+_IMAGE_URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _COLOR = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _SPACE = re.compile(r"\s+")
 MIN_SIDE = 16
@@ -100,7 +102,23 @@ def _field_value(name: str, raw: str | None, template: Template) -> str:
         if not match:
             raise UnprocessableField(f"field '{name}' must be a hex colour like #1a73e8", parameter=name)
         value = "#" + match.group(1).lower()
+    if spec.kind == "image":
+        value = _image_value(name, value)
     return value
+
+
+def _image_value(name: str, value: str) -> str:
+    """An uploaded image's id (lower-cased) or an http(s) URL; what the URL may name is the fetch
+    policy's decision (sources/policy.py), made when the card is rendered."""
+    if _IMAGE_ID.fullmatch(value):
+        return value.lower()
+    if _IMAGE_URL.fullmatch(value):
+        return value
+    raise UnprocessableField(
+        f"field '{name}' must be an uploaded image's id (64 hex digits, from POST /v1/assets) "
+        "or an https URL",
+        parameter=name,
+    )
 
 
 def parse_size(template: Template, raw: str, max_pixels: int) -> tuple[str, SizePreset]:

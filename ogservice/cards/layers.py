@@ -43,3 +43,10 @@ def place(box: Box, width: float, height: float, align: str, valign: str, direct
         horizontal = 1.0 - horizontal
     vertical = {"top": 0.0, "center": 0.5, "bottom": 1.0}[valign]
     return (x0 + (bw - width) * horizontal, y0 + (bh - height) * vertical, width, height)
+
+
+def applies(layer: Layer, fields: dict[str, str]) -> bool:
+    """Whether the layer is drawn for these fields: its `when` field set, its `unless` field empty."""
+    if layer.when and not fields.get(layer.when, "").strip():
+        return False
+    return not (layer.unless and fields.get(layer.unless, "").strip())

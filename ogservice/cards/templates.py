@@ -35,7 +35,7 @@ class _Frozen(BaseModel):
 class FieldSpec(_Frozen):
     """One user-settable field of a template."""
 
-    kind: Literal["text", "color", "choice"] = "text"
+    kind: Literal["text", "color", "choice", "image"] = "text"  # image: an uploaded image's id or a URL
     required: bool = False
     max_length: int = Field(200, ge=1, le=2000)
     choices: tuple[str, ...] = ()
@@ -94,8 +94,12 @@ class Background(_Frozen):
 class Layer(_Frozen):
     """A drawable layer; geometry is in the layout's reference pixels and scales with the canvas."""
 
-    kind: Literal["text", "pill", "rect"]
+    kind: Literal["text", "pill", "rect", "image"]
     id: str = ""
+    # Drawn only when this field is set (`when`) or empty (`unless`): a layout can make room for an
+    # optional image, and a card without it stays exactly what it was.
+    when: str = ""
+    unless: str = ""
     text: str = ""  # text with {field} placeholders; empty placeholders make the layer optional
     box: tuple[float, float, float, float]  # x, y, width, height
     after: str = ""  # flow: start below the rendered bottom of this layer id (plus `gap`)
@@ -115,6 +119,12 @@ class Layer(_Frozen):
     radius: float = 0
     padding: tuple[float, float] = (0, 0)  # pill: horizontal, vertical
     render: str = "local"  # text: local | model | "{field}" (a choice field: local | ai)
+    # image layers (see image_layer.py): the image field, how it fills its box, the point kept in
+    # view when `cover` crops (x, y in 0..1), and a soft drop shadow under it
+    image: str = ""
+    fit: Literal["cover", "contain"] = "cover"
+    focus: tuple[float, float] = (0.5, 0.5)
+    shadow: bool = False
 
     @field_validator("color")
     @classmethod
@@ -133,8 +143,14 @@ class Layer(_Frozen):
     @model_validator(mode="after")
     def _known_render(self) -> Layer:
         _check_source("render", self.render, TEXT_RENDERS)
-        if self.render != "local" and self.kind == "rect":
-            raise ValueError("render: a rect has no text to letter")
+        if self.render != "local" and self.kind in ("rect", "image"):
+            raise ValueError(f"render: {self.kind} layers have no text to letter")
+        if self.kind == "image" and not PLACEHOLDER.fullmatch(self.image):
+            raise ValueError('an image layer needs image = "{field}" naming an image field')
+        if self.kind != "image" and (self.image or self.shadow):
+            raise ValueError("image and shadow apply to image layers only")
+        if not all(0 <= v <= 1 for v in self.focus):
+            raise ValueError("focus: x and y are fractions of the image, 0..1")
         return self
 
 
@@ -191,10 +207,26 @@ def _check_references(template: Template) -> None:
             _known_fields(template, layer.text, f"{where}: text")
             _known_fields(template, layer.render, f"{where}: render")
             _check_choice(template, layer.render, TEXT_RENDERS, f"{where}: render")
+            _check_image_fields(template, layer, where)
             if layer.after and layer.after not in ids:
                 raise ValueError(f"{where}: after {layer.after!r} is not the id of an earlier layer")
             ids.add(layer.id)
     _check_prompt_words(template)
+
+
+def _check_image_fields(template: Template, layer: Layer, where: str) -> None:
+    """An image layer names an image field; when/unless name fields; images never stand in text."""
+    for name in (layer.when, layer.unless):
+        if name:
+            _known_fields(template, f"{{{name}}}", f"{where}: when/unless")
+    if layer.kind == "image":
+        _known_fields(template, layer.image, f"{where}: image")
+        name = layer.image.strip("{}")
+        if template.fields[name].kind != "image":
+            raise ValueError(f'{where}: image "{{{name}}}" must name a field of kind "image"')
+    for name in PLACEHOLDER.findall(layer.text):
+        if template.fields[name].kind == "image":
+            raise ValueError(f"{where}: text uses {{{name}}}, an image field; draw it with an image layer")
 
 
 def _check_choice(template: Template, value: str, words: dict[str, str], where: str) -> None:

@@ -11,7 +11,7 @@ from typing import Literal
 
 from ..cards.backgrounds import seed_from
 from ..cards.fields import CardRequest
-from ..cards.layers import resolve_text, scaled_box
+from ..cards.layers import applies, resolve_text, scaled_box
 from ..cards.templates import BACKGROUND_SOURCES, TEXT_RENDERS, Layer, source_of
 from ..lettering.prompt import LetteringStyle
 
@@ -44,7 +44,9 @@ def plan_asks(req: CardRequest) -> list[LayerAsk]:
     asks = [ask] if (ask := _background(req)) is not None else []
     layout = req.template.layouts[req.preset.layout]
     for layer in layout.layers:
-        if layer.kind != "rect" and source_of(layer.render, req.fields, TEXT_RENDERS) == "model":
+        if not applies(layer, req.fields) or layer.kind in ("rect", "image"):
+            continue
+        if source_of(layer.render, req.fields, TEXT_RENDERS) == "model":
             if (ask := _lettering(req, layer, layout.ref)) is not None:
                 asks.append(ask)
     return asks

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from ..layers import report
 from ..layers.outcomes import Outcome
 from ..pipeline import CardService, Job
-from ..web.hot import asset_path
 from ..signing import sign_url
+from ..web.hot import asset_path
 from .jobs import RenderSpec
 from .models import CardResult, LayerReport
 
@@ -64,7 +64,7 @@ def render_one(
     params = card_params(spec.fields, size)
     job = cards.run(
         spec.template, params, timeout_ms=timeout_ms, layer_wait_ms=layer_wait_ms,
-        format=spec.format, max_bytes=spec.max_bytes,
+        format=spec.format, max_bytes=spec.max_bytes, crawler=False,  # the caller authenticated
     )  # fmt: skip
     assert job.data is not None and job.request is not None
     digest = _stored(cards, job, job.data)

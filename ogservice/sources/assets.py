@@ -18,7 +18,10 @@ import io
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -27,7 +30,7 @@ from PIL import Image
 
 from ..cards.encode import encode_png
 from ..config import Settings
-from ..errors import ImageUrlRefused, NotFound
+from ..errors import GatewayTimeout, ImageUrlRefused, NotFound
 from ..store import Store
 from .decode import DecodeLimits, decode
 from .fetch import Fetcher
@@ -63,6 +66,8 @@ class ImageSources:
         self.url_ttl = url_ttl
         self._flights: dict[str, threading.Lock] = {}
         self._flights_lock = threading.Lock()
+        # fetch_within's fetches, which may outlive the request that started them
+        self._background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ogs-image-fetch")
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store) -> ImageSources:
@@ -100,6 +105,20 @@ class ImageSources:
             self.store.put(key, json.dumps(stored.json()).encode(), ttl=self.url_ttl)
             return stored
 
+    def fetch_within(self, url: str, deadline: float) -> StoredImage:
+        """fetch(url), waiting until `deadline` (monotonic) at most. A fetch still running then is
+        not abandoned: it goes on within OGS_IMAGE_FETCH_TIMEOUT_S and its image is remembered, so
+        a crawler that is answered 504 (Retry-After: 1) finds the image when it asks again."""
+        self.fetcher.policy.check_url(url)  # a URL the rules refuse is refused here, not in a thread
+        future = self._background.submit(self.fetch, url)
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            future.cancel()  # one still queued behind other fetches is dropped; a running one goes on
+            raise GatewayTimeout(
+                "the image is still being fetched; ask again in a moment", retry_after=1
+            ) from None
+
     def resolve(self, value: str, *, signed: bool = False, deadline: float | None = None) -> str:
         """The image id an image field's value stands for: an uploaded id as it is, a URL fetched."""
         if IMAGE_ID.match(value):
@@ -118,6 +137,10 @@ class ImageSources:
                 reason="host-not-allowed",
             )
 
+    def has(self, image_id: str) -> bool:
+        """Whether the store holds (a verified copy of) the image `image_id` names."""
+        return bool(IMAGE_ID.match(image_id)) and self.store.get(f"image/{image_id}") is not None
+
     def load_image(self, image_id: str) -> Image.Image:
         """The stored image (RGB or RGBA); NotFound for an id the store does not hold."""
         data = self.store.get(f"image/{image_id}") if IMAGE_ID.match(image_id) else None
@@ -130,6 +153,7 @@ class ImageSources:
         return image
 
     def close(self) -> None:
+        self._background.shutdown(wait=False, cancel_futures=True)
         self.fetcher.close()
 
     def _remembered(self, key: str) -> StoredImage | None:

@@ -30,8 +30,8 @@ def build_app(settings: Settings | None = None) -> Flask:
     app.extensions["ogs.layers"] = layers = LayerService.build(settings, store, gateway)
     if layers.mode == "off":
         log.warning("%s", layers.status())
-    app.extensions["ogs.cards"] = CardService(settings, store, layers=layers)
-    app.extensions["ogs.images"] = ImageSources.from_settings(settings, store)
+    app.extensions["ogs.images"] = images = ImageSources.from_settings(settings, store)
+    app.extensions["ogs.cards"] = CardService(settings, store, layers=layers, images=images)
     app.extensions["ogs.resolved"] = ResolvedUrls()
     app.wsgi_app = HotPath(  # type: ignore[method-assign]
         app.wsgi_app, settings, app.extensions["ogs.cards"], app.extensions["ogs.resolved"]

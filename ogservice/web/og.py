@@ -42,7 +42,8 @@ def og_image(name: str, ext: str) -> Response:
     job = _render(name, _format(ext))
     card = Card(job.digest, job.missing, layers_header(job.layers), job.final, job.provisional, job.format)
     resolved: ResolvedUrls = current_app.extensions["ogs.resolved"]
-    resolved.put(url_key(request.environ), card)  # later hits of a final card: see web/hot.py
+    if not job.names_image_urls:  # an image URL is looked at again: its image may change
+        resolved.put(url_key(request.environ), card)  # later hits of a final card: see web/hot.py
     assert job.data is not None
     return _card_response(job.data, card, cache="hit" if job.cache_hit else "miss", timing=server_timing(job))
 

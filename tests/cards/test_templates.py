@@ -74,7 +74,7 @@ def test_user_folder_adds_templates(tmp_path):
             "prompt uses {title}, which a text layer draws",
         ),
         (lambda s: s + 'render = "{title}"', "layouts.main.layers.0: render: {title} must be a choice field"),
-        (lambda s: s.replace('kind = "text"', 'kind = "rect"') + 'render = "model"', "a rect has no text"),
+        (lambda s: s.replace('kind = "text"', 'kind = "rect"') + 'render = "model"', "rect layers have no"),
     ],
 )
 def test_invalid_template_names_file_and_field(tmp_path, mutation, message):

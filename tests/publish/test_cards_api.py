@@ -41,7 +41,9 @@ def test_every_size_in_one_call_with_urls_that_serve_the_cards(app: Flask) -> No
         assert signed.status_code == 200 and signed.data == asset.data
 
 
-@pytest.mark.parametrize(("asked", "named", "mime"), [("jpeg", "jpg", "image/jpeg"), ("webp", "webp", "image/webp")])
+@pytest.mark.parametrize(
+    ("asked", "named", "mime"), [("jpeg", "jpg", "image/jpeg"), ("webp", "webp", "image/webp")]
+)
 def test_a_format_and_byte_limit_apply_to_every_size_and_its_signed_url(
     app: Flask, asked: str, named: str, mime: str
 ) -> None:

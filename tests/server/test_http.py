@@ -136,7 +136,8 @@ def test_a_body_slower_than_the_head_deadline_is_read_while_it_keeps_coming(addr
             time.sleep(0.3)
             sock.sendall(bytes([byte]))
         answer = b""
-        while chunk := sock.recv(65536):  # Connection: close, so read to the end: the head and body may arrive apart
+        # Connection: close, so read to the end: the head and the body may arrive apart.
+        while chunk := sock.recv(65536):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 200 OK") and answer.endswith(b"hello0123456789")
 
