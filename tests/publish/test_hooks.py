@@ -114,7 +114,8 @@ def test_publish_renders_pins_and_calls_back_once_replays_and_retries_render_not
         job = wait_for(lambda: finished(client, token, first), timeout=60)
         renders = int(redis_client.get(renders_key(redis_prefix, "acme")))
         replay = client.post(HOOK, data=raw, headers=signed)  # the same bytes, the same signature
-        retried = deliver(client, secret, POST)  # the CMS retries: newly signed, same post version
+        # The CMS retries: newly signed (a later second than the first, or the bytes would be equal).
+        retried = deliver(client, secret, POST, at=int(time.time()) + 1)
         time.sleep(2)  # the worker would have picked a new job up by now (none may exist)
     assert replay.status_code == 401 and "replayed" in replay.get_json()["detail"]
     assert retried.status_code == 202 and retried.get_json() == {
