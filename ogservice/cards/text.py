@@ -28,15 +28,18 @@ from ogservice.cards.text_break import (
     clamp_lines,
     greedy_lines,
     make_pieces,
-    split_piece,
 )
 from ogservice.cards.text_draw import draw_text
-from ogservice.cards.text_itemize import Cluster, MissingPolicy, is_emoji, itemize, pick_face
+from ogservice.cards.text_hyphen import FALLBACK_HYPHEN, HYPHEN, hyphen_pieces
+from ogservice.cards.text_itemize import Cluster, MissingPolicy, itemize, pick_face
+from ogservice.cards.text_segment import BREAKING_SPACES
 
 __all__ = ["Line", "Run", "TextBlock", "TextStyle", "draw_text", "layout_text"]
 
 ELLIPSIS = "\u2026"
-WHITESPACE = re.compile(r"\s+")
+# Runs of breaking whitespace collapse to one space; no-break spaces are kept (they glue words).
+BREAKING_WHITESPACE = "".join(sorted(BREAKING_SPACES))
+WHITESPACE = re.compile(f"[{re.escape(BREAKING_WHITESPACE)}]+")
 
 
 @dataclass(frozen=True)
@@ -103,14 +106,14 @@ def _layout(
 
 def _analyse(registry: FontRegistry, text: str, style: TextStyle, missing: MissingPolicy) -> _Setting:
     """Normalise, itemize and measure a paragraph once (sizes only scale these em widths)."""
-    text = WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    text = WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip(" ")
     text = text.upper() if style.uppercase else text
     lang = style.lang or _guess_lang(text)
     base = paragraph_level(text)
     chain = registry.chain(style.family, style.weight, lang)
     items = itemize(text, chain, base, missing)
     measure = _measurer(registry, items.clusters, lang)
-    pieces = make_pieces([c.text for c in items.clusters], measure, is_emoji)
+    pieces = make_pieces([c.text for c in items.clusters], measure, lang)
     faces = {c.face for c in items.clusters} or {chain[0]}
     asc, desc = max(f.ascent for f in faces), max(f.descent for f in faces)
     return _Setting(items.clusters, tuple(pieces), chain, base, asc, desc, items.missing, lang)
@@ -194,18 +197,34 @@ def _cluster_lines(pieces: Sequence[Piece], lines: Lines) -> Lines:
 def _clamped(
     registry: FontRegistry, setting: _Setting, style: TextStyle, width: int, height: int
 ) -> TextBlock:
-    """At min size: break overlong words by characters, then clamp to the allowed lines with an ellipsis."""
+    """At min size: hyphenate overlong words (by the language's rules, else between characters),
+    then clamp to the allowed lines with an ellipsis."""
     size = style.min_size
     measure = _measurer(registry, setting.clusters, setting.lang)
-    pieces = [q for p in setting.pieces for q in (split_piece(p, measure) if p.width * size > width else [p])]
+    texts = [c.text for c in setting.clusters]
+    pieces: list[Piece] = []
+    for p in setting.pieces:
+        if p.width * size <= width:
+            pieces.append(p)
+            continue
+        hyphen = registry.advance(_hyphen(setting, p.end - 1).face, _hyphen(setting, p.end - 1).text)
+        pieces += hyphen_pieces(p, texts, measure, setting.lang, hyphen, width / size)
+    hyphenated = frozenset(p.end for p in pieces if p.space < 0)
     limit = _lines_allowed(setting, height, size, style)
     count = len(greedy_lines(pieces, width / size))
     if count <= limit:
         lines = _cluster_lines(pieces, balanced_lines(pieces, width / size, count))
-        return _block(registry, setting, style, (width, size), lines, clamped=False)
+        return _block(registry, setting, style, (width, size), lines, clamped=False, hyphenated=hyphenated)
     ellipsis = _ellipsis(setting, pieces[greedy_lines(pieces, width / size)[limit - 1][0]].start)
     lines = clamp_lines(pieces, width / size, limit, registry.advance(ellipsis.face, ELLIPSIS), measure)
-    return _block(registry, setting, style, (width, size), lines, clamped=True)
+    return _block(registry, setting, style, (width, size), lines, clamped=True, hyphenated=hyphenated)
+
+
+def _hyphen(setting: _Setting, near: int) -> Cluster:
+    """The hyphen that ends a line inside a word, in that word's face, at the word's level."""
+    word = setting.clusters[near]
+    text = HYPHEN if word.face.covers(HYPHEN) else FALLBACK_HYPHEN
+    return Cluster(text, word.face, word.level)
 
 
 def _ellipsis(setting: _Setting, near: int) -> Cluster:
@@ -221,14 +240,18 @@ def _block(
     box: tuple[int, int],
     lines: Lines,
     clamped: bool,
+    hyphenated: frozenset[int] = frozenset(),
 ) -> TextBlock:
-    """Position runs line by line: visual order, alignment within the block, baselines, ink extent."""
+    """Position runs line by line: visual order, alignment within the block, baselines, ink extent.
+    A line ending at a hyphenation point (a cluster index in `hyphenated`) gets its hyphen."""
     size = box[1]
     visual = []
     for n, (start, end) in enumerate(lines):
         clusters = list(setting.clusters[start:end])
         if clamped and n == len(lines) - 1:
             clusters.append(_ellipsis(setting, max(start, end - 1)))
+        elif end in hyphenated and n < len(lines) - 1:
+            clusters.append(_hyphen(setting, end - 1))
         visual.append(_visual_runs(registry, clusters, setting.lang, size))
     block_width = max(sum(w for *_, w in runs) for runs in visual)
     built = tuple(
