@@ -54,6 +54,7 @@ class _Setting:
     descent: float
     missing: tuple[str, ...]
     lang: str | None
+    ink: float  # the paragraph's ink height in em: its highest outline above the baseline + its deepest below
 
 
 def layout_text(
@@ -116,7 +117,36 @@ def _analyse(registry: FontRegistry, text: str, style: TextStyle, missing: Missi
     pieces = make_pieces([c.text for c in items.clusters], measure, lang)
     faces = {c.face for c in items.clusters} or {chain[0]}
     asc, desc = max(f.ascent for f in faces), max(f.descent for f in faces)
-    return _Setting(items.clusters, tuple(pieces), chain, base, asc, desc, items.missing, lang)
+    ink = _ink_height(registry, items.clusters, lang)
+    return _Setting(items.clusters, tuple(pieces), chain, base, asc, desc, items.missing, lang, ink)
+
+
+def _ink_height(registry: FontRegistry, clusters: Sequence[Cluster], lang: str | None) -> float:
+    """How tall the paragraph's ink is, in em: the highest outline (accents, Arabic marks above,
+    Devanagari vowel signs) plus the deepest (descenders, marks below), as shaped in the fonts
+    actually used. Colour-bitmap emoji count by their face's line metrics."""
+    above = below = 0.0
+    for text, face, level in _runs(clusters):
+        if face.bitmap_size:
+            up, down = face.ascent, face.descent
+        else:
+            up, down = registry.glyphs.ink(face, text, _direction(level), lang)
+        above, below = max(above, up), max(below, down)
+    return above + below
+
+
+# Clear space between the deepest ink of a line and the highest of the next, so no glyph touches
+# the next line: a fraction of the size, and never less than 4 px (one clear row, plus up to a row
+# and a half each side that hinting, anti-aliasing and whole-pixel glyph placement may add).
+LINE_GAP_EM = 0.06
+LINE_GAP_MIN_PX = 4.0
+
+
+def _pitch(setting: _Setting, style: TextStyle, size: int) -> float:
+    """Baseline-to-baseline distance in px: the style's line height, opened up when the
+    paragraph's ink (every line may hold its highest and its deepest glyph) would otherwise touch."""
+    clear = setting.ink * size + max(LINE_GAP_MIN_PX, LINE_GAP_EM * size)
+    return max(style.line_height * size, clear)
 
 
 def _guess_lang(text: str) -> str | None:
@@ -166,7 +196,7 @@ def _measurer(registry: FontRegistry, clusters: Sequence[Cluster], lang: str | N
 def _lines_allowed(setting: _Setting, height: int, size: int, style: TextStyle) -> int:
     """How many lines fit the box height at this size (at least one), capped by max_lines."""
     spare = height - (setting.ascent + setting.descent) * size
-    return max(1, min(style.max_lines, 1 + int(spare // (style.line_height * size))))
+    return max(1, min(style.max_lines, 1 + int(spare // _pitch(setting, style, size))))
 
 
 def _fits(setting: _Setting, width: int, height: int, size: int, style: TextStyle) -> bool:
@@ -254,18 +284,12 @@ def _block(
             clusters.append(_hyphen(setting, end - 1))
         visual.append(_visual_runs(registry, clusters, setting.lang, size))
     block_width = max(sum(w for *_, w in runs) for runs in visual)
+    pitch = _pitch(setting, style, size)
     built = tuple(
-        _line(
-            registry,
-            runs,
-            setting,
-            style,
-            (block_width, size),
-            (setting.ascent + n * style.line_height) * size,
-        )
+        _line(registry, runs, setting, style, (block_width, size), setting.ascent * size + n * pitch)
         for n, runs in enumerate(visual)
     )
-    height = (setting.ascent + (len(lines) - 1) * style.line_height + setting.descent) * size
+    height = (setting.ascent + setting.descent) * size + (len(lines) - 1) * pitch
     return TextBlock(
         size,
         built,
