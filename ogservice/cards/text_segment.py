@@ -73,7 +73,7 @@ def line_starts(clusters: Sequence[str], lang: str | None, phrases: bool = True)
 @lru_cache(maxsize=1024)
 def _icu_breaks(text: str, lang: str | None) -> frozenset[int]:
     """Character offsets (not UTF-16 units: segments are counted as Python strings) ICU breaks at."""
-    locale = f"{lang or 'und'}@lb=strict"
+    locale = f"{(lang or 'und').replace('-', '_')}@lb=strict"
     breaks, offset = set(), 0
     for segment in LineBreaker(text, locale):
         offset += len(segment)
