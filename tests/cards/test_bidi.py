@@ -15,6 +15,14 @@ from ogservice.cards.text_bidi import (
 )
 
 CONFORMANCE = Path(__file__).parent / "unicode" / "BidiCharacterTest-subset.txt"
+CLASS_CONFORMANCE = Path(__file__).parent / "unicode" / "BidiTest-subset.txt"
+# One character of each bidi class, to turn BidiTest.txt's class sequences into text.
+SAMPLE_OF_CLASS = {
+    "L": "a", "R": "\u05d0", "AL": "\u0627", "EN": "1", "ES": "+", "ET": "$", "AN": "\u0660",
+    "CS": ",", "NSM": "\u0300", "BN": "\u00ad", "B": "\u2029", "S": "\t", "WS": " ", "ON": "!",
+    "LRE": "\u202a", "LRO": "\u202d", "RLE": "\u202b", "RLO": "\u202e", "PDF": "\u202c",
+    "LRI": "\u2066", "RLI": "\u2067", "FSI": "\u2068", "PDI": "\u2069",
+}  # fmt: skip
 
 
 def _cases() -> list[tuple[int, str]]:
@@ -47,6 +55,31 @@ def test_every_conformance_line_gives_unicodes_levels_and_order() -> None:
         if (base, levels, order) != (int(fields[2]), want_levels, want_order):
             failures.append(number)
     assert failures == []
+
+
+def test_every_class_sequence_of_the_bidi_test_gives_unicodes_levels_and_order() -> None:
+    """BidiTest.txt: class sequences under @Levels/@Reorder; paragraph bits 1 auto, 2 LTR, 4 RTL."""
+    levels_wanted: list[int | None] = []
+    order_wanted: list[int] = []
+    failures, cases = [], 0
+    for number, line in enumerate(CLASS_CONFORMANCE.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith("@Levels:"):
+            levels_wanted = [None if x == "x" else int(x) for x in line.split(":")[1].split()]
+        elif line.startswith("@Reorder:"):
+            order_wanted = [int(x) for x in line.split(":")[1].split()]
+        elif line and not line.startswith(("#", "@")):
+            classes, bits = line.split(";")
+            text = "".join(SAMPLE_OF_CLASS[c] for c in classes.split())
+            for bit, direction in ((1, None), (2, 0), (4, 1)):
+                if int(bits) & bit:
+                    cases += 1
+                    base = paragraph_level(text) if direction is None else direction
+                    levels = resolve_levels(bidi_classes(text), base, [ord(c) for c in text])
+                    kept = [i for i, level in enumerate(levels) if level is not None]
+                    order = visual_order(kept, [levels[i] for i in kept])
+                    if (levels, order) != (levels_wanted, order_wanted):
+                        failures.append((number, bit))
+    assert cases == 19260 and failures == []
 
 
 def _visual(text: str) -> str:
