@@ -14,7 +14,7 @@ from functools import lru_cache
 import pyphen
 
 from ogservice.cards.text_break import Measure, Piece, split_piece
-from ogservice.cards.text_segment import line_starts
+from ogservice.cards.text_segment import is_breaking_space, line_starts
 
 HYPHEN = "\u2010"  # the typographic hyphen; '-' where the face lacks it
 FALLBACK_HYPHEN = "-"
@@ -51,15 +51,17 @@ def _split_at_opportunities(
 ) -> list[Piece]:
     """A piece with no hyphenation point (a long CJK phrase, say) cut at its UAX #14 opportunities,
     so kinsoku still holds; anything still too wide is cut between characters."""
-    inner = line_starts(clusters[piece.start : piece.end], lang, phrases=False)
+    inner = line_starts(clusters[piece.start : piece.end], lang, preferred=False)
     bounds = [piece.start, *(piece.start + i for i in inner), piece.end]
     out: list[Piece] = []
     for a, b in zip(bounds, bounds[1:], strict=False):
-        part = (
-            Piece(a, b, piece.stop, measure(a, b), piece.space)
-            if b == piece.end
-            else Piece(a, b, b, measure(a, b), 0.0)
-        )
+        if b == piece.end:
+            part = Piece(a, b, piece.stop, measure(a, b), piece.space)
+        else:  # a glued space ("iPhone 16") becomes this part's trailing space
+            end = b
+            while end > a + 1 and is_breaking_space(clusters[end - 1]):
+                end -= 1
+            part = Piece(a, end, b, measure(a, end), measure(end, b) if b > end else 0.0)
         out += split_piece(part, measure) if part.width > max_width else [part]
     return out
 

@@ -50,9 +50,9 @@ def is_breaking_space(cluster: str) -> bool:
     return cluster in BREAKING_SPACES
 
 
-def line_starts(clusters: Sequence[str], lang: str | None, phrases: bool = True) -> list[int]:
-    """Cluster indices (ascending, > 0) where a new line may start; `phrases=False` gives every
-    UAX #14 opportunity, for a phrase too long for any line."""
+def line_starts(clusters: Sequence[str], lang: str | None, preferred: bool = True) -> list[int]:
+    """Cluster indices (ascending, > 0) where a new line may start; `preferred=False` gives every
+    UAX #14 opportunity (no phrase or name+number glue), for a stretch too long for any line."""
     text = "".join(clusters)
     offsets, at = [], 0
     for cluster in clusters:
@@ -60,7 +60,9 @@ def line_starts(clusters: Sequence[str], lang: str | None, phrases: bool = True)
         at += len(cluster)
     index_of = {offset: i for i, offset in enumerate(offsets)}  # a break inside a cluster is ignored
     starts = sorted(index_of[offset] for offset in _icu_breaks(text, lang) if offset in index_of)
-    if phrases and any(is_cjk(c) for c in clusters):
+    if not preferred:
+        return starts
+    if any(is_cjk(c) for c in clusters):
         phrase_starts = _phrase_starts(text, lang)
         starts = [
             i

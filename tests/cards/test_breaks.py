@@ -121,3 +121,9 @@ def test_without_a_language_hint_german_letters_pick_german_patterns(registry: F
     word = "Donaudampfschifffahrtsgesellschaftskapitän"
     lines = lines_of(layout_text(registry, word, 300, 800, TextStyle(min_size=40, max_size=40, max_lines=6)))
     assert all(line.endswith("\u2010") for line in lines[:-1]) and "ahrtsg\u2010" not in "".join(lines)
+
+
+def test_a_name_number_pair_wider_than_the_box_breaks_at_its_space(registry: FontRegistry) -> None:
+    style = TextStyle(min_size=40, max_size=40, max_lines=4)
+    lines = lines_of(layout_text(registry, "iPhone 16", 150, 400, style))
+    assert lines == ["iPhone", "16"]
