@@ -62,6 +62,17 @@ class _Face:
         self.font = hb.Font(hb_face)
         self.ft = freetype.Face(str(face.path), face.index)
         self.lock = threading.Lock()
+        self._extents: dict[int, tuple[float, float]] = {}
+
+    def extents(self, gid: int) -> tuple[float, float]:
+        """A glyph's outline top and bottom (yMax, yMin) in em, upward positive; (0, 0) when blank."""
+        known = self._extents.get(gid)
+        if known is None:
+            box = self.font.get_glyph_extents(gid)
+            top, bottom = (0, 0) if box is None else (box.y_bearing, box.y_bearing + box.height)
+            known = (top / self.upem, bottom / self.upem)
+            self._extents[gid] = known
+        return known
 
 
 class GlyphEngine:
@@ -72,6 +83,7 @@ class GlyphEngine:
         self._faces_lock = threading.Lock()
         self.shape = lru_cache(maxsize=SHAPE_CACHE_SIZE)(self._shape)
         self.glyph = lru_cache(maxsize=GLYPH_CACHE_SIZE)(self._glyph)
+        self.ink = lru_cache(maxsize=SHAPE_CACHE_SIZE)(self._ink)
 
     def _face(self, face: FontFace) -> _Face:
         handle = self._faces.get(face.id)
@@ -99,6 +111,17 @@ class GlyphEngine:
         gids = tuple(info.codepoint for info in buf.glyph_infos)
         rise, drop = max(0.0, max(ys, default=0.0)), max(0.0, -min(ys, default=0.0))
         return Shaped(gids, tuple(xs), tuple(ys), pen * scale, rise, drop)
+
+    def _ink(self, face: FontFace, text: str, direction: str, lang: str | None) -> tuple[float, float]:
+        """How far the shaped run's outlines reach above and below the baseline, in em (>= 0): each
+        glyph's own bounding box moved by its offset, so marks stacked by the shaper count."""
+        shaped = self.shape(face, text, direction, lang)
+        handle = self._face(face)
+        above = below = 0.0
+        for gid, y in zip(shaped.gids, shaped.y, strict=True):
+            top, bottom = handle.extents(gid)
+            above, below = max(above, top + y), max(below, -(bottom + y))
+        return above, below
 
     def _glyph(self, face: FontFace, size: int, gid: int) -> Glyph:
         """Rasterise one glyph at a pixel size with FreeType's default hinting, coverage rounded to

@@ -28,15 +28,18 @@ from ogservice.cards.text_break import (
     clamp_lines,
     greedy_lines,
     make_pieces,
-    split_piece,
 )
 from ogservice.cards.text_draw import draw_text
-from ogservice.cards.text_itemize import Cluster, MissingPolicy, is_emoji, itemize, pick_face
+from ogservice.cards.text_hyphen import FALLBACK_HYPHEN, HYPHEN, hyphen_pieces
+from ogservice.cards.text_itemize import Cluster, MissingPolicy, itemize, pick_face
+from ogservice.cards.text_segment import BREAKING_SPACES
 
 __all__ = ["Line", "Run", "TextBlock", "TextStyle", "draw_text", "layout_text"]
 
 ELLIPSIS = "\u2026"
-WHITESPACE = re.compile(r"\s+")
+# Runs of breaking whitespace collapse to one space; no-break spaces are kept (they glue words).
+BREAKING_WHITESPACE = "".join(sorted(BREAKING_SPACES))
+WHITESPACE = re.compile(f"[{re.escape(BREAKING_WHITESPACE)}]+")
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class _Setting:
     descent: float
     missing: tuple[str, ...]
     lang: str | None
+    ink: float  # the paragraph's ink height in em: its highest outline above the baseline + its deepest below
 
 
 def layout_text(
@@ -103,17 +107,46 @@ def _layout(
 
 def _analyse(registry: FontRegistry, text: str, style: TextStyle, missing: MissingPolicy) -> _Setting:
     """Normalise, itemize and measure a paragraph once (sizes only scale these em widths)."""
-    text = WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    text = WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip(" ")
     text = text.upper() if style.uppercase else text
     lang = style.lang or _guess_lang(text)
     base = paragraph_level(text)
     chain = registry.chain(style.family, style.weight, lang)
     items = itemize(text, chain, base, missing)
     measure = _measurer(registry, items.clusters, lang)
-    pieces = make_pieces([c.text for c in items.clusters], measure, is_emoji)
+    pieces = make_pieces([c.text for c in items.clusters], measure, lang)
     faces = {c.face for c in items.clusters} or {chain[0]}
     asc, desc = max(f.ascent for f in faces), max(f.descent for f in faces)
-    return _Setting(items.clusters, tuple(pieces), chain, base, asc, desc, items.missing, lang)
+    ink = _ink_height(registry, items.clusters, lang)
+    return _Setting(items.clusters, tuple(pieces), chain, base, asc, desc, items.missing, lang, ink)
+
+
+def _ink_height(registry: FontRegistry, clusters: Sequence[Cluster], lang: str | None) -> float:
+    """How tall the paragraph's ink is, in em: the highest outline (accents, Arabic marks above,
+    Devanagari vowel signs) plus the deepest (descenders, marks below), as shaped in the fonts
+    actually used. Colour-bitmap emoji count by their face's line metrics."""
+    above = below = 0.0
+    for text, face, level in _runs(clusters):
+        if face.bitmap_size:
+            up, down = face.ascent, face.descent
+        else:
+            up, down = registry.glyphs.ink(face, text, _direction(level), lang)
+        above, below = max(above, up), max(below, down)
+    return above + below
+
+
+# Clear space between the deepest ink of a line and the highest of the next, so no glyph touches
+# the next line: a fraction of the size, and never less than 4 px (one clear row, plus up to a row
+# and a half each side that hinting, anti-aliasing and whole-pixel glyph placement may add).
+LINE_GAP_EM = 0.06
+LINE_GAP_MIN_PX = 4.0
+
+
+def _pitch(setting: _Setting, style: TextStyle, size: int) -> float:
+    """Baseline-to-baseline distance in px: the style's line height, opened up when the
+    paragraph's ink (every line may hold its highest and its deepest glyph) would otherwise touch."""
+    clear = setting.ink * size + max(LINE_GAP_MIN_PX, LINE_GAP_EM * size)
+    return max(style.line_height * size, clear)
 
 
 def _guess_lang(text: str) -> str | None:
@@ -163,7 +196,7 @@ def _measurer(registry: FontRegistry, clusters: Sequence[Cluster], lang: str | N
 def _lines_allowed(setting: _Setting, height: int, size: int, style: TextStyle) -> int:
     """How many lines fit the box height at this size (at least one), capped by max_lines."""
     spare = height - (setting.ascent + setting.descent) * size
-    return max(1, min(style.max_lines, 1 + int(spare // (style.line_height * size))))
+    return max(1, min(style.max_lines, 1 + int(spare // _pitch(setting, style, size))))
 
 
 def _fits(setting: _Setting, width: int, height: int, size: int, style: TextStyle) -> bool:
@@ -194,18 +227,34 @@ def _cluster_lines(pieces: Sequence[Piece], lines: Lines) -> Lines:
 def _clamped(
     registry: FontRegistry, setting: _Setting, style: TextStyle, width: int, height: int
 ) -> TextBlock:
-    """At min size: break overlong words by characters, then clamp to the allowed lines with an ellipsis."""
+    """At min size: hyphenate overlong words (by the language's rules, else between characters),
+    then clamp to the allowed lines with an ellipsis."""
     size = style.min_size
     measure = _measurer(registry, setting.clusters, setting.lang)
-    pieces = [q for p in setting.pieces for q in (split_piece(p, measure) if p.width * size > width else [p])]
+    texts = [c.text for c in setting.clusters]
+    pieces: list[Piece] = []
+    for p in setting.pieces:
+        if p.width * size <= width:
+            pieces.append(p)
+            continue
+        hyphen = registry.advance(_hyphen(setting, p.end - 1).face, _hyphen(setting, p.end - 1).text)
+        pieces += hyphen_pieces(p, texts, measure, setting.lang, hyphen, width / size)
+    hyphenated = frozenset(p.end for p in pieces if p.space < 0)
     limit = _lines_allowed(setting, height, size, style)
     count = len(greedy_lines(pieces, width / size))
     if count <= limit:
         lines = _cluster_lines(pieces, balanced_lines(pieces, width / size, count))
-        return _block(registry, setting, style, (width, size), lines, clamped=False)
+        return _block(registry, setting, style, (width, size), lines, clamped=False, hyphenated=hyphenated)
     ellipsis = _ellipsis(setting, pieces[greedy_lines(pieces, width / size)[limit - 1][0]].start)
     lines = clamp_lines(pieces, width / size, limit, registry.advance(ellipsis.face, ELLIPSIS), measure)
-    return _block(registry, setting, style, (width, size), lines, clamped=True)
+    return _block(registry, setting, style, (width, size), lines, clamped=True, hyphenated=hyphenated)
+
+
+def _hyphen(setting: _Setting, near: int) -> Cluster:
+    """The hyphen that ends a line inside a word, in that word's face, at the word's level."""
+    word = setting.clusters[near]
+    text = HYPHEN if word.face.covers(HYPHEN) else FALLBACK_HYPHEN
+    return Cluster(text, word.face, word.level)
 
 
 def _ellipsis(setting: _Setting, near: int) -> Cluster:
@@ -221,28 +270,26 @@ def _block(
     box: tuple[int, int],
     lines: Lines,
     clamped: bool,
+    hyphenated: frozenset[int] = frozenset(),
 ) -> TextBlock:
-    """Position runs line by line: visual order, alignment within the block, baselines, ink extent."""
+    """Position runs line by line: visual order, alignment within the block, baselines, ink extent.
+    A line ending at a hyphenation point (a cluster index in `hyphenated`) gets its hyphen."""
     size = box[1]
     visual = []
     for n, (start, end) in enumerate(lines):
         clusters = list(setting.clusters[start:end])
         if clamped and n == len(lines) - 1:
             clusters.append(_ellipsis(setting, max(start, end - 1)))
+        elif end in hyphenated and n < len(lines) - 1:
+            clusters.append(_hyphen(setting, end - 1))
         visual.append(_visual_runs(registry, clusters, setting.lang, size))
     block_width = max(sum(w for *_, w in runs) for runs in visual)
+    pitch = _pitch(setting, style, size)
     built = tuple(
-        _line(
-            registry,
-            runs,
-            setting,
-            style,
-            (block_width, size),
-            (setting.ascent + n * style.line_height) * size,
-        )
+        _line(registry, runs, setting, style, (block_width, size), setting.ascent * size + n * pitch)
         for n, runs in enumerate(visual)
     )
-    height = (setting.ascent + (len(lines) - 1) * style.line_height + setting.descent) * size
+    height = (setting.ascent + setting.descent) * size + (len(lines) - 1) * pitch
     return TextBlock(
         size,
         built,

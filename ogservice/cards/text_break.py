@@ -1,4 +1,4 @@
-"""Line breaking: break opportunities (spaces, hyphens, CJK rules), greedy, balanced and clamped lines.
+"""Line breaking: measured pieces between break opportunities; greedy, balanced and clamped lines.
 
 Widths are in em, so one set of measurements serves every candidate font size of the auto-fit search.
 """
@@ -8,30 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from ogservice.cards.text_segment import is_breaking_space, line_starts
+
 Measure = Callable[[int, int], float]  # em width of clusters [start, end)
 Lines = list[tuple[int, int]]  # (start, end) index ranges
-
-# Kinsoku: never start a line with a closing mark (or small kana, prolonged sound mark), never end one
-# with an opening mark. Latin closing punctuation is included for mixed text ("東京, Japan").
-NO_BREAK_BEFORE = frozenset(
-    "、。，．・：；？！）」』】〉》〕］｝〙〗〟’”›»ー々ゝゞヽヾぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ"
-    "‐゠–〜～…‥.,:;!?)]}%"
-)
-NO_BREAK_AFTER = frozenset("（「『【〈《〔［｛〘〖〝‘“‹«([{")
-HYPHENS = frozenset("-‐–—/")
-CJK_RANGES = (
-    (0x2E80, 0x2FDF),
-    (0x3000, 0x303F),
-    (0x3040, 0x30FF),
-    (0x31C0, 0x31FF),
-    (0x3400, 0x4DBF),
-    (0x4E00, 0x9FFF),
-    (0xF900, 0xFAFF),
-    (0xFE30, 0xFE4F),
-    (0xFF00, 0xFF60),
-    (0x20000, 0x3FFFF),
-)
-
 
 class Piece(NamedTuple):
     """An unbreakable stretch of clusters [start, end) followed by spaces [end, stop); widths in em."""
@@ -43,63 +23,22 @@ class Piece(NamedTuple):
     space: float
 
 
-def is_cjk(cluster: str) -> bool:
-    """Ideographs, kana and CJK punctuation: each is its own break unit (Hangul keeps word spaces)."""
-    cp = ord(cluster[0])
-    return cp >= 0x2E80 and any(lo <= cp <= hi for lo, hi in CJK_RANGES)
-
-
-def can_break_before(prev: str, cur: str, emoji: Callable[[str], bool]) -> bool:
-    """Whether a line may start at `cur` when it follows `prev` (neither is a space)."""
-    if cur[0] in NO_BREAK_BEFORE or prev[-1] in NO_BREAK_AFTER:
-        return False
-    if prev[-1] in HYPHENS:
-        return cur[0].isalpha()
-    return is_cjk(prev) or is_cjk(cur) or emoji(prev) or emoji(cur)
-
-
-def make_pieces(clusters: Sequence[str], measure: Measure, emoji: Callable[[str], bool]) -> list[Piece]:
-    """Cut clusters at every break opportunity into measured pieces."""
-    word_end = _next_space if _breaks_only_at_spaces(clusters) else _word_end
+def make_pieces(clusters: Sequence[str], measure: Measure, lang: str | None = None) -> list[Piece]:
+    """Cut clusters at every line break opportunity (see `text_segment`) into measured pieces; the
+    breaking spaces that end a piece are its trailing space (dropped at a line end)."""
     bounds: list[tuple[int, int, int]] = []
-    start = i = 0
-    while i < len(clusters):
-        end = i = word_end(clusters, i, emoji)
-        while i < len(clusters) and clusters[i].isspace():
-            i += 1
+    start = 0
+    for stop in [*line_starts(clusters, lang), len(clusters)]:
+        end = stop
+        while end > start and is_breaking_space(clusters[end - 1]):
+            end -= 1
         if end > start:
-            bounds.append((start, end, i))
-        start = i
+            bounds.append((start, end, stop))
+        elif bounds:  # a piece of spaces only: its spaces join the previous piece's trailing space
+            a, b, _ = bounds[-1]
+            bounds[-1] = (a, b, stop)
+        start = stop
     return [Piece(a, b, c, measure(a, b), measure(b, c) if c > b else 0.0) for a, b, c in bounds]
-
-
-def _breaks_only_at_spaces(clusters: Sequence[str]) -> bool:
-    """Single characters below the CJK blocks and no hyphen: nothing but a space offers a break
-    (kinsoku marks only forbid breaks, and those come from ideographs, emoji and hyphens)."""
-    text = "".join(clusters)
-    return (
-        len(text) == len(clusters)
-        and (not text or max(text) < "\u2e80")
-        and HYPHENS.isdisjoint(text)
-    )
-
-
-def _next_space(clusters: Sequence[str], i: int, emoji: Callable[[str], bool]) -> int:
-    """Index of the next space after i (the whole word), for text that breaks only at spaces."""
-    j = i + 1
-    while j < len(clusters) and not clusters[j].isspace():
-        j += 1
-    return j
-
-
-def _word_end(clusters: Sequence[str], i: int, emoji: Callable[[str], bool]) -> int:
-    """Index after the unbreakable stretch starting at i."""
-    j = i + 1
-    while j < len(clusters) and not clusters[j].isspace():
-        if can_break_before(clusters[j - 1], clusters[j], emoji):
-            break
-        j += 1
-    return j
 
 
 def split_piece(piece: Piece, measure: Measure) -> list[Piece]:

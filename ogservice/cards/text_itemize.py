@@ -13,13 +13,18 @@ from typing import Literal, NamedTuple
 
 from ogservice.cards.fonts import FontFace
 from ogservice.cards.text_bidi import embedding_levels
+from ogservice.cards.text_segment import is_breaking_space
 from ogservice.errors import UnprocessableField
 
 MissingPolicy = Literal["placeholder", "skip", "error"]
 ZWJ = "\u200d"
 VS16 = "\ufe0f"
 PLACEHOLDER = "\ufffd"
-IGNORABLE = frozenset({0x200C, 0x200D, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)})
+# Default-ignorable format characters: drawn as nothing by the shaper, so no font need map them
+# (zero-width space, ZWNJ, ZWJ, word joiner, BOM as ZWNBSP, variation selectors).
+IGNORABLE = frozenset(
+    {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)}
+)
 EXTENDERS = frozenset(
     {0x200D, 0x20E3, *range(0xFE00, 0xFE10), *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)}
 )
@@ -75,7 +80,7 @@ def is_emoji(cluster: str) -> bool:
 
 def _face_covers(face: FontFace, cluster: str) -> bool:
     """A face serves a cluster when it maps every character except default-ignorables."""
-    if len(cluster) == 1:
+    if len(cluster) == 1 and ord(cluster) not in IGNORABLE:
         return ord(cluster) in face.coverage
     return all(ord(c) in IGNORABLE or ord(c) in face.coverage for c in cluster)
 
@@ -144,9 +149,9 @@ def _collapse_spaces(clusters: list[Cluster]) -> tuple[Cluster, ...]:
     """Drop the doubled or edge spaces a skipped character leaves behind."""
     out: list[Cluster] = []
     for c in clusters:
-        if not (c.text.isspace() and (not out or out[-1].text.isspace())):
+        if not (is_breaking_space(c.text) and (not out or is_breaking_space(out[-1].text))):
             out.append(c)
-    return tuple(out[:-1] if out and out[-1].text.isspace() else out)
+    return tuple(out[:-1] if out and is_breaking_space(out[-1].text) else out)
 
 
 def _replacement(

@@ -120,18 +120,6 @@ def test_combining_marks_and_uncovered_text_take_the_general_walk(registry: Font
     assert "e\u0301" in [c.text for c in items.clusters] and items.missing == ("\U00013000",)
 
 
-@pytest.mark.parametrize("text", [TITLE, "SALE 50% OFF “quotes”, (parens) and: colons!", "x", "a  b  c"])
-def test_the_spaces_only_shortcut_breaks_like_the_general_rules(text: str, monkeypatch: pytest.MonkeyPatch):
-    from ogservice.cards import text_break
-    from ogservice.cards.text_itemize import is_emoji
-
-    clusters = list(text)
-    assert text_break._breaks_only_at_spaces(clusters)
-    fast = text_break.make_pieces(clusters, lambda a, b: float(b - a), is_emoji)
-    monkeypatch.setattr(text_break, "_breaks_only_at_spaces", lambda clusters: False)
-    assert text_break.make_pieces(clusters, lambda a, b: float(b - a), is_emoji) == fast
-
-
 def test_small_block_masks_are_remembered_and_big_ones_are_not(registry: FontRegistry):
     from ogservice.cards import text_draw
 
