@@ -138,7 +138,7 @@ def test_bytes_that_are_not_an_image_move_to_the_next_candidate(make):
 
 
 def test_money_cap_stops_retries_because_each_retry_is_billed(make):
-    alpha = Script(ProviderUnavailable("HTTP 502"))
+    alpha = Script(ProviderUnavailable("job failed", phase="accepted"))  # accepted, then failed: billed
     result = run(make(alpha, max_retries=5, max_request_usd=0.10))
     assert alpha.calls == 2  # $0.04 + $0.04; a third would make $0.12 > $0.10
     assert result.model == "beta" and result.cost_usd == pytest.approx(0.08)
