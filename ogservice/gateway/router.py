@@ -31,7 +31,6 @@ each candidate costs a handful of comparisons. Filters (all failing reasons are 
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -242,7 +241,7 @@ def _builtin_local(model_id: str) -> ModelSpec:
 
 
 def _needs(req: ImageRequest, ctx: RouteContext, quality: Quality) -> _Needs:
-    width, height = _pixels(req)
+    width, height = req.pixels()
     return _Needs(
         tier=ctx.tier,
         quality=quality,
@@ -257,14 +256,6 @@ def _needs(req: ImageRequest, ctx: RouteContext, quality: Quality) -> _Needs:
         refused=ctx.refused_providers,
         explicit=ctx.model,
     )
-
-
-def _pixels(req: ImageRequest) -> tuple[int, int]:
-    """Width and height priced: an aspect ratio keeps the requested area at that shape."""
-    if not req.aspect_ratio:
-        return req.width, req.height
-    area, ratio = req.width * req.height, req.ratio()
-    return round(math.sqrt(area * ratio)), round(math.sqrt(area / ratio))
 
 
 def _screen(
