@@ -6,8 +6,10 @@
     health(model), spend(), close()
 
 Every paid attempt first reserves its predicted price against the tenant's daily budget (budget.py:
-atomic across processes) and settles the reservation with the actual price once it is done; an
-attempt the budget cannot cover is skipped, so the next (cheaper or local) candidate serves.
+atomic across processes) and settles the reservation with what the vendor bills once it is done
+(policy.billed: the same figure the ledger and the result's cost get); an attempt the budget cannot
+cover is skipped, so the next (cheaper or local) candidate serves. A refused key (KeyRefused) trips
+its provider's breaker: the provider's models are skipped until a probe after the cool-down.
 
 A refusal raises GenerationRefused (422) unless fallback on refusal is configured; when every
 candidate fails, GenerationFailed (503) carries the attempts so callers can explain what happened
