@@ -201,16 +201,29 @@ def test_without_keys_generate_routes_to_local_providers(settings, redis_client,
     gateway.close()
 
 
-def test_a_named_model_that_fails_raises_instead_of_answering_with_another(make):
+def test_a_named_model_that_fails_raises_instead_of_answering_with_another(
+    settings, redis_client, redis_prefix, sleeps
+):
     """The Python API as the CLI: RouteContext(model=...) is that model or GenerationFailed."""
-    alpha, beta = Script(ProviderUnavailable("HTTP 502")), Script("ok")
-    gateway = make(alpha, beta, max_retries=0)
+    catalog = Catalog(models=(spec("alpha", "openai", 0.04), spec("local-procedural", "local", 0.0)))
+    alpha, local = Script(ProviderUnavailable("HTTP 502")), Script("ok")
+    providers = {"openai": FunctionProvider("openai", alpha), "local": FunctionProvider("local", local)}
+    gateway = Gateway(
+        settings,
+        catalog,
+        Router(catalog, load_rules()),
+        providers,
+        Breaker(redis_client, redis_prefix),
+        Ledger(redis_client, redis_prefix),
+        sleeps.append,
+        policy=RetryPolicy(max_retries=0),
+    )
     req = ImageRequest(prompt="a fox", width=REQ_SIZE[0], height=REQ_SIZE[1])
     with pytest.raises(GenerationFailed) as info:
         gateway.generate(req, RouteContext(model="alpha"))
-    assert [a.model for a in info.value.attempts] == ["alpha"] and beta.calls == 0
-    decision = gateway.route(req, RouteContext(model="alpha", fallback=True))
-    assert decision.requested == "alpha" and decision.fallbacks  # asked for: others may stand in
+    assert [a.model for a in info.value.attempts] == ["alpha"] and local.calls == 0
+    result = gateway.generate(req, RouteContext(model="alpha", fallback=True))
+    assert (result.model, result.decision.requested, local.calls) == ("local-procedural", "alpha", 1)
 
 
 def test_a_refused_key_opens_the_providers_breaker_until_a_probe_succeeds(make, redis_client, redis_prefix):
