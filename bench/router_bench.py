@@ -38,7 +38,12 @@ CONTEXTS = (
     RouteContext(tier="enterprise", layer="hero", configured_providers=ALL, deadline_s=30),
     RouteContext(quality="draft", configured_providers=ALL, budget_remaining_usd=0.03),
     RouteContext(configured_providers=frozenset({"local"})),
-    RouteContext(model="gpt-image-1", configured_providers=ALL, unhealthy_models=frozenset({"gpt-image-1"})),
+    RouteContext(
+        model="gpt-image-1",
+        fallback=True,  # a named model with an open breaker: the rule's list stands in
+        configured_providers=ALL,
+        unhealthy_models=frozenset({"gpt-image-1"}),
+    ),
 )
 
 

@@ -199,11 +199,6 @@ class FontRegistry:
         seen: dict[object, frozenset[int]] = {}
         return cls([face for path in _font_files(dirs) for face in _faces_of(path, seen)])
 
-    def families(self) -> tuple[str, ...]:
-        """Family names available, plus the aliases (sans, serif, display, mono) that resolve."""
-        aliases = tuple(a for a, fam in ALIASES.items() if fam in self._families)
-        return aliases + tuple(sorted(self._families))
-
     def resolve(self, family: str) -> str:
         """The real family name behind an alias; unknown families are a user error (422)."""
         real = ALIASES.get(family.lower(), family)

@@ -8,7 +8,9 @@
 Unlike rate-based breakers (LiteLLM needs >= 5 requests/min) the thresholds are counts, so a premium
 model called twice an hour still trips. State lives in a Redis hash `{prefix}breaker:{model}` updated
 with WATCH/MULTI/EXEC around one pure transition function, which the in-process fallback shares:
-when Redis is unreachable or hung the breaker keeps working per process (see redis_guard.py).
+`trip` opens a breaker at once (the gateway keeps one per provider, `provider:<name>`, tripped by a
+refused API key). When Redis is unreachable or hung the breaker keeps working per process (see
+redis_guard.py).
 """
 
 from __future__ import annotations
@@ -112,6 +114,14 @@ def transition(state: BreakerState, ok: bool, now: float, cfg: BreakerConfig) ->
     return BreakerState(open=True, trips=trips, open_until=now + cooldown(trips, cfg))
 
 
+def tripped(state: BreakerState, now: float, cfg: BreakerConfig) -> BreakerState:
+    """The breaker opened at once by a failure that needs no repeating to be sure (a refused key)."""
+    if state.open and now < state.open_until:
+        return state
+    trips = state.trips + 1
+    return BreakerState(open=True, trips=trips, open_until=now + cooldown(trips, cfg))
+
+
 class Breaker:
     """Circuit breakers for all models; `allow` before a call, `record` after it."""
 
@@ -141,9 +151,17 @@ class Breaker:
 
     def record(self, model: str, ok: bool) -> State:
         """Feed one outcome (a health failure or a success); returns the new state label."""
+        return self._update(model, lambda state, now: transition(state, ok, now, self.config))
+
+    def trip(self, key: str) -> State:
+        """Open `key`'s breaker now, whatever its counts (a refused key fails every call alike)."""
+        return self._update(key, lambda state, now: tripped(state, now, self.config))
+
+    def _update(self, key: str, step: Callable[[BreakerState, float], BreakerState]) -> State:
         now = self.clock()
         state = self.guard.call(
-            lambda r: self._redis_update(r, model, ok, now), lambda: self._memory_update(model, ok, now)
+            lambda r: self._redis_update(r, key, lambda old: step(old, now)),
+            lambda: self._memory_update(key, lambda old: step(old, now)),
         )
         return state.label(now)
 
@@ -169,14 +187,16 @@ class Breaker:
             lambda: self._memory_probe(model, now),
         )
 
-    def _redis_update(self, r: redis.Redis, model: str, ok: bool, now: float) -> BreakerState:
+    def _redis_update(
+        self, r: redis.Redis, model: str, step: Callable[[BreakerState], BreakerState]
+    ) -> BreakerState:
         key = self.prefix + model
         with r.pipeline() as pipe:
             while True:
                 try:
                     pipe.watch(key)
                     old = BreakerState.from_hash(pipe.hgetall(key))
-                    new = transition(old, ok, now, self.config)
+                    new = step(old)
                     if new == old:  # the healthy steady state: nothing to write, one round trip in all
                         pipe.unwatch()
                         return new
@@ -215,10 +235,10 @@ class Breaker:
         )
 
     # --- in-process fallback ---------------------------------------------------------------------
-    def _memory_update(self, model: str, ok: bool, now: float) -> BreakerState:
+    def _memory_update(self, model: str, step: Callable[[BreakerState], BreakerState]) -> BreakerState:
         with self._lock:
             old = self._states.get(model, BreakerState())
-            new = self._states[model] = transition(old, ok, now, self.config)
+            new = self._states[model] = step(old)
             if old.open and new != old:
                 self._probes.pop(model, None)
             return new

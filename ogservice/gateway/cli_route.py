@@ -9,18 +9,19 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..config import PROVIDERS, ConfigError, load_settings
-from ..validation import first_problem
-from .catalog import load_catalog, unknown_model_message
-from .decision import Decision, RouteContext
+from ..config import ConfigError, load_settings
+from ..errors import UnprocessableField
+from ..validation import first_problem, problems
+from .catalog import unknown_model_message
+from .decision import Decision, ModelUnavailable, RouteContext
 from .intent import INTENTS, Intent
 from .request import ImageRequest, Layer, Quality, Tier
-from .router import Router, load_rules
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from .service import Gateway
 
 
 class RouteQuery(BaseModel):
@@ -37,8 +38,9 @@ class RouteQuery(BaseModel):
     size: str | None = Field(None, pattern=r"^[0-9]{2,4}x[0-9]{2,4}$", description="WxH")
     aspect_ratio: str | None = None
     transparent: bool = False
-    budget: float | None = Field(None, ge=0, description="USD left to spend; None: the daily OGS_BUDGET_USD")
+    budget: float | None = Field(None, ge=0, description="USD left to spend; None: the tenant's daily budget")
     deadline: float | None = Field(None, gt=0, description="seconds")
+    fallback: bool = Field(False, description="With `model`: may another model serve when it cannot?")
 
     @field_validator("prompt")
     @classmethod
@@ -47,8 +49,18 @@ class RouteQuery(BaseModel):
             raise ValueError("prompt is blank")
         return value
 
+    @model_validator(mode="after")
+    def _image_request_valid(self) -> RouteQuery:
+        """Size and aspect ratio make a request a model can be asked (checked here, with the body)."""
+        try:
+            self.image_request()
+        except ValidationError as exc:
+            where, message = problems(exc)[0]  # no location: ImageRequest's own check names its fields
+            raise ValueError(f"{where}: {message}" if where else message) from None
+        return self
+
     def image_request(self) -> ImageRequest:
-        """The canonical request; raises pydantic.ValidationError for an impossible size."""
+        """The canonical request (always valid: the query checked it when it was validated)."""
         width, height = (int(p) for p in (self.size or "1024x1024").split("x"))
         return ImageRequest(
             prompt=self.prompt,
@@ -59,29 +71,25 @@ class RouteQuery(BaseModel):
             transparent=self.transparent,
         )
 
-    def context(self, settings: Settings, **known: Any) -> RouteContext:
-        """RouteContext from the query and settings; `known` adds what a gateway knows (open breakers)."""
+    def context(self, default_tier: Tier) -> RouteContext:
+        """What the caller asked for; Gateway.context adds breakers, budget and configured providers."""
         return RouteContext(
-            tier=self.tier or settings.tier,
+            tier=self.tier or default_tier,
             quality=self.quality,
             layer=self.layer,
             intent=self.intent,
             model=self.model,
+            fallback=self.fallback,
             deadline_s=self.deadline,
-            budget_remaining_usd=self.budget if self.budget is not None else settings.budget_usd,
-            configured_providers=configured_providers(settings),
-            **known,
+            budget_remaining_usd=self.budget,
         )
 
 
-def configured_providers(settings: Settings) -> frozenset[str]:
-    """'local' plus every provider whose key (or base URL) is set."""
-    return frozenset({"local", *(p for p in PROVIDERS if settings.provider(p).configured)})
-
-
-def build_router(settings: Settings) -> Router:
-    """The router for these settings: OGS_MODELS_FILE or the shipped catalog; OGS_RULES_FILE or rules.toml."""
-    return Router(load_catalog(settings.models_file), load_rules(settings.rules_file))
+def decide(gateway: Gateway, query: RouteQuery, tier: Tier, tenant: str | None) -> Decision:
+    """The decision the gateway would execute for `query`: the CLI's and POST /v1/route's one way."""
+    if query.model and not gateway.router.knows(query.model):
+        raise UnprocessableField(unknown_model_message(query.model, gateway.catalog.ids()), field="model")
+    return gateway.route(query.image_request(), query.context(tier), tenant)
 
 
 def decision_json(decision: Decision) -> dict[str, Any]:
@@ -112,23 +120,30 @@ def explain(decision: Decision) -> str:
 @click.option("--model", help="Ask for one model by id (rules skipped, filters still apply).")
 @click.option("--size", help="WxH, e.g. 1200x630.")
 @click.option("--transparent", is_flag=True, help="Require a transparent background.")
-@click.option("--budget", type=float, help="USD left to spend (default OGS_BUDGET_USD).")
+@click.option("--fallback", is_flag=True, help="With --model: let another model serve when it cannot.")
+@click.option("--budget", type=float, help="USD left to spend (default: what is left today).")
 @click.option("--deadline", type=float, help="Seconds the image may take.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def route(as_json: bool, **options: Any) -> None:
     """Explain which model would serve a prompt: intent, rule, filters, fallbacks, cost and latency."""
+    from .service import Gateway
+
     try:
         settings = _routing_settings()
-        router = build_router(settings)
         query = RouteQuery(**{k: v for k, v in options.items() if v is not None and v is not False})
-        req = query.image_request()
+        gateway = Gateway.from_settings(settings)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     except ValidationError as exc:
         raise click.UsageError(first_problem(exc)) from None
-    if query.model and not router.knows(query.model):
-        raise click.UsageError(unknown_model_message(query.model, router.catalog.ids()))
-    decision = router.decide(req, query.context(settings))
+    try:
+        decision = decide(gateway, query, settings.tier, None)
+    except ModelUnavailable as exc:
+        raise click.ClickException(exc.detail) from None
+    except UnprocessableField as exc:  # an unknown model id
+        raise click.UsageError(exc.detail) from None
+    finally:
+        gateway.close()
     click.echo(json.dumps(decision_json(decision)) if as_json else explain(decision))
 
 

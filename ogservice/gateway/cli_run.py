@@ -1,7 +1,9 @@
 """Gateway commands: `ogservice generate`, `ogservice bench models` (as `models`), `ogservice sandbox`.
 
-`generate` goes through the router (or the named model) with the full failure policy and always
-writes a PNG of the requested size; `bench models` measures latency, errors and cost per model;
+`generate` goes through the router (or the named model) with the full failure policy and writes a
+PNG of the requested size; a named model that cannot make the image fails the command with the
+reason, unless `--fallback` lets another model serve (the output then names it);
+`bench models` measures latency, errors and cost per model;
 `sandbox` serves every vendor emulator on loopback so the whole gateway can be tried without keys.
 """
 
@@ -22,7 +24,7 @@ from pydantic import ValidationError
 from ..config import ConfigError, Settings, load_settings
 from ..tenants.store import TenantStore
 from ..validation import first_problem
-from .decision import RouteContext
+from .decision import ModelUnavailable, RouteContext
 from .request import GeneratedImage, ImageRequest
 
 _SIZE = re.compile(r"([0-9]{2,4})x([0-9]{2,4})")
@@ -75,6 +77,7 @@ def _request(prompt: str, size: str, quality: str, seed: int | None, transparent
 @click.command()
 @click.option("--prompt", "-p", required=True, help="What to generate; quoted text is typeset exactly.")
 @click.option("--model", "-m", default=None, help="A catalog model id (default: let the router choose).")
+@click.option("--fallback", is_flag=True, help="When --model cannot make the image, let another model serve.")
 @click.option("--size", default="1200x630", show_default=True, help="Output WIDTHxHEIGHT.")
 @click.option("--tier", type=TIERS, default=None, help="Routing tier (default: the tenant's, else OGS_TIER).")
 @click.option("--quality", type=QUALITIES, default="standard", show_default=True)
@@ -86,6 +89,7 @@ def _request(prompt: str, size: str, quality: str, seed: int | None, transparent
 def generate(
     prompt: str,
     model: str | None,
+    fallback: bool,
     size: str,
     tier: str | None,
     quality: str,
@@ -101,15 +105,15 @@ def generate(
     req = _request(prompt, size, quality, seed, transparent)
     settings = _settings()
     tier = tier or _tier_of(settings, tenant)
-    ctx = RouteContext(tier=tier, quality=quality, model=model, deadline_s=deadline)  # type: ignore[arg-type]
+    ctx = RouteContext(tier=tier, quality=quality, model=model, fallback=fallback, deadline_s=deadline)  # type: ignore[arg-type]
     gateway = Gateway.from_settings(settings)
     try:
         result = gateway.generate(req, ctx, tenant)
+    except ModelUnavailable as exc:  # filtered before any call: tier, key refused, budget, unknown id
+        raise click.ClickException(exc.detail) from None
     except (GenerationFailed, GenerationRefused) as exc:
         _echo_attempts(exc.attempts)
         raise click.ClickException(exc.detail) from None
-    except KeyError as exc:  # an unknown --model: the catalog's message names close matches
-        raise click.ClickException(str(exc.args[0])) from None
     finally:
         gateway.close()
     data, note = fit_png(result.image, req.width, req.height)
@@ -121,7 +125,8 @@ def generate(
     for rejected in result.decision.rejected:
         click.echo(f"rejected: {rejected.model}: {rejected.reason}")
     _echo_attempts(result.attempts)
-    for line in (*result.image.notes, note):
+    substitute = f"{result.model} served in place of {model} (--fallback)" if model != result.model else ""
+    for line in (*result.image.notes, note, substitute if model else ""):
         if line:
             click.echo(f"note:     {line}")
     click.echo(f"cost:     ${result.cost_usd:.4f}")

@@ -32,13 +32,6 @@ ImageFn = Callable[[ImageRequest, "ModelSpec"], "GeneratedImage | bytes | Image.
 INK_DARK, INK_LIGHT = (17, 17, 17), (255, 255, 255)
 
 
-def canvas_size(req: ImageRequest) -> tuple[int, int]:
-    """Pixel size to render: width x height, or width and the aspect ratio when one is given."""
-    if req.aspect_ratio:
-        return req.width, max(1, round(req.width / req.ratio()))
-    return req.width, req.height
-
-
 def png(image: Image.Image) -> bytes:
     """PNG bytes from the card engine's fast encoder."""
     return encode_png(image)
@@ -109,7 +102,7 @@ class LocalProvider(FunctionProvider):
         """A seeded background of the exact requested size (seed: the request's, else from the prompt)."""
         from ..cards.backgrounds import procedural, seed_from
 
-        width, height = canvas_size(req)
+        width, height = req.pixels()
         seed = req.seed if req.seed is not None else seed_from(req.prompt)
         return procedural(width, height, seed=seed, style=req.style or "auto")
 
@@ -117,7 +110,7 @@ class LocalProvider(FunctionProvider):
         """The prompt's quoted text, auto-fitted into the canvas with a margin, in a legible ink."""
         from ..cards.text import TextStyle, draw_text, layout_text
 
-        width, height = canvas_size(req)
+        width, height = req.pixels()
         canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0)) if req.transparent else self.procedural(req)
         margin_x, margin_y = round(width * 0.08), round(height * 0.12)
         style = TextStyle(

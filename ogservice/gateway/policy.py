@@ -16,13 +16,21 @@ Each attempt has its own time limit, `attempt_timeout`: a multiple of the model'
 catalog) with a floor, capped by what is left of the deadline. One fixed HTTP timeout cannot fit
 both a 6 s model and one whose p95 is 280 s.
 The functions here are pure: the gateway feeds them numbers and obeys the returned Action.
+
+Billing (`billed`): a vendor bills what it accepted, not what it refused. 429, 401/403, 4xx
+validation and a 5xx answer to the submit call are free; once the vendor took the job (an async job
+id, a 2xx, a call in flight when we stopped waiting) it is billed per the vendor's documented policy
+(shared/providers.md): fal charges nothing for server errors, Stability nothing for a filtered
+image. A vendor that documents nothing is assumed to bill, so budgets err on the safe side. The
+gateway books every attempt (printed cost, budget, ledger's predicted and actual) through it.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 from .errors import (
@@ -153,3 +161,23 @@ def _rate_limited(
 def counts_against_health(error: GatewayError) -> bool:
     """Whether an error says the model is unhealthy (refusals and bad fields say nothing about it)."""
     return isinstance(error, RateLimited | ProviderUnavailable | BadResponse)
+
+
+# Failures after acceptance a vendor documents as free; every other accepted failure is billed.
+UNBILLED_AFTER_ACCEPT: Mapping[str, tuple[type[GatewayError], ...]] = MappingProxyType(
+    {
+        "fal": (ProviderUnavailable,),  # "not charged for server errors" [C]
+        "stability": (ContentRefused,),  # CONTENT_FILTERED results are not charged [3P]
+    }
+)
+
+
+def billed(error: GatewayError | None) -> bool:
+    """Whether the vendor bills an attempt that ended with `error` (None: it delivered the image)."""
+    if error is None:
+        return True
+    if error.phase != "accepted":
+        return False  # refused at the door (429, 401/403, 4xx, a 5xx answer) or never sent
+    if isinstance(error, ProviderTimeout):
+        return True  # we stopped waiting; the job may run to the end and bill (a cancel is best effort)
+    return not isinstance(error, UNBILLED_AFTER_ACCEPT.get(error.provider, ()))

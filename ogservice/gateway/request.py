@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Quality = Literal["draft", "standard", "high", "ultra"]
 Tier = Literal["free", "pro", "enterprise"]
 Layer = Literal["background", "typography", "hero", "final", "image"]
+MIN_SIDE, MAX_SIDE = 64, 4096  # pixels: the smallest and largest side any model is asked for
 
 
 class ImageRequest(BaseModel):
@@ -18,8 +20,8 @@ class ImageRequest(BaseModel):
 
     prompt: str = Field(min_length=1, max_length=32000)
     negative_prompt: str | None = Field(None, max_length=4000)
-    width: int = Field(1024, ge=64, le=4096)
-    height: int = Field(1024, ge=64, le=4096)
+    width: int = Field(1024, ge=MIN_SIDE, le=MAX_SIDE)
+    height: int = Field(1024, ge=MIN_SIDE, le=MAX_SIDE)
     aspect_ratio: str | None = Field(
         None, pattern=r"^[0-9]{1,2}:[0-9]{1,2}$", description="Overrides width/height."
     )
@@ -33,11 +35,26 @@ class ImageRequest(BaseModel):
 
     @model_validator(mode="after")
     def _aspect_sane(self) -> ImageRequest:
+        """An aspect ratio must be positive and give an image whose sides stay within the limits
+        (99:1 at 1024x1024 pixels would be 10189x106: no model makes it, and pricing it failed)."""
         if self.aspect_ratio:
             w, h = (int(p) for p in self.aspect_ratio.split(":"))
             if not w or not h:
                 raise ValueError("aspect_ratio parts must be positive")
+            width, height = self.pixels()
+            if min(width, height) < MIN_SIDE or max(width, height) > MAX_SIDE:
+                raise ValueError(
+                    f"aspect_ratio {self.aspect_ratio} at {self.width}x{self.height} pixels makes a "
+                    f"{width}x{height} image; each side must be {MIN_SIDE} to {MAX_SIDE} pixels"
+                )
         return self
+
+    def pixels(self) -> tuple[int, int]:
+        """Width and height of the image asked for: an aspect ratio keeps the requested area at that shape."""
+        if not self.aspect_ratio:
+            return self.width, self.height
+        area, ratio = self.width * self.height, self.ratio()
+        return round(math.sqrt(area * ratio)), round(math.sqrt(area / ratio))
 
     def ratio(self) -> float:
         """Requested width/height ratio (from aspect_ratio when given)."""

@@ -11,13 +11,13 @@ from .request import GeneratedImage
 
 @dataclass(frozen=True)
 class Attempt:
-    """One call (or skipped candidate): its outcome, error, latency, predicted cost and what came next."""
+    """One call (or skipped candidate): its outcome, error, latency, booked cost and what came next."""
 
     model: str
     outcome: str  # "ok", the error class name, or "skipped"
     error: str = ""
     latency_s: float = 0.0
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # what the vendor bills for it (policy.billed): 0 for a 429, 401/403, 4xx
     action: str = ""  # the policy's verdict after a failure, e.g. "retry: honouring Retry-After 1.0s"
 
 
@@ -31,7 +31,7 @@ class GatewayResult:
 
     @property
     def cost_usd(self) -> float:
-        """Predicted spend of all attempts (each retry is billed again), vendor-reported where known."""
+        """What the vendor bills for all attempts (policy.billed), vendor-reported where known."""
         return round(sum(a.cost_usd for a in self.attempts), 6)
 
     @property

@@ -1,9 +1,14 @@
 """The intent router: rules from config pick a preference list, hard filters prune it, local always serves.
 
+A model named explicitly (ctx.model) serves or the decision fails (ModelUnavailable, with every
+reason): no other model stands in unless ctx.fallback asks for it, and then the decision names the
+substitute (`requested`, a "substituted:" reason line).
+
 decide() is pure and fast: rule look-up is one dict access into a table built at construction, and
 each candidate costs a handful of comparisons. Filters (all failing reasons are reported):
 
   not configured    the provider has no key / base URL (ctx.configured_providers)
+  key refused       the provider refused our API key lately (ctx.refused_providers: its breaker)
   circuit open      the model's breaker is open (ctx.unhealthy_models)
   retired           the vendor retired it; skipped unless requested explicitly (then: a warning)
                     (a deprecated model is not filtered: rules.toml lists it after its successor;
@@ -26,7 +31,6 @@ each candidate costs a handful of comparisons. Filters (all failing reasons are 
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -46,7 +50,8 @@ from .catalog import (
     read_toml,
     unknown_model_message,
 )
-from .decision import Decision, Rejected, RouteContext
+from .decision import Decision, ModelUnavailable, Rejected, RouteContext
+from .errors import key_setting
 from .intent import INTENTS, Intent, IntentResult, detect_intent
 from .request import ImageRequest, Layer, Quality, Tier
 
@@ -127,6 +132,7 @@ class _Needs:
     async_ok: bool
     configured: frozenset[str]
     unhealthy: frozenset[str]
+    refused: frozenset[str]
     explicit: str | None
 
     def price(self, spec: ModelSpec) -> float:
@@ -156,11 +162,18 @@ class Router:
         candidates, rule, head = self._candidates(found, ctx, quality)
         survivors, rejected = _screen(candidates, needs)
         survivors, timing = _on_time_first(survivors, needs)
-        local, last_resort = self._last_resort(found.intent, survivors, rejected)
+        if ctx.model and not ctx.fallback:  # the named model or nothing: no silent substitute
+            if not survivors:
+                raise ModelUnavailable(ctx.model, tuple(r.reason for r in rejected))
+            local, last_resort = None, []
+        else:
+            local, last_resort = self._last_resort(found.intent, survivors, rejected)
         survivors = survivors if local is None else [*survivors, local]
         chosen = survivors[0]
         summary = _summary(chosen, needs, len(rejected))
-        reasons = [found.explain(), head, *_warnings(chosen, needs), *timing, *last_resort, summary]
+        substitute = _substitution(ctx.model, chosen, rejected)
+        warnings = _warnings(chosen, needs)
+        reasons = [found.explain(), head, *warnings, *timing, *last_resort, *substitute, summary]
         # Every field is built from validated values above; skipping re-validation halves the cost.
         return Decision.model_construct(
             model=chosen.id,
@@ -171,6 +184,7 @@ class Router:
             predicted_cost_usd=needs.price(chosen),
             predicted_latency_s=chosen.latency_p50_s,
             reasons=tuple(reasons),
+            requested=ctx.model,
         )
 
     def knows(self, model_id: str) -> bool:
@@ -194,13 +208,16 @@ class Router:
         self, found: IntentResult, ctx: RouteContext, quality: str
     ) -> tuple[tuple[ModelSpec | Rejected, ...], str, str]:
         """The preference list, the rule's name and the reason line saying where the list came from."""
-        if ctx.model:
-            head = f'model "{ctx.model}" requested explicitly: rules skipped'
-            return (self._spec(ctx.model),), "explicit", head
         rule = self.rule_for(found.intent, ctx.tier, quality, ctx.layer)
         about = f": {rule.description}" if rule.description else ""
         head = f'rule "{rule.name}" ({rule.conditions()}{about}) prefers {", ".join(rule.prefer)}'
-        return self._prefer[rule.name], rule.name, head
+        if not ctx.model:
+            return self._prefer[rule.name], rule.name, head
+        named = self._spec(ctx.model)
+        if not ctx.fallback:
+            return (named,), "explicit", f'model "{ctx.model}" requested explicitly: rules skipped'
+        head = f'model "{ctx.model}" requested explicitly, with fallback: then {head}'
+        return (named, *self._prefer[rule.name]), "explicit", head
 
     def _last_resort(
         self, intent: str, survivors: list[ModelSpec], rejected: list[Rejected]
@@ -224,7 +241,7 @@ def _builtin_local(model_id: str) -> ModelSpec:
 
 
 def _needs(req: ImageRequest, ctx: RouteContext, quality: Quality) -> _Needs:
-    width, height = _pixels(req)
+    width, height = req.pixels()
     return _Needs(
         tier=ctx.tier,
         quality=quality,
@@ -236,16 +253,9 @@ def _needs(req: ImageRequest, ctx: RouteContext, quality: Quality) -> _Needs:
         async_ok=ctx.async_ok,
         configured=ctx.configured_providers,
         unhealthy=ctx.unhealthy_models,
+        refused=ctx.refused_providers,
         explicit=ctx.model,
     )
-
-
-def _pixels(req: ImageRequest) -> tuple[int, int]:
-    """Width and height priced: an aspect ratio keeps the requested area at that shape."""
-    if not req.aspect_ratio:
-        return req.width, req.height
-    area, ratio = req.width * req.height, req.ratio()
-    return round(math.sqrt(area * ratio)), round(math.sqrt(area / ratio))
 
 
 def _screen(
@@ -273,6 +283,8 @@ def _problems(spec: ModelSpec, needs: _Needs) -> list[str]:
     problems = []
     if spec.provider != "local" and spec.provider not in needs.configured:
         problems.append(f"provider {spec.provider} not configured (set {_setting_hint(spec.provider)})")
+    if spec.provider in needs.refused:
+        problems.append(f"provider {spec.provider} refused the API key (check {key_setting(spec.provider)})")
     if spec.id in needs.unhealthy:
         problems.append("circuit open (recent failures)")
     if spec.retired and needs.explicit != spec.id:
@@ -318,6 +330,14 @@ def _setting_hint(provider: str) -> str:
     if provider == "vertex":
         return "OGS_VERTEX_API_KEY and OGS_VERTEX_PROJECT"
     return f"OGS_{provider.upper()}_API_KEY"
+
+
+def _substitution(requested: str | None, chosen: ModelSpec, rejected: list[Rejected]) -> list[str]:
+    """The reason line saying that another model serves in place of the one named (fallback asked)."""
+    if requested is None or chosen.id == requested:
+        return []
+    why = next((r.reason for r in rejected if r.model == requested), "it cannot serve")
+    return [f"substituted: {chosen.id} serves in place of {requested} ({why}), as fallback was asked for"]
 
 
 def _warnings(chosen: ModelSpec, needs: _Needs) -> list[str]:

@@ -6,8 +6,10 @@
     health(model), spend(), close()
 
 Every paid attempt first reserves its predicted price against the tenant's daily budget (budget.py:
-atomic across processes) and settles the reservation with the actual price once it is done; an
-attempt the budget cannot cover is skipped, so the next (cheaper or local) candidate serves.
+atomic across processes) and settles the reservation with what the vendor bills once it is done
+(policy.billed: the same figure the ledger and the result's cost get); an attempt the budget cannot
+cover is skipped, so the next (cheaper or local) candidate serves. A refused key (KeyRefused) trips
+its provider's breaker: the provider's models are skipped until a probe after the cool-down.
 
 A refusal raises GenerationRefused (422) unless fallback on refusal is configured; when every
 candidate fails, GenerationFailed (503) carries the attempts so callers can explain what happened
@@ -36,9 +38,17 @@ from ..tenants.model import DEFAULT_TENANT
 from .breaker import Breaker
 from .budget import Budget, BudgetRefused
 from .decision import Decision, RouteContext
-from .errors import BadResponse, GatewayError
+from .errors import BadResponse, GatewayError, KeyRefused, key_setting
 from .ledger import CallRecord, Ledger
-from .policy import Action, RetryPolicy, Spend, attempt_timeout, counts_against_health, next_action
+from .policy import (
+    Action,
+    RetryPolicy,
+    Spend,
+    attempt_timeout,
+    billed,
+    counts_against_health,
+    next_action,
+)
 from .request import GeneratedImage, ImageRequest
 from .results import Attempt, GatewayResult, GenerationFailed, GenerationRefused
 
@@ -50,6 +60,7 @@ log = logging.getLogger(__name__)
 # The router admits a model whose p95 equals the deadline; our own book-keeping since then (a few
 # Redis reads) must not make the gateway skip it.
 _GRACE_S = 0.05
+PROVIDER_BREAKER = "provider:"  # prefix of the per-provider breakers among the per-model ones
 __all__ = ["Attempt", "Gateway", "GatewayResult", "GenerationFailed", "GenerationRefused"]
 
 
@@ -62,6 +73,8 @@ class _Run:
     cap_usd: float | None
     spent_usd: float = 0.0
     attempts: list[Attempt] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)  # providers that refused our key during this run
+    probing: set[str] = field(default_factory=set)  # providers this run probes after a refused key
 
     def elapsed(self, now: float) -> float:
         return now - self.start
@@ -128,9 +141,12 @@ class Gateway:
         budget = self.budget.remaining(tenant or DEFAULT_TENANT)
         if ctx.budget_remaining_usd is not None:
             budget = min(budget, ctx.budget_remaining_usd)
+        open_now = self.breaker.unhealthy()
+        providers = frozenset(k for k in open_now if k.startswith(PROVIDER_BREAKER))
         return ctx.model_copy(
             update={
-                "unhealthy_models": ctx.unhealthy_models | self.breaker.unhealthy(),
+                "unhealthy_models": ctx.unhealthy_models | (open_now - providers),
+                "refused_providers": frozenset(k.removeprefix(PROVIDER_BREAKER) for k in providers),
                 "configured_providers": frozenset(self.providers) | {"local"},
                 "budget_remaining_usd": budget,
             }
@@ -196,9 +212,27 @@ class Gateway:
             return spec, None, f"provider {spec.provider} is not configured"
         if spec.provider != "local" and (late := self._late(spec, run)):
             return spec, None, late
+        if spec.provider != "local" and (refused := self._key_refused(spec.provider, run)):
+            return spec, None, refused
         if not self.breaker.allow(model):
             return spec, None, "circuit breaker open"
         return spec, provider, ""
+
+    def _key_refused(self, provider: str, run: _Run) -> str:
+        """Why `provider` is not called while its key stands refused ('' when it may be called)."""
+        key = provider_key(provider)
+        if provider in run.refused or (
+            self.breaker.state(key) != "closed" and not self._probe(provider, key, run)
+        ):
+            return f"provider {provider} refused the API key: check {key_setting(provider)}"
+        return ""
+
+    def _probe(self, provider: str, key: str, run: _Run) -> bool:
+        """Whether this run is the one call that tries a refused key again after the cool-down."""
+        if self.breaker.allow(key):
+            run.probing.add(provider)
+            return True
+        return False
 
     def _late(self, spec: ModelSpec, run: _Run) -> str:
         """Why a remote model cannot start now: the deadline passed, or its p95 no longer fits."""
@@ -240,14 +274,17 @@ class Gateway:
         try:
             image = self._call(provider, spec, req, run)
         except GatewayError as exc:
-            self.budget.settle(hold, 0.0)  # the ledger, too, counts a failed call as not paid
-            return None, self._failed(exc, spec, run, tenant, ctx, attempt, cost, self.clock() - began)
+            action = self._failed(exc, spec, run, tenant, ctx, attempt, cost, self.clock() - began)
+            self.budget.settle(hold, run.attempts[-1].cost_usd)
+            return None, action
         latency = self.clock() - began
         actual = image.cost_usd if image.cost_usd is not None else cost
         self.budget.settle(hold, actual)
         run.spent_usd += actual
         run.attempts.append(Attempt(spec.id, "ok", latency_s=round(latency, 4), cost_usd=actual))
         self.breaker.record(spec.id, ok=True)
+        if spec.provider in run.probing:  # the probe of a provider whose key was refused went through
+            self.breaker.record(provider_key(spec.provider), ok=True)
         self._bill(spec.id, cost, actual, "ok", latency, tenant, ctx)
         return image, Action("next")
 
@@ -271,7 +308,9 @@ class Gateway:
         cost: float,
         latency: float,
     ) -> Action:
-        run.spent_usd += cost  # assume the failed call was billed: vendors have no idempotency keys
+        """Book what the vendor bills for the failed attempt, feed the breakers; the policy's next step."""
+        booked = cost if billed(exc) else 0.0
+        run.spent_usd += booked
         spend = Spend(run.spent_usd, cost, run.cap_usd)
         action = next_action(
             exc,
@@ -288,13 +327,16 @@ class Gateway:
                 type(exc).__name__,
                 str(exc),
                 round(latency, 4),
-                cost,
+                booked,
                 f"{action.kind}: {action.reason}",
             )
         )
-        if counts_against_health(exc):
+        if isinstance(exc, KeyRefused):  # every model of this provider would be refused alike
+            self.breaker.trip(provider_key(spec.provider))
+            run.refused.add(spec.provider)
+        elif counts_against_health(exc):
             self.breaker.record(spec.id, ok=False)
-        self._bill(spec.id, cost, 0.0, type(exc).__name__, latency, tenant, ctx)
+        self._bill(spec.id, booked, booked, type(exc).__name__, latency, tenant, ctx)
         return action
 
     def _bill(
@@ -365,6 +407,11 @@ class Gateway:
             provider.close()
         for resource in self._owned:
             resource.close()
+
+
+def provider_key(provider: str) -> str:
+    """The breaker that stops every call to a provider whose API key was refused."""
+    return f"{PROVIDER_BREAKER}{provider}"
 
 
 def _run_deadline(ctx: RouteContext) -> float | None:

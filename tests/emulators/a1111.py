@@ -136,7 +136,7 @@ CASES = [
             "server_error": "ProviderUnavailable",
             "malformed": "BadResponse",
             "not_image": "BadResponse",
-            "unauthorized": "RequestRejected",
+            "unauthorized": "KeyRefused",
         },
     )
 ]

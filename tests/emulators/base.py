@@ -45,7 +45,7 @@ DEFAULT_FAILURES = MappingProxyType(
         "malformed": "BadResponse",
         "not_image": "BadResponse",
         "safety": "ContentRefused",
-        "unauthorized": "RequestRejected",
+        "unauthorized": "KeyRefused",
     }
 )
 # ...and for one that answers with an image URL that can expire (Ideogram, Replicate, fal).

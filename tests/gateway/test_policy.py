@@ -7,6 +7,7 @@ import pytest
 from ogservice.gateway.errors import (
     BadResponse,
     ContentRefused,
+    KeyRefused,
     NotConfigured,
     ProviderTimeout,
     ProviderUnavailable,
@@ -19,6 +20,7 @@ from ogservice.gateway.policy import (
     Spend,
     attempt_timeout,
     backoff_delay,
+    billed,
     counts_against_health,
     next_action,
 )
@@ -129,3 +131,26 @@ def test_only_availability_errors_count_against_model_health():
     assert counts_against_health(ProviderUnavailable("x")) and counts_against_health(RateLimited("x"))
     assert not counts_against_health(ContentRefused("x"))
     assert not counts_against_health(RequestRejected("x"))
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (None, True),  # the image came back
+        (RateLimited("429", provider="openai", status=429), False),
+        (KeyRefused("bad key", provider="openai", status=401), False),
+        (RequestRejected("bad size", provider="openai", status=400), False),
+        (ProviderUnavailable("500 at submit", provider="replicate", status=500), False),
+        (ProviderTimeout("connect timeout", provider="openai"), False),  # never reached the vendor
+        (ProviderTimeout("read timeout", provider="openai", phase="accepted"), True),  # may still bill
+        (ProviderTimeout("gave up polling", provider="fal", phase="accepted"), True),
+        # fal documents server errors as free; Replicate documents nothing, so they count as billed.
+        (ProviderUnavailable("job failed", provider="fal", phase="accepted"), False),
+        (ProviderUnavailable("job failed", provider="replicate", phase="accepted"), True),
+        (ContentRefused("filtered", provider="stability", status=200, phase="accepted"), False),
+        (ContentRefused("failed: NSFW", provider="replicate", phase="accepted"), True),
+        (BadResponse("not an image", provider="openai", status=200, phase="accepted"), True),
+    ],
+)
+def test_billed_books_what_the_vendor_bills(error, expected):
+    assert billed(error) is expected

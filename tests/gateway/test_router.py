@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from ogservice.gateway.catalog import CatalogError, load_catalog
 from ogservice.gateway.cli_route import route
-from ogservice.gateway.decision import RouteContext
+from ogservice.gateway.decision import ModelUnavailable, RouteContext
 from ogservice.gateway.intent import INTENTS
 from ogservice.gateway.request import ImageRequest, Quality, Tier
 from ogservice.gateway.router import RULES_FILE, Router, load_rules
@@ -152,9 +152,17 @@ def test_open_circuit_skips_the_model(router: Router):
 
 
 def test_tier_filter_names_the_allowed_tiers(router: Router):
-    d = decide(router, "anything", model="imagen-4-ultra", tier="free")
-    assert d.model == "local-procedural"
+    with pytest.raises(ModelUnavailable) as info:
+        decide(router, "anything", model="imagen-4-ultra", tier="free")
+    assert "not offered on tier free (tiers: pro, enterprise)" in info.value.detail
+    assert info.value.status == 422 and info.value.extra["field"] == "model"
+
+
+def test_a_named_model_is_substituted_only_with_fallback_and_then_says_so(router: Router):
+    d = decide(router, "a lake at dawn", model="imagen-4-ultra", tier="free", fallback=True)
+    assert d.requested == "imagen-4-ultra" and d.model != "imagen-4-ultra" and d.substituted
     assert d.rejected[0].reason == "not offered on tier free (tiers: pro, enterprise)"
+    assert any(r.startswith(f"substituted: {d.model} serves in place of imagen-4-ultra") for r in d.reasons)
 
 
 def test_budget_filter_shows_cost_and_remaining(router: Router):
@@ -181,8 +189,9 @@ def test_transparency_requirement(router: Router):
 
 
 def test_all_failing_reasons_are_reported(router: Router):
-    d = decide(router, "x", model="imagen-4-ultra", tier="free", configured_providers=frozenset({"local"}))
-    assert "not configured" in d.rejected[0].reason and "tier free" in d.rejected[0].reason
+    with pytest.raises(ModelUnavailable) as info:
+        decide(router, "x", model="imagen-4-ultra", tier="free", configured_providers=frozenset({"local"}))
+    assert "not configured" in info.value.detail and "tier free" in info.value.detail
 
 
 def test_fallbacks_keep_rule_order_after_rejections(router: Router):
@@ -192,15 +201,17 @@ def test_fallbacks_keep_rule_order_after_rejections(router: Router):
 
 
 # --- explicit model, retired models, unknown ids -------------------------------------------------------
-def test_explicit_model_skips_rules_but_keeps_a_local_fallback(router: Router):
+def test_explicit_model_skips_rules_and_has_no_fallback_unless_asked(router: Router):
     d = decide(router, "text saying 'SALE'", model="gpt-image-1")
-    assert (d.model, d.rule, d.fallbacks) == ("gpt-image-1", "explicit", ("local-type",))
+    assert (d.model, d.rule, d.fallbacks, d.substituted) == ("gpt-image-1", "explicit", (), False)
+    d = decide(router, "text saying 'SALE'", model="gpt-image-1", fallback=True)
+    assert (d.model, d.rule) == ("gpt-image-1", "explicit")
+    assert d.fallbacks[0] == "ideogram-v3" and d.fallbacks[-1] == "local-type"  # then the rule's list
 
 
 def test_explicit_model_still_obeys_budget(router: Router):
-    d = decide(router, "a lake", model="nano-banana", budget_remaining_usd=0.01)
-    assert d.model == "local-procedural"
-    assert "remaining budget $0.0100" in d.rejected[0].reason
+    with pytest.raises(ModelUnavailable, match=r"remaining budget \$0\.0100"):
+        decide(router, "a lake", model="nano-banana", budget_remaining_usd=0.01)
 
 
 def test_retired_model_is_skipped_unless_requested_by_name(tmp_path: Path, router: Router):
@@ -218,9 +229,8 @@ def test_retired_model_is_skipped_unless_requested_by_name(tmp_path: Path, route
 
 
 def test_unknown_explicit_model_is_rejected_with_close_matches(router: Router):
-    d = decide(router, "a lake", model="gpt-imag-1")
-    assert d.model == "local-procedural"
-    assert "did you mean gpt-image-1" in d.rejected[0].reason
+    with pytest.raises(ModelUnavailable, match="did you mean gpt-image-1"):
+        decide(router, "a lake", model="gpt-imag-1")
 
 
 def test_rule_ids_missing_from_the_catalog_are_reported_not_fatal(router: Router):

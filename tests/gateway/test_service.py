@@ -138,7 +138,7 @@ def test_bytes_that_are_not_an_image_move_to_the_next_candidate(make):
 
 
 def test_money_cap_stops_retries_because_each_retry_is_billed(make):
-    alpha = Script(ProviderUnavailable("HTTP 502"))
+    alpha = Script(ProviderUnavailable("job failed", phase="accepted"))  # accepted, then failed: billed
     result = run(make(alpha, max_retries=5, max_request_usd=0.10))
     assert alpha.calls == 2  # $0.04 + $0.04; a third would make $0.12 > $0.10
     assert result.model == "beta" and result.cost_usd == pytest.approx(0.08)
@@ -199,3 +199,51 @@ def test_without_keys_generate_routes_to_local_providers(settings, redis_client,
     )
     assert result.model.startswith("local-") and (result.image.width, result.image.height) == (600, 315)
     gateway.close()
+
+
+def test_a_named_model_that_fails_raises_instead_of_answering_with_another(
+    settings, redis_client, redis_prefix, sleeps
+):
+    """The Python API as the CLI: RouteContext(model=...) is that model or GenerationFailed."""
+    catalog = Catalog(models=(spec("alpha", "openai", 0.04), spec("local-procedural", "local", 0.0)))
+    alpha, local = Script(ProviderUnavailable("HTTP 502")), Script("ok")
+    providers = {"openai": FunctionProvider("openai", alpha), "local": FunctionProvider("local", local)}
+    gateway = Gateway(
+        settings,
+        catalog,
+        Router(catalog, load_rules()),
+        providers,
+        Breaker(redis_client, redis_prefix),
+        Ledger(redis_client, redis_prefix),
+        sleeps.append,
+        policy=RetryPolicy(max_retries=0),
+    )
+    req = ImageRequest(prompt="a fox", width=REQ_SIZE[0], height=REQ_SIZE[1])
+    with pytest.raises(GenerationFailed) as info:
+        gateway.generate(req, RouteContext(model="alpha"))
+    assert [a.model for a in info.value.attempts] == ["alpha"] and local.calls == 0
+    result = gateway.generate(req, RouteContext(model="alpha", fallback=True))
+    assert (result.model, result.decision.requested, local.calls) == ("local-procedural", "alpha", 1)
+
+
+def test_a_refused_key_opens_the_providers_breaker_until_a_probe_succeeds(make, redis_client, redis_prefix):
+    import time
+
+    from ogservice.gateway.breaker import Breaker
+    from ogservice.gateway.errors import KeyRefused
+    from ogservice.gateway.service import provider_key
+
+    alpha = Script(KeyRefused("invalid key", provider="openai", status=401), "ok")
+    gateway = make(alpha)
+    result = run(gateway)
+    assert alpha.calls == 1 and result.model == "beta"  # not retried; the next candidate serves
+    assert result.attempts[0].outcome == "KeyRefused" and result.attempts[0].cost_usd == 0.0
+    assert "check OGS_OPENAI_API_KEY" in result.attempts[0].error
+    assert gateway.breaker.state(provider_key("openai")) == "open"
+    assert gateway.context(RouteContext()).refused_providers == {"openai"}
+    run(gateway)
+    assert alpha.calls == 1  # every openai model is skipped while the key stands refused
+    # After the cool-down one call probes the key; its success closes the provider's breaker.
+    gateway.breaker = Breaker(redis_client, redis_prefix, clock=lambda: time.time() + 3600)
+    assert run(gateway).model == "alpha" and alpha.calls == 2
+    assert gateway.breaker.state(provider_key("openai")) == "closed"

@@ -76,7 +76,7 @@ def test_route_applies_budget_deadline_and_explicit_model(client):
     body = client.post("/v1/route", json={"prompt": "a lake", "model": "ideogram-v3", "tier": "pro"})
     decision = body.get_json()
     assert (decision["model"], decision["rule"]) == ("ideogram-v3", "explicit")
-    assert decision["fallbacks"] == ["local-procedural"]
+    assert decision["fallbacks"] == []  # the named model or nothing, unless a fallback is asked for
 
 
 @pytest.mark.parametrize(
@@ -118,33 +118,81 @@ def test_models_lists_the_catalog_with_availability(client):
     assert {m["health"] for m in body["models"]} == {"closed"} and isinstance(body["spend"], dict)
 
 
-class BreakerView:
-    """The hook the gateway fills (app.extensions["ogs.gateway"]): breaker state, spend and budget."""
-
-    def __init__(self, open_models: set[str]) -> None:
-        self.open_models = open_models
-        self.budget = self
-
-    def health(self, model_id: str) -> str:
-        return "open" if model_id in self.open_models else "closed"
-
-    def spend(self, tenant: str | None = None) -> dict[str, Any]:
-        return {"tenant": tenant, "actual_usd": 1.25, "budget_usd": 10.0}
-
-    def remaining(self, tenant: str) -> float:
-        return 8.75
-
-
 def test_gateway_health_and_spend_feed_models_and_routing(tmp_path: Path):
     app = make_app(tmp_path, ideogram_api_key="k", openai_api_key="k")
-    app.extensions["ogs.gateway"] = BreakerView({"ideogram-v3"})
+    gateway = app.extensions["ogs.gateway"]
+    for _ in range(3):  # three failures in a row open a breaker
+        gateway.breaker.record("ideogram-v3", ok=False)
     client = app.test_client()
     body = client.get("/v1/models").get_json()
     assert {m["id"]: m["health"] for m in body["models"]}["ideogram-v3"] == "open"
-    assert body["spend"] == {"tenant": "default", "actual_usd": 1.25, "budget_usd": 10.0}
+    assert body["spend"]["tenant"] == "default" and body["spend"]["remaining_usd"] == 10.0
     decision = client.post("/v1/route", json={"prompt": "text saying 'A'"}).get_json()
     assert decision["model"] == "gpt-image-1.5"
     assert {"model": "ideogram-v3", "reason": "circuit open (recent failures)"} in decision["rejected"]
+
+
+def test_route_is_decided_with_what_is_left_of_the_budget_even_when_the_body_names_one(tmp_path: Path):
+    app = make_app(tmp_path, ideogram_api_key="k")
+    gateway = app.extensions["ogs.gateway"]
+    gateway.budget.settle(gateway.budget.reserve("default", 9.99), 9.99)  # $0.01 left today
+    body = app.test_client().post("/v1/route", json={"prompt": "text saying 'A'", "budget": 5}).get_json()
+    assert body["model"] == "local-type"  # what the gateway would do: $0.06 is over what is left
+    assert body["rejected"][0]["reason"] == "predicted cost $0.0600 > remaining budget $0.0100"
+
+
+def test_route_rejects_the_models_of_a_provider_whose_key_was_refused(tmp_path: Path):
+    from ogservice.gateway.service import provider_key
+
+    app = make_app(tmp_path, ideogram_api_key="k", openai_api_key="k")
+    app.extensions["ogs.gateway"].breaker.trip(provider_key("ideogram"))
+    body = app.test_client().post("/v1/route", json={"prompt": "text saying 'A'"}).get_json()
+    assert body["model"] == "gpt-image-1.5"
+    refused = "provider ideogram refused the API key (check OGS_IDEOGRAM_API_KEY)"
+    assert {"model": "ideogram-v3", "reason": refused} in body["rejected"]
+
+
+def test_a_named_model_that_cannot_serve_is_a_422_unless_fallback_is_asked_for(client):
+    ask = {"prompt": "a lake", "model": "ideogram-v3", "budget": 0.01}
+    resp = client.post("/v1/route", json=ask)
+    assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
+    problem = resp.get_json()
+    assert problem["field"] == "model" and problem["title"] == "Model unavailable"
+    assert problem["detail"].startswith(
+        "model 'ideogram-v3' cannot serve this request: predicted cost $0.0600"
+    )
+    decision = client.post("/v1/route", json={**ask, "fallback": True}).get_json()
+    assert (decision["requested"], decision["model"]) == ("ideogram-v3", "local-procedural")
+    assert any(
+        r.startswith("substituted: local-procedural serves in place of ideogram-v3")
+        for r in decision["reasons"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ({"aspect_ratio": "99:1"}, "aspect_ratio 99:1 at 1024x1024 pixels makes a 10189x103 image"),
+        (
+            {"aspect_ratio": "1:99", "size": "4096x4096"},
+            "aspect_ratio 1:99 at 4096x4096 pixels makes a 412x40755",
+        ),
+        ({"aspect_ratio": "1:1", "size": "64x64"}, None),
+        ({"aspect_ratio": "1:2", "size": "64x64"}, "aspect_ratio 1:2 at 64x64 pixels makes a 45x91 image"),
+    ],
+)
+def test_extreme_aspect_ratios_are_a_422_naming_the_limits(
+    tmp_path: Path, body: dict[str, str], detail: str | None
+):
+    """A model that prices by size (gpt-image-2) used to turn 99:1 into a 10,189 px wide request: 500."""
+    app = create_app(load_settings(dev=True, data_dir=tmp_path / "data", openai_api_key="k"))
+    resp = app.test_client().post("/v1/route", json={"prompt": "a fox", **body})
+    if detail is None:
+        assert resp.status_code == 200
+        return
+    assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
+    assert resp.get_json()["detail"].startswith(detail)
+    assert "each side must be 64 to 4096 pixels" in resp.get_json()["detail"]
 
 
 def test_shipped_catalog_is_used_without_a_models_file(tmp_path: Path):

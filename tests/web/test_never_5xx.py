@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from ogservice import create_app
 from ogservice.cards.templates import BUNDLED_DIR, load_templates
-from ogservice.config import load_settings
+from ogservice.config import PROVIDERS, load_settings
 
 TEMPLATES = load_templates([BUNDLED_DIR])
 BOUNDED = settings(
@@ -157,8 +157,15 @@ PLAUSIBLE = {
     "layer": st.sampled_from(["background", "typography", "hero", "final", "image"]),
     "intent": st.sampled_from(["typography", "photoreal", "background", "complex_scene"]),
     "model": st.sampled_from(["gpt-image-2", "ideogram-v3", "local-gradient", "x"]),
-    "size": st.one_of(st.builds(lambda w, h: f"{w}x{h}", side, side), st.text(nasty_char, max_size=9)),
-    "aspect_ratio": st.sampled_from(["16:9", "1:1", "0:0", "99:1", "٩:١٦", "16:9\n", "1:0"]),
+    "size": st.one_of(
+        st.builds(lambda w, h: f"{w}x{h}", side, side),
+        st.sampled_from(["64x4096", "4096x64", "4096x4096", "64x64", "9999x9999", "10x10"]),
+        st.text(nasty_char, max_size=9),
+    ),
+    "aspect_ratio": st.one_of(
+        st.sampled_from(["16:9", "1:1", "0:0", "99:1", "1:99", "٩:١٦", "16:9\n", "1:0"]),
+        st.builds(lambda w, h: f"{w}:{h}", st.integers(0, 99), st.integers(0, 99)),  # extreme shapes
+    ),
     "transparent": st.booleans(),
     "budget": st.one_of(st.floats(-1, 1e6), st.integers(-1, 10**30)),
     "deadline": st.one_of(st.floats(-1, 1e9), st.integers(0, 10**30)),
@@ -234,10 +241,24 @@ def test_no_card_request_gets_a_5xx(client, query: tuple[str, str]) -> None:
     _assert_not_5xx(client.get(url), url[:400])
 
 
+@pytest.fixture(scope="module")
+def keyed_client(tmp_path_factory: pytest.TempPathFactory):
+    """Every vendor configured (never called: routing is a dry run), so the router prices and sizes
+    each remote model: a 99:1 ratio once reached a size-priced model as a 10,189 px wide request."""
+    keys = {f"{name}_api_key": "k" for name in PROVIDERS} | {"vertex_project": "p"}
+    keys |= {"a1111_base_url": "http://127.0.0.1:9", "comfyui_base_url": "http://127.0.0.1:9"}
+    data_dir = tmp_path_factory.mktemp("never-5xx-keyed")
+    # A rate no sweep reaches: past 120 examples a minute the sweep would only meet 429s.
+    settings = load_settings(dev=True, data_dir=data_dir, rate_limit="100000/second", **keys)
+    return create_app(settings).test_client()
+
+
 @settings(BOUNDED, max_examples=500)
 @given(body=route_bodies(), content_type=st.sampled_from(CONTENT_TYPES))
-def test_no_route_body_gets_a_5xx(client, body: str, content_type: str) -> None:
-    resp = client.post("/v1/route", data=body.encode("utf-8", "surrogatepass"), content_type=content_type)
+def test_no_route_body_gets_a_5xx(keyed_client, body: str, content_type: str) -> None:
+    resp = keyed_client.post(
+        "/v1/route", data=body.encode("utf-8", "surrogatepass"), content_type=content_type
+    )
     _assert_not_5xx(resp, body[:200])
 
 

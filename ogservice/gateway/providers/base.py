@@ -29,7 +29,9 @@ from ..errors import (
     BadResponse,
     ContentRefused,
     GatewayError,
+    KeyRefused,
     NotConfigured,
+    Phase,
     ProviderTimeout,
     ProviderUnavailable,
     RateLimited,
@@ -103,18 +105,22 @@ class HttpProvider:
         """Run one generation to completion (or raise a GatewayError) before `deadline` (monotonic)."""
         request = self.build_request(req, spec)
         for step in range(self.max_steps):
+            answered = False
             try:
                 if step > 1 and request.method == "GET" and self.poll_interval:
                     self._wait(self.poll_interval, deadline)
                 resp = self.send(request, deadline)
+                answered = True
+                result = self.parse_response(resp, req, spec)
             except GatewayError as exc:
+                if step > 0 or answered:  # a 2xx came back: the vendor holds (or delivered) the job
+                    exc.phase = "accepted"
                 self.cancel_job(request, exc)
                 raise
-            result = self.parse_response(resp, req, spec)
             if isinstance(result, GeneratedImage):
                 return result
             request = result
-        error = ProviderTimeout("gave up polling", provider=self.name)
+        error = ProviderTimeout("gave up polling", provider=self.name, phase="accepted")
         self.cancel_job(request, error)
         raise error
 
@@ -144,7 +150,11 @@ class HttpProvider:
             resp = self.client.send(request)
             resp.read()
         except httpx.TimeoutException as exc:
-            raise ProviderTimeout(f"timed out: {type(exc).__name__}", provider=self.name) from None
+            # Once the request is written the vendor may run it to the end and bill it.
+            sent = isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout)
+            phase: Phase = "accepted" if sent else "refused"
+            name = type(exc).__name__
+            raise ProviderTimeout(f"timed out: {name}", provider=self.name, phase=phase) from None
         except httpx.TransportError as exc:
             raise ProviderUnavailable(
                 f"connection failed: {type(exc).__name__}", provider=self.name
@@ -238,6 +248,8 @@ def default_error(resp: httpx.Response, provider: str, message: str = "", code: 
     kw = {"provider": provider, "status": status, "code": code}
     if status == 429:
         return RateLimited(message, retry_after=retry_after_seconds(resp), **kw)
+    if status in (401, 403):
+        return KeyRefused(message, provider=provider, status=status, code=code)
     if status >= 500 or status in (408, 409):
         return ProviderUnavailable(message, **kw)  # type: ignore[arg-type]
     return RequestRejected(message, **kw)  # type: ignore[arg-type]

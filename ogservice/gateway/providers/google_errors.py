@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..errors import ContentRefused, GatewayError, RateLimited
+from ..errors import ContentRefused, GatewayError, KeyRefused, RateLimited
 from ..sizes import requested_label
 from .base import default_error, retry_after_seconds
 
@@ -48,6 +48,8 @@ def google_error(resp: httpx.Response, provider: str) -> GatewayError:
         delay = retry_delay(details)
         retry_after = delay if delay is not None else retry_after_seconds(resp)
         return RateLimited(message, retry_after=retry_after, provider=provider, status=429, code=code)
+    if code == "API_KEY_INVALID":  # the Gemini API answers a bad key with 400, not 401
+        return KeyRefused(message, provider=provider, status=resp.status_code, code=code)
     if resp.status_code == 400 and is_safety_message(message):
         return ContentRefused(message, provider=provider, status=400, code=code or "BLOCKED")
     return default_error(resp, provider, message, code)

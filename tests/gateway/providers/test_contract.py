@@ -11,6 +11,7 @@ import tests.emulators as emulators_pkg
 from ogservice.config import ProviderConfig
 from ogservice.gateway import errors
 from ogservice.gateway.catalog import load_catalog
+from ogservice.gateway.policy import billed
 from ogservice.gateway.request import ImageRequest
 from tests.emulators.base import ContractCase
 
@@ -73,6 +74,31 @@ def test_failure_maps_to_gateway_error(case: ContractCase, kind: str, error_name
     with pytest.raises(getattr(errors, error_name)) as info:
         _provider(case, emulator).generate(ImageRequest(prompt="a red fox"), spec)
     assert info.value.provider == case.provider_cls.name
+
+
+# Answered at the door, before the vendor takes the job: no vendor bills them.
+AT_THE_DOOR = ("rate_limit", "unauthorized", "server_error")
+# Answered after the vendor did the work (a 2xx with a broken body or image, an expired file URL).
+AFTER_THE_WORK = ("not_image", "malformed", "expired_url")
+
+
+@pytest.mark.parametrize(
+    ("case", "kind", "error_name"),
+    [c for c in FAILURE_CASES if c[1] in AT_THE_DOOR + AFTER_THE_WORK],
+    ids=lambda v: getattr(v, "model_id", v),
+)
+def test_only_failures_after_the_vendor_took_the_job_are_billed(
+    case: ContractCase, kind: str, error_name: str
+):
+    """429, 401/403 and a 5xx answer cost nothing; a broken image the vendor made is billed."""
+    emulator = case.emulator_cls()
+    emulator.inject(kind)
+    with pytest.raises(getattr(errors, error_name)) as info:
+        _provider(case, emulator).generate(
+            ImageRequest(prompt="a red fox"), load_catalog().get(case.model_id)
+        )
+    expected = kind in AFTER_THE_WORK
+    assert (info.value.phase, billed(info.value)) == ("accepted" if expected else "refused", expected)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.model_id)

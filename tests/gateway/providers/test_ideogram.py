@@ -324,7 +324,7 @@ def test_server_error_and_unauthorized_map_with_the_vendor_detail():
     error = failing("server_error")
     assert type(error) is errors.ProviderUnavailable and error.message == "Internal Server Error"
     error = failing("unauthorized")
-    assert type(error) is errors.RequestRejected and error.status == 401 and "Api-Key" in error.message
+    assert type(error) is errors.KeyRefused and error.status == 401 and "Api-Key" in error.message
 
 
 # --- real vendor -------------------------------------------------------------------------------------
