@@ -265,16 +265,21 @@ def _preferred(wanted: str, behind: np.ndarray, palette: backgrounds.Palette) ->
         return None
     if wanted == "accent":
         return accent(palette)
-    if wanted in ("muted", "on-accent"):
+    if wanted == "on-accent":
+        return color.text_on(contrast.mean_color(behind))
+    if wanted == "muted":
         average = contrast.mean_color(behind)
         base = (255, 255, 255) if color.relative_luminance(average) < 0.3 else (17, 17, 23)
-        return color.mix(base, average, 0.25) if wanted == "muted" else base
+        return color.mix(base, average, 0.25)
     return color.parse_color(wanted)
 
 
 def accent(palette: backgrounds.Palette) -> tuple[int, int, int]:
-    """A vivid colour from the palette's most colourful stop, light on dark palettes and deep on light
-    ones, adjusted until it stands out from the background by 3:1 (WCAG's ratio for UI shapes)."""
+    """The brand colour, exactly, when the palette has one. Otherwise a vivid colour from the
+    palette's most colourful stop, light on dark palettes and deep on light ones, adjusted until it
+    stands out from the background by 3:1 (WCAG's ratio for UI shapes)."""
+    if palette.brand is not None:
+        return palette.brand
     mean = tuple(round(sum(c[i] for c in palette.stops) / len(palette.stops)) for i in range(3))
     hue, _, saturation = colorsys.rgb_to_hls(*(v / 255 for v in max(palette.stops, key=_chroma)))
     saturation = max(saturation, 0.65)
