@@ -75,3 +75,14 @@ def test_the_derived_background_keeps_the_brand_hue(service, brand):
     lightness, chroma, card_hue = to_oklch(mean)  # type: ignore[arg-type]
     assert chroma > 0.015, f"{brand}: the card is grey ({mean})"
     assert _hue_distance(card_hue, hue) <= 30, f"{brand}: card hue {card_hue:.0f} vs brand {hue:.0f}"
+
+
+def test_a_pill_grows_around_text_taller_than_its_box(service):
+    # Arabic metrics make a one-line block taller than the tag's 44 px box less its padding.
+    job = service.run("blog-post", [("title", "x"), ("tag", "جديد"), ("size", "og")])
+    tag = next(r for r in job.composition.texts if r.id == "tag")
+    assert not tag.scrim, "text overflowing its pill needed a scrim"
+    image = Image.open(io.BytesIO(job.png))
+    x, y, w, h = tag.box
+    below = _dominant(image, (x, y + h - 4, w, 4))  # the bottom rows of the text sit on the pill
+    assert below == _dominant(image, tag.box)
