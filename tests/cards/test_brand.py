@@ -37,9 +37,7 @@ def _dominant(image: Image.Image, box: tuple[float, float, float, float]) -> tup
 
 
 @pytest.mark.parametrize("brand", BRANDS)
-@pytest.mark.parametrize(
-    ("template", "size"), [(t, s) for t in PILLS for s in TEMPLATES[t].sizes]
-)
+@pytest.mark.parametrize(("template", "size"), [(t, s) for t in PILLS for s in TEMPLATES[t].sizes])
 def test_the_exact_brand_colour_fills_the_pills_and_their_text_reads(service, brand, template, size):
     job = service.run(template, [*SAMPLE_FIELDS[template], ("brand_color", brand), ("size", size)])
     image = Image.open(io.BytesIO(job.png))
