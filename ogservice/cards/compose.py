@@ -137,17 +137,21 @@ def compose(
     result = Composition(image, uncovered=uncovered)
     if progress is not None:
         progress.layout(image, [plan.reach for plan in plans])
+    scrimmed: list[Box] = []  # text groups drawn over one shared scrim
     for count, plan in enumerate(plans):
         if progress is not None and count:
             progress.drawn(image, count)
-        if isinstance(plan, _TextPlan) and plan.group is not None:
-            _group_backdrop(image, plan, canvas)
+        if isinstance(plan, _TextPlan) and plan.group is not None and _group_backdrop(image, plan, canvas):
+            scrimmed.append(plan.group)
         if isinstance(plan, _RectPlan):
             _draw_rect(image, plan.box, _fill(plan.layer.fill, canvas.palette), plan.radius)
         elif isinstance(plan, _LetteringPlan):
             _draw_lettering(image, plan, canvas)
         else:
-            result.texts.append(_draw_text_layer(image, plan, canvas))
+            report = _draw_text_layer(image, plan, canvas)
+            if not report.scrim and any(_within(plan.ink, group) for group in scrimmed):
+                report = replace(report, scrim=True)
+            result.texts.append(report)
     return result
 
 
@@ -215,17 +219,29 @@ def _union(boxes: list[Box]) -> Box:
     return left, top, right - left, bottom - top
 
 
-def _group_backdrop(image: Image.Image, head: _TextPlan, canvas: Canvas) -> None:
+def _within(inner: Box, outer: Box) -> bool:
+    return (
+        inner[0] >= outer[0]
+        and inner[1] >= outer[1]
+        and inner[0] + inner[2] <= outer[0] + outer[2]
+        and inner[1] + inner[3] <= outer[1] + outer[3]
+    )
+
+
+def _group_backdrop(image: Image.Image, head: _TextPlan, canvas: Canvas) -> bool:
     """One scrim behind a whole text group when its first layer's colour needs one there: a title
     and subtitle then share a single panel and a single polarity, instead of a light scrim behind
-    one and a dark one behind the other. Each layer still checks its own contrast when drawn."""
+    one and a dark one behind the other. Each layer still checks its own contrast when drawn.
+    True when a scrim was drawn."""
     assert head.group is not None
     rect = _rect(head.group)
     behind = contrast.sample(image, rect)
     preferred = _preferred(head.layer.color, behind, canvas.palette)
     choice = contrast.choose_legible(image, rect, preferred, min_ratio=MIN_CONTRAST, pixels=behind)
-    if choice.scrim is not None:
-        contrast.apply_scrim(image, rect, choice.scrim)
+    if choice.scrim is None:
+        return False
+    contrast.apply_scrim(image, rect, choice.scrim)
+    return True
 
 
 def _plan_text(

@@ -44,6 +44,8 @@ def test_a_title_and_its_subtitle_share_one_scrim(fonts, template, size):
     reports = {r.id: r for r in card.texts}
     title, subtitle = reports["title"], reports["subtitle"]
     assert min(title.contrast, subtitle.contrast) >= 4.5
+    assert title.contrast >= 7, "a scrim was needed anyway: it aims for 7:1 where its cap allows"
+    assert title.scrim and subtitle.scrim
     before, after = np.asarray(background, dtype=int), np.asarray(card.image, dtype=int)
     # A column just left of the group's blocks, from the title's top to the subtitle's bottom.
     x = round(min(title.box[0], subtitle.box[0])) - 3
