@@ -316,6 +316,7 @@ def text_on(fill: RGB, min_ratio: float = 4.5) -> RGB:
 _DARK_RAMP = ((0.24, 0.7, -10), (0.31, 0.85, -3), (0.38, 1.0, 4), (0.46, 0.95, 10))
 _LIGHT_RAMP = ((0.985, 0.4, -8), (0.96, 0.7, -3), (0.93, 0.9, 3), (0.9, 1.0, 8))
 _DARK_CHROMA, _LIGHT_CHROMA = 0.16, 0.045  # calm backgrounds even for neon brand colours
+_PALE, _DARK_CHROMA_UNDER_PALE = 0.85, 0.035  # OKLCH lightness of a very light brand colour
 
 
 @lru_cache(maxsize=256)
@@ -328,8 +329,11 @@ def palette_from_brand(color: str) -> Palette:
     """
     brand = parse_color(color)
     lightness, chroma, hue = to_oklch(brand)
+    # Deep shades of a very light brand colour (a yellow, a pastel) turn olive or muddy: its dark
+    # background keeps the hue at a lower chroma, a warm or cool near-black the brand colour lights up.
+    dark_chroma = _DARK_CHROMA if lightness < _PALE else _DARK_CHROMA_UNDER_PALE
     options = []
-    for ramp, cap in ((_DARK_RAMP, _DARK_CHROMA), (_LIGHT_RAMP, _LIGHT_CHROMA)):
+    for ramp, cap in ((_DARK_RAMP, dark_chroma), (_LIGHT_RAMP, _LIGHT_CHROMA)):
         stops = tuple(from_oklch(lum, min(chroma, cap) * c, (hue + dh) % 360) for lum, c, dh in ramp)
         mean = sum(relative_luminance(s) for s in stops) / len(stops)
         options.append((luminance_ratio(relative_luminance(brand), mean), stops))
