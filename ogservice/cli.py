@@ -1,4 +1,4 @@
-"""Command line: `ogservice serve | render | sign | route | generate | bench | sandbox | keys`."""
+"""Command line: `ogservice serve | render | gallery | sign | route | generate | bench | sandbox | keys`."""
 
 from __future__ import annotations
 
@@ -121,6 +121,21 @@ def render(
     click.echo(f"wrote {output} ({job.format.name}, {len(job.data):,} bytes{quality}, {state})")
     if job.missing:
         click.echo("missing glyphs: " + " ".join(f"U+{ord(c):04X}" for c in job.missing), err=True)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--template", "-t", "only", multiple=True, help="Only this template (repeatable).")
+def gallery(output: Path, only: tuple[str, ...]) -> None:
+    """Render every template x preset x sample content (short and long text, four scripts, with and
+    without brand colour) into PNGs and one contact sheet, OUTPUT/index.html."""
+    from . import gallery as contact
+
+    try:
+        cards = contact.build(output, only, progress=lambda card: click.echo(card.file, err=True))
+    except OgsError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"wrote {len(cards)} cards and {output / 'index.html'}")
 
 
 @main.command()

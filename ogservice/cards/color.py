@@ -252,6 +252,7 @@ class Palette:
 
     name: str
     stops: tuple[RGB, ...]
+    brand: RGB | None = None  # a brand colour, used exactly where a marketer expects it (CTA, badge, rule)
 
     def __post_init__(self) -> None:
         if len(self.stops) < 2:
@@ -300,14 +301,41 @@ def theme(name: str) -> Palette:
         raise UnprocessableField(f"unknown theme {name!r}; choose one of: {', '.join(THEMES)}") from None
 
 
+def text_on(fill: RGB, min_ratio: float = 4.5) -> RGB:
+    """The text colour that reads on a solid fill: white or near-black, whichever contrasts more,
+    and pure black for the few mid-tones (luminance ~0.19) where neither reaches min_ratio."""
+    best = max((WHITE, NEAR_BLACK), key=lambda text: contrast_ratio(text, fill))
+    if contrast_ratio(best, fill) < min_ratio and contrast_ratio(BLACK, fill) > contrast_ratio(best, fill):
+        return BLACK
+    return best
+
+
+# (OKLCH lightness, share of the chroma, hue offset in degrees) of the four stops. The dark ramp
+# stays light enough to show its hue (a green brand gives green, not near-black); the light one is
+# a pale tint of the brand's hue for brand colours too deep to stand out on a dark background.
+_DARK_RAMP = ((0.24, 0.7, -10), (0.31, 0.85, -3), (0.38, 1.0, 4), (0.46, 0.95, 10))
+_LIGHT_RAMP = ((0.985, 0.4, -8), (0.96, 0.7, -3), (0.93, 0.9, 3), (0.9, 1.0, 8))
+_DARK_CHROMA, _LIGHT_CHROMA = 0.16, 0.045  # calm backgrounds even for neon brand colours
+_PALE, _DARK_CHROMA_UNDER_PALE = 0.85, 0.035  # OKLCH lightness of a very light brand colour
+
+
 @lru_cache(maxsize=256)
 def palette_from_brand(color: str) -> Palette:
-    """A harmonious four-stop palette around one brand colour (analogous hues, OKLCH lightness ramp)."""
-    lightness, chroma, hue = to_oklch(parse_color(color))
-    chroma = min(chroma, 0.2)  # keep backgrounds calm even for neon brand colours
-    if lightness > 0.8:  # a pale brand colour makes a light palette for dark text
-        ramp = ((0.98, 0.3, -12), (0.95, 0.5, -4), (0.91, 0.7, 4), (0.87, 0.8, 12))
-    else:
-        ramp = ((0.2, 0.6, -18), (0.3, 0.8, -6), (0.42, 1.0, 6), (0.55, 0.9, 18))
-    stops = tuple(from_oklch(lum, chroma * c, (hue + dh) % 360) for lum, c, dh in ramp)
-    return Palette(f"brand-{color.strip().lower()}", stops)
+    """A four-stop palette in the brand's hue, carrying the exact brand colour for CTA, badge and rule.
+
+    The stops are dark or light, whichever sets the brand colour off more (WCAG contrast between the
+    brand and the stops' mean luminance): a bright orange CTA sits on deep orange-brown, a deep red
+    or purple one on a pale tint of its own hue.
+    """
+    brand = parse_color(color)
+    lightness, chroma, hue = to_oklch(brand)
+    # Deep shades of a very light brand colour (a yellow, a pastel) turn olive or muddy: its dark
+    # background keeps the hue at a lower chroma, a warm or cool near-black the brand colour lights up.
+    dark_chroma = _DARK_CHROMA if lightness < _PALE else _DARK_CHROMA_UNDER_PALE
+    options = []
+    for ramp, cap in ((_DARK_RAMP, dark_chroma), (_LIGHT_RAMP, _LIGHT_CHROMA)):
+        stops = tuple(from_oklch(lum, min(chroma, cap) * c, (hue + dh) % 360) for lum, c, dh in ramp)
+        mean = sum(relative_luminance(s) for s in stops) / len(stops)
+        options.append((luminance_ratio(relative_luminance(brand), mean), stops))
+    stops = max(options, key=lambda option: option[0])[1]
+    return Palette(f"brand-{color.strip().lower()}", stops, brand)

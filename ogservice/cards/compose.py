@@ -5,7 +5,7 @@ from __future__ import annotations
 import colorsys
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -109,16 +109,19 @@ class _TextPlan:
     outer: Box  # the pill, or the text box with its padding
     ink: Box  # where the laid-out block is drawn
     scale: float
+    group: Box | None = None  # on the first layer of a text group: the blocks of the whole group
 
     @property
     def reach(self) -> tuple[int, int]:
         """The rows drawing this layer may touch, [top, bottom): the pill, the glyphs' ink (fonts'
-        bounding boxes, marks' offsets, INK_MARGIN for rounding and hinting) and a scrim reaching
-        MAX_SCRIM_PADDING beyond them."""
+        bounding boxes, marks' offsets, INK_MARGIN for rounding and hinting), its group's blocks,
+        and a scrim reaching MAX_SCRIM_PADDING beyond them."""
         ink_top, ink_bottom = self.block.ink_rows()
-        top = min(self.outer[1], self.ink[1] + ink_top - INK_MARGIN) - contrast.MAX_SCRIM_PADDING
+        top = min(self.outer[1], self.ink[1] + ink_top - INK_MARGIN)
         bottom = max(self.outer[1] + self.outer[3], self.ink[1] + ink_bottom + INK_MARGIN)
-        return math.floor(top), math.ceil(bottom + contrast.MAX_SCRIM_PADDING)
+        if self.group is not None:
+            top, bottom = min(top, self.group[1]), max(bottom, self.group[1] + self.group[3])
+        return math.floor(top - contrast.MAX_SCRIM_PADDING), math.ceil(bottom + contrast.MAX_SCRIM_PADDING)
 
 
 def compose(
@@ -137,9 +140,12 @@ def compose(
     result = Composition(image, uncovered=uncovered)
     if progress is not None:
         progress.layout(image, [plan.reach for plan in plans])
+    scrimmed: list[Box] = []  # text groups drawn over one shared scrim
     for count, plan in enumerate(plans):
         if progress is not None and count:
             progress.drawn(image, count)
+        if isinstance(plan, _TextPlan) and plan.group is not None and _group_backdrop(image, plan, canvas):
+            scrimmed.append(plan.group)
         if isinstance(plan, KindPlan):
             plan.draw(image)
             result.images.append((plan.layer.id, plan.box))
@@ -148,7 +154,10 @@ def compose(
         elif isinstance(plan, _LetteringPlan):
             _draw_lettering(image, plan, canvas)
         else:
-            result.texts.append(_draw_text_layer(image, plan, canvas))
+            report = _draw_text_layer(image, plan, canvas)
+            if not report.scrim and any(_within(plan.ink, group) for group in scrimmed):
+                report = replace(report, scrim=True)
+            result.texts.append(report)
     return result
 
 
@@ -196,7 +205,55 @@ def _plan(template: Template, canvas: Canvas, fonts: FontRegistry) -> tuple[list
             if plan.block.width:  # text that takes no room (marks, controls, skipped glyphs) is not drawn
                 plans.append(plan)
                 bottoms[layer.id] = plan.ink[1] + plan.block.height
-    return plans, tuple(sorted(uncovered))
+    return _grouped(plans), tuple(sorted(uncovered))
+
+
+def _grouped(plans: list[_Plan]) -> list[_Plan]:
+    """Plain text layers that flow `after` one another (a title and its subtitle) form a group; its
+    first layer carries the box around all of their blocks, so the group gets one treatment."""
+    texts = {p.layer.id: p for p in plans if isinstance(p, _TextPlan) and p.layer.kind == "text"}
+    boxes: dict[str, list[Box]] = {}
+    for plan in texts.values():
+        head = plan
+        while head.layer.after in texts:
+            head = texts[head.layer.after]
+        if head is not plan:
+            boxes.setdefault(head.layer.id, [head.ink]).append(plan.ink)
+    return [
+        replace(p, group=_union(boxes[p.layer.id])) if isinstance(p, _TextPlan) and p.layer.id in boxes else p
+        for p in plans
+    ]
+
+
+def _union(boxes: list[Box]) -> Box:
+    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    right, bottom = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return left, top, right - left, bottom - top
+
+
+def _within(inner: Box, outer: Box) -> bool:
+    return (
+        inner[0] >= outer[0]
+        and inner[1] >= outer[1]
+        and inner[0] + inner[2] <= outer[0] + outer[2]
+        and inner[1] + inner[3] <= outer[1] + outer[3]
+    )
+
+
+def _group_backdrop(image: Image.Image, head: _TextPlan, canvas: Canvas) -> bool:
+    """One scrim behind a whole text group when its first layer's colour needs one there: a title
+    and subtitle then share a single panel and a single polarity, instead of a light scrim behind
+    one and a dark one behind the other. Each layer still checks its own contrast when drawn.
+    True when a scrim was drawn."""
+    assert head.group is not None
+    rect = _rect(head.group)
+    behind = contrast.sample(image, rect)
+    preferred = _preferred(head.layer.color, behind, canvas.palette)
+    choice = contrast.choose_legible(image, rect, preferred, min_ratio=MIN_CONTRAST, pixels=behind)
+    if choice.scrim is None:
+        return False
+    contrast.apply_scrim(image, rect, choice.scrim)
+    return True
 
 
 def _plan_text(
@@ -218,6 +275,8 @@ def _plan_text(
         box, block.width + 2 * pad_x, block.height + 2 * pad_y, layer.align, layer.valign, block.direction
     )
     ink = (outer[0] + pad_x, outer[1] + pad_y, block.width, block.height)
+    if layer.kind == "pill":  # a block taller than its box (tall script metrics) keeps its pill around it
+        outer = (outer[0], outer[1], max(outer[2], ink[2] + 2 * pad_x), max(outer[3], ink[3] + 2 * pad_y))
     return _TextPlan(layer, block, outer, ink, scale)
 
 
@@ -260,7 +319,7 @@ def _legible_color(
     image: Image.Image, ink: Box, wanted: str, palette: backgrounds.Palette
 ) -> tuple[tuple[int, int, int], float, bool]:
     """Preferred colour if it reaches 4.5:1 over the pixels behind it; else a better one or a scrim."""
-    rect = (round(ink[0]), round(ink[1]), round(ink[0] + ink[2]), round(ink[1] + ink[3]))
+    rect = _rect(ink)
     behind = contrast.sample(image, rect)  # one sample serves the muted colour and the contrast
     preferred = _preferred(wanted, behind, palette)
     choice = contrast.choose_legible(image, rect, preferred, min_ratio=MIN_CONTRAST, pixels=behind)
@@ -271,22 +330,32 @@ def _legible_color(
     return choice.text_rgb, contrast.measure_contrast(image, rect, choice.text_rgb), True
 
 
+def _rect(box: Box) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) pixel rectangle of an (x, y, width, height) box."""
+    return round(box[0]), round(box[1]), round(box[0] + box[2]), round(box[1] + box[3])
+
+
 def _preferred(wanted: str, behind: np.ndarray, palette: backgrounds.Palette) -> tuple[int, int, int] | None:
     """The layer's wanted colour; muted and on-accent are worked out from the pixels `behind` it."""
     if wanted == "auto":
         return None
     if wanted == "accent":
         return accent(palette)
-    if wanted in ("muted", "on-accent"):
+    if wanted == "on-accent":
+        return color.text_on(contrast.mean_color(behind))
+    if wanted == "muted":
         average = contrast.mean_color(behind)
         base = (255, 255, 255) if color.relative_luminance(average) < 0.3 else (17, 17, 23)
-        return color.mix(base, average, 0.25) if wanted == "muted" else base
+        return color.mix(base, average, 0.25)
     return color.parse_color(wanted)
 
 
 def accent(palette: backgrounds.Palette) -> tuple[int, int, int]:
-    """A vivid colour from the palette's most colourful stop, light on dark palettes and deep on light
-    ones, adjusted until it stands out from the background by 3:1 (WCAG's ratio for UI shapes)."""
+    """The brand colour, exactly, when the palette has one. Otherwise a vivid colour from the
+    palette's most colourful stop, light on dark palettes and deep on light ones, adjusted until it
+    stands out from the background by 3:1 (WCAG's ratio for UI shapes)."""
+    if palette.brand is not None:
+        return palette.brand
     mean = tuple(round(sum(c[i] for c in palette.stops) / len(palette.stops)) for i in range(3))
     hue, _, saturation = colorsys.rgb_to_hls(*(v / 255 for v in max(palette.stops, key=_chroma)))
     saturation = max(saturation, 0.65)

@@ -5,17 +5,20 @@ black-and-white pattern stays black and white, and no regular grid that a period
 alias with). The worst case is a low percentile of the per-pixel contrast (the 1st, estimated
 conservatively from the sample), so a few stray specks do not condemn a region. When no plain
 text colour reaches the target, a scrim (translucent panel or soft gradient) is computed with the
-least 8-bit opacity that does, by replaying Pillow's own blending arithmetic on the samples.
+least 8-bit opacity that does, by replaying Pillow's own blending arithmetic on the samples. A scrim
+that is drawn anyway aims higher (AIM_RATIO, WCAG AAA) when that takes no more than MAX_AIM_OPACITY:
+a scrim that barely reaches 4.5:1 looks weak on light gradients, and a stronger one costs nothing
+more in clutter. Panels fade out over their padding instead of ending in a hard edge.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from .color import NEAR_BLACK, RGB, WHITE, contrast_ratio, luminance_array, relative_luminance
 from .pixels import pixels
@@ -29,6 +32,8 @@ SAMPLES = 4096  # pixels read per region when it has more
 SAMPLED_PERCENTILE = 0.5
 MAX_SCRIM_PADDING = 32  # a scrim panel never reaches further than this beyond its text
 MAX_BRAND_SCRIM = 0.6  # above this opacity a neutral text colour is kept instead of the brand colour
+AIM_RATIO = 7.0  # what a scrim that is needed anyway aims for (WCAG AAA)
+MAX_AIM_OPACITY = 0.85  # a scrim goes no darker than this for AIM_RATIO (it always does for the minimum)
 DARK_SCRIM: RGB = (8, 8, 12)
 LIGHT_SCRIM: RGB = WHITE
 
@@ -42,6 +47,7 @@ class Scrim:
     shape: Literal["panel", "gradient"] = "panel"
     padding: int = 12
     radius: int = 12
+    soft: bool = True  # a panel that fades out over its padding (else a hard-edged one)
 
     @property
     def alpha(self) -> int:
@@ -77,8 +83,10 @@ def choose_legible(
     preferred: RGB | None = None,
     min_ratio: float = 4.5,
     pixels: np.ndarray | None = None,
+    aim: float = AIM_RATIO,
 ) -> Legibility:
-    """Preferred colour if it reads; else white or near-black; else the lightest scrim that makes it read.
+    """Preferred colour if it reads; else white or near-black; else a scrim that makes it read, as
+    strong as `aim` needs up to MAX_AIM_OPACITY, and never weaker than min_ratio needs.
 
     `pixels` may pass in `sample(background, box)` when the caller has already taken it.
     """
@@ -90,42 +98,58 @@ def choose_legible(
     best = max(plain, key=lambda pair: pair[1])
     if best[1] >= min_ratio:
         return Legibility(best[0], None, best[1])
-    return _with_scrim(pixels, box, preferred, min_ratio)
+    return _with_scrim(pixels, box, preferred, min_ratio, aim)
 
 
 def scrim_behind(background: Image.Image, box: Box, text_rgb: RGB, min_ratio: float) -> Legibility:
-    """The lightest scrim that makes text of this fixed colour (model lettering) reach min_ratio."""
-    return _scrim_for(sample(background, box), text_rgb, min_ratio, _scrim_padding(box))
+    """The lightest scrim that makes text of this fixed colour (model lettering) reach min_ratio: a
+    hard-edged panel, full over its padding, since lettering's ink may reach the edges of its box."""
+    legibility = _scrim_for(sample(background, box), text_rgb, min_ratio, _scrim_padding(box), min_ratio)
+    assert legibility.scrim is not None
+    return replace(legibility, scrim=replace(legibility.scrim, soft=False))
 
 
 def _scrim_padding(box: Box) -> int:
     return max(8, min(MAX_SCRIM_PADDING, round(min(box[2] - box[0], box[3] - box[1]) * 0.15)))
 
 
-def _with_scrim(pixels: np.ndarray, box: Box, preferred: RGB | None, min_ratio: float) -> Legibility:
+def _with_scrim(
+    pixels: np.ndarray, box: Box, preferred: RGB | None, min_ratio: float, aim: float
+) -> Legibility:
     """The text colour and scrim needing the least opacity; the brand colour wins unless it needs a lot."""
     padding = _scrim_padding(box)
     if preferred is not None:
-        brand = _scrim_for(pixels, preferred, min_ratio, padding)
+        brand = _scrim_for(pixels, preferred, min_ratio, padding, aim)
         if brand.ratio >= min_ratio and brand.scrim is not None and brand.scrim.opacity <= MAX_BRAND_SCRIM:
             return brand
-    options = [_scrim_for(pixels, c, min_ratio, padding) for c in (WHITE, NEAR_BLACK)]
+    options = [_scrim_for(pixels, c, min_ratio, padding, aim) for c in (WHITE, NEAR_BLACK)]
     return min(options, key=lambda c: (c.ratio < min_ratio, c.scrim.opacity if c.scrim else 0.0))
 
 
-def _scrim_for(pixels: np.ndarray, text: RGB, min_ratio: float, padding: int) -> Legibility:
-    """Least 8-bit alpha of a dark (for light text) or light (for dark text) scrim reaching min_ratio."""
+def _scrim_for(pixels: np.ndarray, text: RGB, min_ratio: float, padding: int, aim: float) -> Legibility:
+    """A dark (for light text) or light (for dark text) scrim: the least 8-bit alpha reaching `aim`
+    if that is at most MAX_AIM_OPACITY, else the larger of that cap and what min_ratio needs."""
     dark = contrast_ratio(text, DARK_SCRIM) >= contrast_ratio(text, LIGHT_SCRIM)
     scrim_rgb, text_lum = (DARK_SCRIM if dark else LIGHT_SCRIM), relative_luminance(text)
-    lo, hi = 0, 255  # contrast only grows with alpha (pixels move away from the text), so bisect
-    while lo < hi:
+    alpha = _least_alpha(pixels, scrim_rgb, text_lum, min_ratio, 0)
+    if aim > min_ratio:
+        cap = round(MAX_AIM_OPACITY * 255)
+        alpha = max(alpha, _least_alpha(pixels, scrim_rgb, text_lum, aim, alpha, cap))
+    ratio = _worst(luminance_array(blend(pixels, scrim_rgb, alpha)), text_lum)
+    return Legibility(text, Scrim(scrim_rgb, alpha / 255, padding=padding, radius=padding), ratio)
+
+
+def _least_alpha(
+    pixels: np.ndarray, scrim_rgb: RGB, text_lum: float, ratio: float, lo: int, hi: int = 255
+) -> int:
+    """Least alpha in [lo, hi] whose blend reaches `ratio` (hi when none does)."""
+    while lo < hi:  # contrast only grows with alpha (pixels move away from the text), so bisect
         mid = (lo + hi) // 2
-        if _worst(luminance_array(blend(pixels, scrim_rgb, mid)), text_lum) >= min_ratio:
+        if _worst(luminance_array(blend(pixels, scrim_rgb, mid)), text_lum) >= ratio:
             hi = mid
         else:
             lo = mid + 1
-    ratio = _worst(luminance_array(blend(pixels, scrim_rgb, lo)), text_lum)
-    return Legibility(text, Scrim(scrim_rgb, lo / 255, padding=padding, radius=padding), ratio)
+    return lo
 
 
 def blend(pixels: np.ndarray, rgb: RGB, alpha: int) -> np.ndarray:
@@ -146,7 +170,9 @@ def apply_scrim(image: Image.Image, box: Box, scrim: Scrim) -> None:
         region = (0, max(0, y0 - 4 * pad), image.width, min(image.height, y1 + pad))
     if region[2] <= region[0] or region[3] <= region[1]:
         return
-    if scrim.shape == "panel":
+    if scrim.shape == "panel" and scrim.soft:
+        mask = _soft_panel_mask(region, (x0, y0, x1, y1), scrim)
+    elif scrim.shape == "panel":
         mask = Image.new("L", (region[2] - region[0], region[3] - region[1]))
         outline = (
             x0 - pad - region[0],
@@ -158,6 +184,27 @@ def apply_scrim(image: Image.Image, box: Box, scrim: Scrim) -> None:
     else:
         mask = _gradient_mask(region, y0, scrim)
     image.paste(scrim.rgb, region, mask)
+
+
+def _soft_panel_mask(region: Box, box: Box, scrim: Scrim) -> Image.Image:
+    """A rounded panel, full for a third of the padding beyond the box (glyphs overshoot their
+    block a little) and fading to nothing at the full padding: a Gaussian blur of a panel reaching
+    two thirds of the padding, 3 sigma either side. Full alpha over the box, whatever the blur."""
+    pad, (x0, y0, x1, y1) = scrim.padding, box
+    mask = Image.new("L", (region[2] - region[0], region[3] - region[1]))
+    reach = 2 * pad / 3
+    outline = (
+        round(x0 - reach) - region[0],
+        round(y0 - reach) - region[1],
+        round(x1 + reach) - region[0] - 1,
+        round(y1 + reach) - region[1] - 1,
+    )
+    ImageDraw.Draw(mask).rounded_rectangle(outline, radius=round(scrim.radius * 2 / 3), fill=scrim.alpha)
+    mask = mask.filter(ImageFilter.GaussianBlur(pad / 9))
+    inner = (x0 - region[0], y0 - region[1], x1 - region[0] - 1, y1 - region[1] - 1)
+    if inner[2] >= inner[0] and inner[3] >= inner[1]:
+        ImageDraw.Draw(mask).rectangle(inner, fill=scrim.alpha)
+    return mask
 
 
 def _gradient_mask(region: Box, box_top: int, scrim: Scrim) -> Image.Image:

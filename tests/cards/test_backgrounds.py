@@ -158,9 +158,11 @@ def test_brand_palette_keeps_the_brand_hue(brand: str) -> None:
     assert _hue_distance(to_oklch((r, g, b))[2], hue) <= 30
 
 
-def test_brand_palette_lightness_follows_the_brand() -> None:
-    assert palette_from_brand("#1e3a8a").dark
-    assert not palette_from_brand("#fde68a").dark  # a pale brand colour gives a light palette
+def test_brand_palette_sets_the_brand_colour_off() -> None:
+    # The exact brand colour fills the CTA and badge, so the background goes the other way.
+    assert not palette_from_brand("#1e3a8a").dark  # a deep navy brand: a pale blue background
+    assert palette_from_brand("#fde68a").dark  # a pale yellow brand: a deep yellow-brown one
+    assert palette_from_brand("#1e3a8a").brand == (0x1E, 0x3A, 0x8A)
 
 
 def test_grey_brand_gives_a_neutral_palette() -> None:

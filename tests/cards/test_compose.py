@@ -4,6 +4,7 @@ and golden images compared with a tolerance (FreeType versions move edges; layou
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from PIL import Image
 from ogservice.cards.templates import BUNDLED_DIR, load_templates
 from ogservice.config import load_settings
 from ogservice.pipeline import CardService
+
+from . import golden_check
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("OGS_UPDATE_GOLDEN") == "1"
@@ -92,17 +95,49 @@ def test_golden_image(service, template, size):
     job = _render(service, template, SAMPLE_FIELDS[template], size=size)
     actual = np.asarray(Image.open(io.BytesIO(job.png)).convert("RGB"), dtype=np.int16)
     golden = GOLDEN_DIR / f"{template}-{size}.png"
-    if UPDATE or not golden.exists():
+    layers = golden.with_suffix(".json")
+    if UPDATE or not golden.exists() or not layers.exists():
         GOLDEN_DIR.mkdir(exist_ok=True)
         golden.write_bytes(job.png)
+        golden_check.write(layers, actual, job.composition.texts)
         if not UPDATE:
-            pytest.fail(f"golden image {golden.name} was missing and has been written; commit it")
+            pytest.fail(f"golden {golden.name} or its layer manifest was missing; now written, commit it")
+    _assert_like_golden(actual, job.composition.texts, golden)
+
+
+def _assert_like_golden(actual: np.ndarray, reports, golden: Path) -> None:
     expected = np.asarray(Image.open(golden).convert("RGB"), dtype=np.int16)
     assert actual.shape == expected.shape
+    # Every layer is there, in its place, with its ink: a missing byline is far under 1% of pixels.
+    layers = json.loads(golden.with_suffix(".json").read_text(encoding="utf-8"))
+    assert not (problems := golden_check.layer_problems(actual, reports, layers)), problems
+    # Tolerance for anti-aliasing only: edges may move by a pixel, nothing changes away from them.
     diff = np.abs(actual - expected).max(axis=2)
-    # Tolerance: anti-aliased edges may move by a pixel; a moved or missing text block may not.
     assert diff.mean() < 1.5, f"mean difference {diff.mean():.2f}"
-    assert (diff > 64).mean() < 0.01, f"{(diff > 64).mean():.2%} of pixels changed strongly"
+    assert (diff > golden_check.STRONG).mean() < 0.01, f"{(diff > 64).mean():.2%} of pixels changed strongly"
+    assert (off := golden_check.off_edge_changes(actual, expected)) == 0, f"{off} pixels changed off edges"
+
+
+def test_the_golden_check_catches_a_missing_small_layer(service):
+    # Without author and date there is no byline: the old whole-image tolerance passed this card.
+    fields = [(k, v) for k, v in SAMPLE_FIELDS["blog-post"] if k not in ("author", "date")]
+    job = _render(service, "blog-post", fields, size="og")
+    actual = np.asarray(Image.open(io.BytesIO(job.png)).convert("RGB"), dtype=np.int16)
+    expected = np.asarray(Image.open(GOLDEN_DIR / "blog-post-og.png").convert("RGB"), dtype=np.int16)
+    diff = np.abs(actual - expected).max(axis=2)
+    assert diff.mean() < 1.5 and (diff > 64).mean() < 0.01  # what the old check allowed
+    with pytest.raises(AssertionError, match="byline: not drawn"):
+        _assert_like_golden(actual, job.composition.texts, GOLDEN_DIR / "blog-post-og.png")
+
+
+def test_the_golden_check_catches_a_layer_drawn_without_ink(service):
+    job = _render(service, "blog-post", SAMPLE_FIELDS["blog-post"], size="og")
+    actual = np.array(Image.open(io.BytesIO(job.png)).convert("RGB"), dtype=np.int16)
+    x, y, w, h = (round(v) for v in next(r for r in job.composition.texts if r.id == "site").box)
+    actual[y : y + h, x : x + w] = actual[y, x - 4]  # the site name painted over with the background
+    layers = json.loads((GOLDEN_DIR / "blog-post-og.json").read_text(encoding="utf-8"))
+    problems = golden_check.layer_problems(actual, job.composition.texts, layers)
+    assert any(p.startswith("site: ") and "ink pixels" in p for p in problems), problems
 
 
 TITLES = {
@@ -140,7 +175,7 @@ def test_short_title_is_set_at_the_maximum_size_on_one_line(service):
     title = next(
         t for t in _render(service, "blog-post", [("title", "Hello")]).composition.texts if t.id == "title"
     )
-    assert title.lines == 1 and title.size == 76 and not title.clamped
+    assert title.lines == 1 and title.size == 96 and not title.clamped  # blog-post og max_size
 
 
 def test_long_title_shrinks_then_clamps(service):

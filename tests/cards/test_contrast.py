@@ -20,7 +20,14 @@ from ogservice.cards.color import (
     relative_luminance,
     to_hex,
 )
-from ogservice.cards.contrast import Scrim, apply_scrim, choose_legible, measure_contrast
+from ogservice.cards.contrast import (
+    AIM_RATIO,
+    MAX_AIM_OPACITY,
+    Scrim,
+    apply_scrim,
+    choose_legible,
+    measure_contrast,
+)
 from ogservice.errors import UnprocessableField
 
 W, H = 1200, 630
@@ -210,14 +217,39 @@ def test_busy_backgrounds_get_a_scrim_that_really_reaches_4_5(
 
 
 @pytest.mark.parametrize("busy", BUSY)
-def test_scrim_opacity_is_the_least_that_works(busy: str) -> None:
+@pytest.mark.parametrize("aim", [4.5, AIM_RATIO])
+def test_scrim_opacity_is_the_least_that_reaches_its_aim(busy: str, aim: float) -> None:
     image = BUSY[busy]()
-    result = choose_legible(image, BOX)
+    result = choose_legible(image, BOX, aim=aim)
     assert result.scrim is not None
+    assert measure_contrast(_with(image, result.scrim), BOX, result.text_rgb) >= aim
     weaker = dataclasses.replace(result.scrim, opacity=(result.scrim.alpha - 1) / 255)
-    thinner = image.copy()
-    apply_scrim(thinner, BOX, weaker)
-    assert measure_contrast(thinner, BOX, result.text_rgb) < 4.5
+    assert measure_contrast(_with(image, weaker), BOX, result.text_rgb) < aim
+
+
+def test_a_scrim_aims_for_7_to_1_only_as_far_as_its_opacity_cap():
+    # Aiming higher takes at least the opacity 4.5:1 needs and never more than the cap.
+    image = _checkerboard(8)
+    capped = choose_legible(image, BOX)
+    least = choose_legible(image, BOX, aim=4.5)
+    assert least.scrim is not None and capped.scrim is not None
+    assert least.scrim.alpha <= capped.scrim.alpha <= round(MAX_AIM_OPACITY * 255)
+    assert capped.ratio >= least.ratio >= 4.5
+
+
+def test_a_panel_scrim_fades_out_over_its_padding() -> None:
+    image = _flat((200, 200, 200))
+    apply_scrim(image, BOX, Scrim((0, 0, 0), 0.5, padding=16, radius=16))
+    column = np.asarray(image)[BOX[1] - 20 : BOX[1] + 1, (BOX[0] + BOX[2]) // 2, 0].astype(int)
+    assert column[-1] == 100 and column[0] == 200  # full over the box, untouched past the padding
+    steps = np.diff(column[::-1])
+    assert (steps >= 0).all() and steps.max() <= 30, column  # a soft ramp, not a hard edge
+
+
+def _with(image, scrim):
+    copy = image.copy()
+    apply_scrim(copy, BOX, scrim)
+    return copy
 
 
 def test_gradient_scrim_also_covers_the_box_and_leaves_the_top_alone() -> None:

@@ -54,12 +54,13 @@ def test_lettering_takes_the_title_box_and_the_subtitle_flows_below_it(fonts: Fo
     local = compose(TEMPLATES["blog-post"], _canvas(ReadyImages(background=green)), fonts)
     lettered = compose(TEMPLATES["blog-post"], _canvas(ReadyImages(green, {"title": _lettering()})), fonts)
     # Only the subtitle remains a text layer; it starts below the lettering's box (fitted into the
-    # title box's width: 1040 px wide at this aspect, so 208 px tall from y = 136).
+    # title box's width: 1040 px wide at this aspect, so 208 px tall, centred in the 280 px box from
+    # y = 136, i.e. from y = 172).
     assert [t.id for t in local.texts] == ["title", "subtitle"]
     assert [t.id for t in lettered.texts] == ["subtitle"]
-    assert lettered.texts[0].box[1] >= 136 + 208
+    assert lettered.texts[0].box[1] >= 172 + 208
     pixels = np.asarray(lettered.image)
-    assert (pixels[140:340, 100:1100] == (250, 250, 250)).all(axis=2).mean() > 0.9
+    assert (pixels[176:376, 100:1100] == (250, 250, 250)).all(axis=2).mean() > 0.9
 
 
 def test_lettering_that_would_not_read_gets_a_scrim() -> None:
