@@ -118,6 +118,9 @@ class Settings(BaseSettings):
         10.0, ge=0, description="Daily spend cap for remote models of keyless requests and unknown tenants."
     )
     rate_limit: str = Field("120/minute", description="Request rate of an API key created without --rate.")
+    hook_rate_limit: str = Field(
+        "60/minute", description="Signed publish-hook deliveries accepted per tenant (no API key there)."
+    )
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -181,7 +184,7 @@ class Settings(BaseSettings):
 
         return tuple(normalise_pattern(h) for h in hosts)
 
-    @field_validator("rate_limit")
+    @field_validator("rate_limit", "hook_rate_limit")
     @classmethod
     def _valid_rate(cls, value: str) -> str:
         parse_rate(value)

@@ -55,6 +55,7 @@ from .store import Store
 
 if TYPE_CHECKING:
     from .layers.service import LayerService
+    from .tenants.model import Tenant
 
 RENDERER_VERSION = "5"
 # Of OGS_OG_DEADLINE_MS, the part kept for composing and encoding once the wait for layers ends.
@@ -85,6 +86,9 @@ class Job:
     progress: Progress | None = None  # hears about pending layers while they are waited for
     planned: list[Planned] = field(default_factory=list)
     layers: list[Outcome] = field(default_factory=list)
+    # Who pays for AI layers, on which tier: the API key's tenant (or a job's); None for keyless
+    # requests (signed /og URLs, the CLI), which are the default tenant's (OGS_TIER, OGS_BUDGET_USD).
+    tenant: Tenant | None = None
 
     @property
     def png(self) -> bytes | None:
@@ -140,11 +144,13 @@ class CardService:
         *,
         format: str | Format = PNG,
         max_bytes: int | None = None,
+        tenant: Tenant | None = None,
     ) -> Job:
         """Run the steps for one request; raises OgsError subclasses for bad input.
 
         `format`: png, jpg, webp or avif (a name is checked: 400 for an unknown one); `max_bytes`:
         the card's encoded size limit, met by choosing the quality (422 when it cannot be).
+        `tenant`: whose tier routes the AI layers and whose budget pays for them (None: default).
 
         AI layers still being made are waited for until `layer_wait_ms` after the start (default
         OGS_OG_DEADLINE_MS less the time kept for composing), then set locally (a provisional card).
@@ -158,6 +164,7 @@ class CardService:
         job.format = format if isinstance(format, Format) else parse_format(format)
         job.max_bytes = check_max_bytes(max_bytes)
         job.progress = progress
+        job.tenant = tenant
         for step in STEPS:
             _check_deadline(job, step.__name__)
             if step in RENDER_STEPS:
@@ -214,7 +221,7 @@ def _plan_layers(service: CardService, job: Job) -> None:
     """The layers this card asks a model for (none for most cards), each routed to a planned model."""
     assert job.request is not None
     if service.layers is not None:
-        job.planned = service.layers.plan(job.request)
+        job.planned = service.layers.plan(job.request, job.tenant)
     else:
         job.planned = [Local(a.slot, a.kind, "ai-off") for a in plan_asks(job.request)]
 

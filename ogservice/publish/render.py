@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from ..layers import report
 from ..layers.outcomes import Outcome
 from ..pipeline import CardService, Job
-from ..web.hot import asset_path
 from ..signing import sign_url
+from ..tenants.model import Tenant
+from ..web.hot import asset_path
 from .jobs import RenderSpec
 from .models import CardResult, LayerReport
 
@@ -41,16 +42,18 @@ def render_sizes(
     spec: RenderSpec,
     wait_until: float,
     skip: Collection[str] = (),
+    tenant: Tenant | None = None,
 ) -> dict[str, Rendered]:
     """Each size of `spec` ("" is the template's default size) not in `skip`, in turn; AI layers are
-    waited for until `wait_until` (time.monotonic) across all sizes, not each. Bad input raises 4xx."""
+    waited for until `wait_until` (time.monotonic) across all sizes, not each; `tenant`'s tier routes
+    them and its budget pays (None: the default tenant). Bad input raises 4xx."""
     done: dict[str, Rendered] = {}
     for size in spec.sizes or [""]:
         if size in skip:
             continue
         wait_ms = int(max(0.0, wait_until - time.monotonic()) * 1000)
         timeout_ms = wait_ms + cards.settings.render_timeout_ms
-        done[size] = render_one(cards, spec, size, timeout_ms, wait_ms)
+        done[size] = render_one(cards, spec, size, timeout_ms, wait_ms, tenant)
     return done
 
 
@@ -60,11 +63,12 @@ def render_one(
     size: str,
     timeout_ms: int,
     layer_wait_ms: int,
+    tenant: Tenant | None = None,
 ) -> Rendered:
     params = card_params(spec.fields, size)
     job = cards.run(
         spec.template, params, timeout_ms=timeout_ms, layer_wait_ms=layer_wait_ms,
-        format=spec.format, max_bytes=spec.max_bytes,
+        format=spec.format, max_bytes=spec.max_bytes, tenant=tenant,
     )  # fmt: skip
     assert job.data is not None and job.request is not None
     digest = _stored(cards, job, job.data)

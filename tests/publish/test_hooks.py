@@ -116,7 +116,8 @@ def test_publish_renders_pins_and_calls_back_once_replays_and_retries_render_not
         replay = client.post(HOOK, data=raw, headers=signed)  # the same bytes, the same signature
         retried = deliver(client, secret, POST)  # the CMS retries: newly signed, same post version
         time.sleep(2)  # the worker would have picked a new job up by now (none may exist)
-    assert replay.status_code == 401 and "replayed" in replay.get_json()["detail"]
+    assert replay.status_code == 409 and "replayed" in replay.get_json()["detail"]
+    assert replay.mimetype == "application/problem+json"
     assert retried.status_code == 202 and retried.get_json() == {
         "job": job["id"], "status": f"/v1/jobs/{job['id']}", "duplicate": True
     }  # fmt: skip
@@ -198,3 +199,30 @@ def test_bad_fields_or_sizes_are_answered_to_the_cms_and_queue_nothing(
         assert resp.status_code == status and resp.mimetype == "application/problem+json", body
     assert app.extensions["ogs.publish"].queue.queue.count == 0
     assert deliver(client, secret, POST).status_code == 202  # the version was not claimed by a refusal
+
+
+def test_deliveries_over_the_tenants_hook_rate_are_429_and_unsigned_ones_never_count(
+    publish_env: dict[str, str], cms: CallbackReceiver
+) -> None:
+    app = create_app(settings_from({**publish_env, "OGS_HOOK_RATE_LIMIT": "2/hour"}))
+    _, secret = tenant(app, cms)
+    client = app.test_client()
+    for _ in range(5):  # an unsigned or forged flood: refused by the HMAC, before the rate is counted
+        assert client.post(HOOK, json=POST).status_code == 401
+        assert deliver(client, "whsec_forged", POST).status_code == 401
+    first = deliver(client, secret, POST)
+    assert first.status_code == 202 and first.headers["RateLimit-Remaining"] == "1"
+    replayed = client.post(HOOK, data=json.dumps(POST).encode(), headers={
+        "X-Ogs-Signature": first.request.headers["X-Ogs-Signature"], **JSON,
+    })  # fmt: skip
+    assert replayed.status_code == 409  # refused before it is counted
+    second = deliver(client, secret, {**POST, "version": "2"})
+    assert second.status_code == 202 and second.headers["RateLimit-Remaining"] == "0"
+    raw = json.dumps({**POST, "version": "3"}).encode()
+    signed = {"X-Ogs-Signature": sign(secret, raw), **JSON}
+    over = client.post(HOOK, data=raw, headers=signed)
+    assert over.status_code == 429 and over.mimetype == "application/problem+json"
+    assert int(over.headers["Retry-After"]) > 0 and "acme" in over.get_json()["detail"]
+    # Refused for its rate, the delivery was not taken: the same bytes are not a replay (429, not 409).
+    assert client.post(HOOK, data=raw, headers=signed).status_code == 429
+    assert app.extensions["ogs.publish"].queue.queue.count == 2
