@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("var"), description="Filesystem store root (assets and request index).")
     store: Literal["files", "redis"] = Field("files", description="Cache/asset backend.")
     memory_cache_mb: int = Field(64, ge=0, description="Per-process hot cache of rendered cards (0 = off).")
+    asset_ttl: int = Field(
+        0, ge=0, description="Seconds a rendered card is kept (0: for ever); pinned cards never expire."
+    )
     access_log: bool = Field(False, description="gunicorn access log on stdout.")
     redis_url: str = Field(
         "redis://127.0.0.1:6379/0",

@@ -52,6 +52,7 @@ from .layers import report
 from .layers.outcomes import Local, Outcome, Planned, Progress, Ready
 from .layers.plan import plan_asks
 from .store import Store
+from .store.retention import Retention
 
 if TYPE_CHECKING:
     from .layers.service import LayerService
@@ -89,6 +90,7 @@ class Job:
     # Who pays for AI layers, on which tier: the API key's tenant (or a job's); None for keyless
     # requests (signed /og URLs, the CLI), which are the default tenant's (OGS_TIER, OGS_BUDGET_USD).
     tenant: Tenant | None = None
+    keep: bool = False  # store the card without expiry whatever OGS_ASSET_TTL says (a publish hook's)
 
     @property
     def png(self) -> bytes | None:
@@ -127,6 +129,7 @@ class CardService:
         self.fonts = fonts or FontRegistry.load(_font_dirs(settings))
         self._fingerprint = self.fonts.fingerprint()
         self._flights = Flights()  # card keys being rendered in this process right now
+        self.retention = Retention.from_settings(settings)  # OGS_ASSET_TTL, and pinned cards
 
     def template(self, name: str) -> Template:
         template = self.templates.get(name)
@@ -145,12 +148,14 @@ class CardService:
         format: str | Format = PNG,
         max_bytes: int | None = None,
         tenant: Tenant | None = None,
+        keep: bool = False,
     ) -> Job:
         """Run the steps for one request; raises OgsError subclasses for bad input.
 
         `format`: png, jpg, webp or avif (a name is checked: 400 for an unknown one); `max_bytes`:
         the card's encoded size limit, met by choosing the quality (422 when it cannot be).
         `tenant`: whose tier routes the AI layers and whose budget pays for them (None: default).
+        `keep`: the card is stored without expiry (pinned: a publish hook's), else for OGS_ASSET_TTL.
 
         AI layers still being made are waited for until `layer_wait_ms` after the start (default
         OGS_OG_DEADLINE_MS less the time kept for composing), then set locally (a provisional card).
@@ -164,7 +169,7 @@ class CardService:
         job.format = format if isinstance(format, Format) else parse_format(format)
         job.max_bytes = check_max_bytes(max_bytes)
         job.progress = progress
-        job.tenant = tenant
+        job.tenant, job.keep = tenant, keep
         for step in STEPS:
             _check_deadline(job, step.__name__)
             if step in RENDER_STEPS:
@@ -292,8 +297,9 @@ def _draw(service: CardService, job: Job) -> None:
     _compose(service, job)
     assert job.data is not None
     with _timed(job, "store"):
-        service.store.put(f"asset/{job.digest}", job.data)
-        service.store.put(f"req/{job.key}", index_entry(job.digest, job.missing))
+        ttl = service.retention.ttl(job.digest, job.keep)
+        service.store.put(f"asset/{job.digest}", job.data, ttl)
+        service.store.put(f"req/{job.key}", index_entry(job.digest, job.missing), ttl)
 
 
 def _compose(service: CardService, job: Job) -> None:

@@ -29,6 +29,7 @@ from rq.serializers import JSONSerializer
 from ..config import Settings, load_settings
 from ..errors import OgsError
 from ..pipeline import CardService
+from ..store.retention import pin
 from ..tenants.model import DEFAULT_TENANT, Tenant
 from ..tenants.store import TenantStore
 from .jobs import JobRecord, JobStore
@@ -49,11 +50,6 @@ RUN_TIMEOUT_S = 300
 def cards_queue_name(prefix: str) -> str:
     """The RQ queue of card jobs: one per Redis prefix, like the layer queue."""
     return f"{prefix}cards"
-
-
-def pinned_key(prefix: str) -> str:
-    """Hash of pinned asset digests -> the job that produced them (see `pin`)."""
-    return f"{prefix}pinned"
 
 
 class CardQueue:
@@ -166,7 +162,9 @@ class CardJobRun:
         routed on the tenant's tier and paid from its budget; the results by size, and how many cards
         were composed (cache hits are not)."""
         settled = {size for size, result in record.partial.items() if not result.provisional}
-        done = render_sizes(self.services.cards, record.spec, wait_until, skip=settled, tenant=tenant)
+        keep = record.kind == "publish"  # pinned: stored without expiry from the first put on
+        cards = self.services.cards
+        done = render_sizes(cards, record.spec, wait_until, skip=settled, tenant=tenant, keep=keep)
         partial = {**record.partial, **{size: r.result for size, r in done.items()}}
         return partial, sum(1 for r in done.values() if not r.cache_hit)
 
@@ -183,7 +181,7 @@ class CardJobRun:
         }
         record = self._save(record.model_copy(update=update), renders)
         if record.kind == "publish" and not failed:
-            pin(services.client, services.settings.redis_prefix, cards, record.id)
+            pin_cards(services.client, services.settings.redis_prefix, cards, record.id)
             services.queue.callback(record.id)
         return record.state
 
@@ -202,11 +200,9 @@ def count_renders(client: redis.Redis, prefix: str, tenant: str, n: int) -> None
     client.incrby(renders_key(prefix, tenant), n)
 
 
-def pin(client: redis.Redis, prefix: str, cards: list[CardResult], job_id: str) -> None:
-    """Pin a publish hook's assets: recorded in `{prefix}pinned`, which eviction must skip."""
-    digests = {c.url.rsplit("/", 1)[-1].split(".")[0]: job_id for c in cards}
-    if digests:
-        client.hset(pinned_key(prefix), mapping=digests)
+def pin_cards(client: redis.Redis, prefix: str, cards: list[CardResult], job_id: str) -> None:
+    """Pin a publish hook's assets (see store/retention.py): they were stored without expiry."""
+    pin(client, prefix, (c.url.rsplit("/", 1)[-1].split(".")[0] for c in cards), job_id)
 
 
 def card_job_failed(job: Any, connection: Any, *exc_info: Any) -> None:

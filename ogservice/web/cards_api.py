@@ -66,8 +66,9 @@ def create_cards() -> Response:
     body = validated(CardsRequest, json_object(request, example=EXAMPLE))
     cards: CardService = current_app.extensions["ogs.cards"]
     spec = RenderSpec(
-        template=body.template, fields=body.fields, sizes=body.sizes, format=body.format, max_bytes=body.max_bytes
-    )
+        template=body.template, fields=body.fields, sizes=body.sizes, format=body.format,
+        max_bytes=body.max_bytes,
+    )  # fmt: skip
     tenant = tenant_for_request()  # its tier routes the AI layers, its budget pays for them
     results = render_sizes(cards, spec, time.monotonic() + body.wait, tenant=tenant)
     if all(r.settled for r in results.values()):

@@ -15,8 +15,9 @@ import redis
 from flask import Flask
 
 from ogservice import create_app
-from ogservice.publish.queue import pinned_key, renders_key
+from ogservice.publish.queue import renders_key
 from ogservice.publish.webhooks import TOLERANCE_S, sign, sign_ghost, verify
+from ogservice.store.retention import pinned_key
 from tests.layers.conftest import settings_from, wait_for, worker_process
 from tests.publish.conftest import CallbackReceiver
 from tests.web.api_keys import bearer
@@ -226,3 +227,24 @@ def test_deliveries_over_the_tenants_hook_rate_are_429_and_unsigned_ones_never_c
     # Refused for its rate, the delivery was not taken: the same bytes are not a replay (429, not 409).
     assert client.post(HOOK, data=raw, headers=signed).status_code == 429
     assert app.extensions["ogs.publish"].queue.queue.count == 2
+
+
+def test_a_publish_hooks_cards_outlive_the_ttl_that_other_cards_are_kept_for(
+    publish_env: dict[str, str], cms: CallbackReceiver, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    env = {**publish_env, "OGS_ASSET_TTL": "2", "OGS_MEMORY_CACHE_MB": "0"}
+    app = create_app(settings_from(env))
+    token, secret = tenant(app, cms)
+    client = app.test_client()
+    with worker_process(env):
+        resp = deliver(client, secret, {**POST, "sizes": ["og"]})
+        assert resp.status_code == 202
+        job = wait_for(lambda: finished(client, token, resp), timeout=60)
+    pinned_url = job["result"]["cards"][0]["url"]
+    other = {"template": "blog-post", "fields": {"title": "Not published"}, "sizes": ["og"]}
+    unpinned_url = client.post("/v1/cards", json=other, headers=bearer(token)).get_json()["cards"][0]["url"]
+    assert client.get(pinned_url).status_code == 200 and client.get(unpinned_url).status_code == 200
+    assert redis_client.hexists(pinned_key(redis_prefix), pinned_url.rsplit("/", 1)[1].split(".")[0])
+    time.sleep(3)  # past OGS_ASSET_TTL
+    assert client.get(unpinned_url).status_code == 404  # expired, as OGS_ASSET_TTL says
+    assert client.get(pinned_url).status_code == 200  # pinned: stored without expiry
