@@ -5,36 +5,25 @@ sets another tenant's layers locally."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 
 from ogservice.cards.fields import parse_card_request
 from ogservice.cards.templates import BUNDLED_DIR, load_templates
-from ogservice.gateway.service import Gateway
 from ogservice.layers.assets import Failure, Made
 from ogservice.layers.outcomes import Local, Pending, Ready
 from ogservice.layers.service import LayerService
 from ogservice.layers.spec import LayerSpec
-from ogservice.store import open_store
 from ogservice.tenants.model import Tenant
-from tests.layers.conftest import settings_from
 
 FREE = Tenant(name="hobby", tier="free", budget_usd=1.0)
 PRO = Tenant(name="acme", tier="pro", budget_usd=1.0)
 
 
 @pytest.fixture
-def layers(layer_env: dict[str, str]) -> Iterator[LayerService]:
-    """Queue mode on real Redis, fal configured, no worker: a submitted layer stays pending."""
-    settings = settings_from(layer_env)
-    store, gateway = open_store(settings), Gateway.from_settings(settings)
-    service = LayerService.build(settings, store, gateway)
-    yield service
-    service.close()
-    gateway.close()
-    store.close()
+def layers(queued_layers: LayerService) -> LayerService:
+    return queued_layers
 
 
 def _background(service: LayerService, tenant: Tenant) -> LayerSpec:
