@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("var"), description="Filesystem store root (assets and request index).")
     store: Literal["files", "redis"] = Field("files", description="Cache/asset backend.")
     memory_cache_mb: int = Field(64, ge=0, description="Per-process hot cache of rendered cards (0 = off).")
+    asset_ttl: int = Field(
+        0, ge=0, description="Seconds a rendered card is kept (0: for ever); pinned cards never expire."
+    )
     access_log: bool = Field(False, description="gunicorn access log on stdout.")
     redis_url: str = Field(
         "redis://127.0.0.1:6379/0",
@@ -118,6 +121,9 @@ class Settings(BaseSettings):
         10.0, ge=0, description="Daily spend cap for remote models of keyless requests and unknown tenants."
     )
     rate_limit: str = Field("120/minute", description="Request rate of an API key created without --rate.")
+    hook_rate_limit: str = Field(
+        "60/minute", description="Signed publish-hook deliveries accepted per tenant (no API key there)."
+    )
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -181,7 +187,7 @@ class Settings(BaseSettings):
 
         return tuple(normalise_pattern(h) for h in hosts)
 
-    @field_validator("rate_limit")
+    @field_validator("rate_limit", "hook_rate_limit")
     @classmethod
     def _valid_rate(cls, value: str) -> str:
         parse_rate(value)

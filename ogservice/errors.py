@@ -104,6 +104,11 @@ class NotFound(OgsError):
     title = "Not found"
 
 
+class Conflict(OgsError):
+    status = 409
+    title = "Conflict"
+
+
 class PayloadTooLarge(OgsError):
     status = 413
     title = "Payload too large"

@@ -58,9 +58,11 @@ from .layers.outcomes import Local, Outcome, Planned, Progress, Ready
 from .layers.plan import plan_asks
 from .sources.assets import ImageSources
 from .store import Store
+from .store.retention import Retention
 
 if TYPE_CHECKING:
     from .layers.service import LayerService
+    from .tenants.model import Tenant
 
 RENDERER_VERSION = "5"
 # Of OGS_OG_DEADLINE_MS, the part kept for composing and encoding once the wait for layers ends.
@@ -93,6 +95,10 @@ class Job:
     layers: list[Outcome] = field(default_factory=list)
     crawler: bool = True  # a crawler-facing URL: image URLs only from OGS_IMAGE_HOSTS
     images: dict[str, str] = field(default_factory=dict)  # image field -> image id
+    # Who pays for AI layers, on which tier: the API key's tenant (or a job's); None for keyless
+    # requests (signed /og URLs, the CLI), which are the default tenant's (OGS_TIER, OGS_BUDGET_USD).
+    tenant: Tenant | None = None
+    keep: bool = False  # store the card without expiry whatever OGS_ASSET_TTL says (a publish hook's)
 
     @property
     def png(self) -> bytes | None:
@@ -140,6 +146,7 @@ class CardService:
         self.fonts = fonts or FontRegistry.load(_font_dirs(settings))
         self._fingerprint = self.fonts.fingerprint()
         self._flights = Flights()  # card keys being rendered in this process right now
+        self.retention = Retention.from_settings(settings)  # OGS_ASSET_TTL, and pinned cards
 
     def template(self, name: str) -> Template:
         template = self.templates.get(name)
@@ -158,6 +165,8 @@ class CardService:
         format: str | Format = PNG,
         max_bytes: int | None = None,
         crawler: bool = True,
+        tenant: Tenant | None = None,
+        keep: bool = False,
     ) -> Job:
         """Run the steps for one request; raises OgsError subclasses for bad input.
 
@@ -165,6 +174,8 @@ class CardService:
         the card's encoded size limit, met by choosing the quality (422 when it cannot be).
         `crawler`: the request comes from a URL anyone may fetch (GET /og), so image URLs must name
         a host in OGS_IMAGE_HOSTS; callers that authenticated the client may pass False.
+        `tenant`: whose tier routes the AI layers and whose budget pays for them (None: default).
+        `keep`: the card is stored without expiry (pinned: a publish hook's), else for OGS_ASSET_TTL.
 
         AI layers still being made are waited for until `layer_wait_ms` after the start (default
         OGS_OG_DEADLINE_MS less the time kept for composing), then set locally (a provisional card).
@@ -179,6 +190,7 @@ class CardService:
         job.max_bytes = check_max_bytes(max_bytes)
         job.progress = progress
         job.crawler = crawler
+        job.tenant, job.keep = tenant, keep
         for step in STEPS:
             _check_deadline(job, step.__name__)
             if step in RENDER_STEPS:
@@ -244,7 +256,7 @@ def _plan_layers(service: CardService, job: Job) -> None:
     """The layers this card asks a model for (none for most cards), each routed to a planned model."""
     assert job.request is not None
     if service.layers is not None:
-        job.planned = service.layers.plan(job.request)
+        job.planned = service.layers.plan(job.request, job.tenant)
     else:
         job.planned = [Local(a.slot, a.kind, "ai-off") for a in plan_asks(job.request)]
 
@@ -315,8 +327,9 @@ def _draw(service: CardService, job: Job) -> None:
     _compose(service, job)
     assert job.data is not None
     with _timed(job, "store"):
-        service.store.put(f"asset/{job.digest}", job.data)
-        service.store.put(f"req/{job.key}", index_entry(job.digest, job.missing))
+        ttl = service.retention.ttl(job.digest, job.keep)
+        service.store.put(f"asset/{job.digest}", job.data, ttl)
+        service.store.put(f"req/{job.key}", index_entry(job.digest, job.missing), ttl)
 
 
 def _compose(service: CardService, job: Job) -> None:

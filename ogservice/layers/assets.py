@@ -96,7 +96,12 @@ class ReadyLayers:
 
 
 class Failures:
-    """Recent failures by layer key, in Redis with a TTL (in-process while Redis is unreachable)."""
+    """Recent failures by layer key, in Redis with a TTL (in-process while Redis is unreachable).
+
+    Most failures belong to the layer (a refusal, a misspelling, a vendor error hold for everyone
+    asking for it); a failure `fail` is given a tenant for (`budget`: that tenant's money ran out)
+    holds for that tenant only, so one tenant's empty budget never sets another's layers locally.
+    """
 
     def __init__(self, client: Any, prefix: str, guard: RedisGuard | None = None) -> None:
         self.guard = guard or RedisGuard(client, "layer failures", log)
@@ -104,19 +109,25 @@ class Failures:
         self._memory: dict[str, tuple[bytes, float]] = {}  # used only while Redis is unreachable
         self._lock = threading.Lock()
 
-    def failure(self, key: str) -> Failure | None:
-        """The recorded failure that still holds for this layer, if any."""
-        raw = self.guard.call(lambda r: r.get(self.prefix + key), lambda: self._memory_get(key))
+    def failure(self, key: str, tenant: str | None = None) -> Failure | None:
+        """The recorded failure that still holds for this layer (or for it and `tenant`), if any."""
+        names = [key, *([_for_tenant(key, tenant)] if tenant else [])]
+        raws = self.guard.call(
+            lambda r: r.mget([self.prefix + n for n in names]), lambda: [self._memory_get(n) for n in names]
+        )
+        raw = next((r for r in raws if r), None)
         if not raw:
             return None
         data = json.loads(raw)
         return Failure(data["reason"], data.get("detail", ""))
 
-    def fail(self, key: str, failure: Failure, ttl_s: int) -> None:
-        """Record that this layer is set locally for the next `ttl_s` seconds, and why."""
+    def fail(self, key: str, failure: Failure, ttl_s: int, tenant: str | None = None) -> None:
+        """Record that this layer is set locally for the next `ttl_s` seconds (for `tenant` only,
+        when given), and why."""
+        name = _for_tenant(key, tenant) if tenant else key
         raw = json.dumps(asdict(failure)).encode()
         self.guard.call(
-            lambda r: r.set(self.prefix + key, raw, ex=ttl_s), lambda: self._memory_set(key, raw, ttl_s)
+            lambda r: r.set(self.prefix + name, raw, ex=ttl_s), lambda: self._memory_set(name, raw, ttl_s)
         )
 
     def forget(self, key: str) -> None:
@@ -130,3 +141,7 @@ class Failures:
     def _memory_set(self, key: str, raw: bytes, ttl_s: int) -> None:
         with self._lock:
             self._memory[key] = (raw, time.monotonic() + ttl_s)
+
+
+def _for_tenant(key: str, tenant: str) -> str:
+    return f"{key}:{tenant}"

@@ -20,6 +20,7 @@ from PIL import Image
 from ..config import Settings, load_settings
 from ..gateway.ledger import CallRecord
 from ..gateway.results import GatewayResult, GenerationFailed, GenerationRefused
+from ..tenants.model import DEFAULT_TENANT
 from .assets import Failure, Failures, Made, ReadyLayers
 from .route import job_context
 from .spec import LayerSpec
@@ -39,6 +40,9 @@ FAILURE_TTL_S = {
     "unavailable": 120,
     "worker-error": 300,
 }
+# Failures that say something about the tenant who asked, not about the layer: recorded for that
+# tenant alone (another tenant with money left may still have the layer made).
+TENANT_FAILURES = frozenset({"budget"})
 GATEWAY_SHARE = 0.8  # of the job's timeout, the gateway may spend; the rest is for OCR and storing
 # A layer job has no one waiting (the card is served provisionally meanwhile), so a slow call is
 # given this many times its model's p95 before it is abandoned and asked (and paid) for again,
@@ -108,7 +112,8 @@ class LayerJob:
         began = time.monotonic()
         outcome = self._generate(spec)
         if isinstance(outcome, Failure):
-            services.failures.fail(spec.key, outcome, FAILURE_TTL_S.get(outcome.reason, 300))
+            payer = (spec.tenant or DEFAULT_TENANT) if outcome.reason in TENANT_FAILURES else None
+            services.failures.fail(spec.key, outcome, FAILURE_TTL_S.get(outcome.reason, 300), payer)
             log.info(
                 "layer %s (%s) set locally: %s %s", spec.slot, spec.key[:12], outcome.reason, outcome.detail
             )
@@ -165,7 +170,8 @@ class LayerJob:
 
     def _record_discard(self, spec: LayerSpec, result: GatewayResult, why: str) -> None:
         record = CallRecord(
-            result.model, 0.0, result.cost_usd, why, 0.0, tenant=spec.tenant or "default", tier=spec.tier,
+            result.model, 0.0, result.cost_usd, why, 0.0, tenant=spec.tenant or DEFAULT_TENANT,
+            tier=spec.tier,
             layer="typography", template=spec.template, discarded=True,
         )  # fmt: skip
         self.services.gateway.ledger.record(record)

@@ -20,7 +20,8 @@ REASONS = {
     "ai-off": "no Redis reachable at start-up, so no layer queue",
     "queue-down": "the layer queue (Redis) failed just now",
     "no-model": "the router plans no remote model (no provider configured for this tier)",
-    "budget": "the predicted cost exceeds what remains of today's budget",
+    "budget": "the predicted cost exceeds what remains of today's budget (the request's tenant's)",
+    "tier": "the stored layer was made by a model the request's tier is not offered",
     "unavailable": "every candidate model is unhealthy (circuit open) or unreachable",
     "refused": "the model refused the prompt (safety)",
     "model-error": "every candidate model failed",
@@ -34,6 +35,7 @@ REASONS = {
 FINAL_REASONS = frozenset(
     {
         "no-model",
+        "tier",
         "refused",
         "ocr-mismatch",
         "ocr-unsure",

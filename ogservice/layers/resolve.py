@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from ..tenants.model import DEFAULT_TENANT
 from .assets import Failures, ReadyLayers
 from .outcomes import Local, Outcome, Pending, Planned, Progress, Ready
 from .route import live_reason
@@ -92,8 +93,10 @@ class Resolver:
 
     def _look(self, spec: LayerSpec, *, first: bool) -> Outcome:
         if (ready := self.layers.ready(spec.key)) is not None:
+            if (why := self._beyond_tier(spec, ready.made.model)) is not None:
+                return Local(spec.slot, spec.kind, "tier", why, spec.model)
             return Ready(spec.slot, spec.kind, ready, fresh=not first)
-        if (failure := self.failures.failure(spec.key)) is not None:
+        if (failure := self.failures.failure(spec.key, spec.tenant or DEFAULT_TENANT)) is not None:
             return Local(spec.slot, spec.kind, failure.reason, failure.detail, spec.model)
         if self.submitter is None:
             return Local(spec.slot, spec.kind, "ai-off", "no Redis for the layer queue", spec.model)
@@ -109,6 +112,15 @@ class Resolver:
         if not running:
             return Local(spec.slot, spec.kind, "worker-error", "its last job failed", spec.model)
         return Pending(spec.slot, spec.kind, spec.model)
+
+    def _beyond_tier(self, spec: LayerSpec, maker: str) -> str | None:
+        """Why a stored layer may not be used on this request's tier: layers are shared by content,
+        and the job that made this one (for another tenant) may have fallen back to a model this
+        tier is not offered. None when it may be used."""
+        made_by = self.gateway.catalog.find(maker)
+        if made_by is None or spec.tier in made_by.tiers:
+            return None
+        return f"made by {maker}, which is not offered on tier {spec.tier}"
 
 
 def _waited(outcome: Outcome, ms: float) -> Outcome:

@@ -17,6 +17,7 @@ from ..cards.fields import CardRequest
 from ..config import Settings
 from ..redis_guard import RedisGuard
 from ..store import Store
+from ..tenants.model import Tenant
 from .assets import Failures, ReadyLayers
 from .flight import LayerQueue, queue_name
 from .outcomes import Outcome, Planned, Progress
@@ -55,14 +56,16 @@ class LayerService:
             mode, submitter = "inline", InlineRunner(JobServices(settings, gateway, layers, failures))
         return cls(settings, gateway, Resolver(layers, failures, gateway, submitter), mode, client)
 
-    def plan(self, req: CardRequest, tenant: str | None = None) -> list[Planned]:
+    def plan(self, req: CardRequest, tenant: Tenant | None = None) -> list[Planned]:
         """The card's model-made layers: a spec each, or Local with the reason no model is asked.
 
-        `tenant` is the seam for per-tenant tier and budget (publisher API); until then every
-        card routes with OGS_TIER and spends from OGS_BUDGET_USD's default tenant.
+        `tenant` routes with its tier and pays from its budget (its record in Redis holds the daily
+        cap the gateway's budget enforces); None is the default tenant: OGS_TIER, OGS_BUDGET_USD.
+        The tenant travels in each LayerSpec to the worker that makes the layer.
         """
-        tier = self.settings.tier
-        return [specify(ask, self.gateway, req.template.name, tier, tenant) for ask in plan_asks(req)]
+        tier = tenant.tier if tenant is not None else self.settings.tier
+        name = tenant.name if tenant is not None else None
+        return [specify(ask, self.gateway, req.template.name, tier, name) for ask in plan_asks(req)]
 
     def resolve(
         self, planned: Sequence[Planned], wait_until: float, progress: Progress | None = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from dataclasses import replace
 from ipaddress import ip_address
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 import redis
 
 from ..config import Settings
-from ..errors import OgsError
+from ..errors import ImageUrlRefused, OgsError
 from ..sources.fetch import Fetcher
 from ..sources.policy import FetchPolicy
 from ..tenants.store import TenantStore
@@ -100,6 +101,25 @@ def deliver(settings: Settings, client: redis.Redis, job_id: str, queue: CardQue
     return state
 
 
+# The fetcher words its errors for image URLs (sources/); a callback's error names the callback URL.
+_IMAGE_WORDING = (
+    (re.compile(r"^image URL refused: "), ""),
+    (re.compile(r"the image URL's host|the image host"), "its host"),
+    (re.compile(r"the image URL"), "it"),
+    (re.compile(r"fetching the image from"), "reaching"),
+    (re.compile(r"the image at the URL"), "the answer"),
+)
+
+
+def callback_error(url: str, exc: OgsError) -> str:
+    """What went wrong with the tenant's callback URL, in the job's callback record and logs."""
+    why = exc.detail
+    for pattern, replacement in _IMAGE_WORDING:
+        why = pattern.sub(replacement, why)
+    verb = "refused" if isinstance(exc, ImageUrlRefused) else "failed"
+    return f"callback URL {url} {verb}: {why}"
+
+
 def _post(settings: Settings, url: str, secret: str, body: bytes) -> tuple[int | None, str]:
     """(status, "") for an answer, (None, why) when none came."""
     fetcher = Fetcher(callback_policy(settings), max_bytes=0, timeout_s=CALLBACK_TIMEOUT_S)
@@ -111,7 +131,7 @@ def _post(settings: Settings, url: str, secret: str, body: bytes) -> tuple[int |
     try:
         status = fetcher.post(url, body, headers)
     except OgsError as exc:
-        return None, exc.detail
+        return None, callback_error(url, exc)
     finally:
         fetcher.close()
     return status, "" if 200 <= status < 300 else f"HTTP {status}"

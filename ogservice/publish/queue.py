@@ -29,6 +29,9 @@ from rq.serializers import JSONSerializer
 from ..config import Settings, load_settings
 from ..errors import OgsError
 from ..pipeline import CardService
+from ..store.retention import pin
+from ..tenants.model import DEFAULT_TENANT, Tenant
+from ..tenants.store import TenantStore
 from .jobs import JobRecord, JobStore
 from .models import CardResult, CardsResponse, JobProgress
 from .render import render_sizes
@@ -47,11 +50,6 @@ RUN_TIMEOUT_S = 300
 def cards_queue_name(prefix: str) -> str:
     """The RQ queue of card jobs: one per Redis prefix, like the layer queue."""
     return f"{prefix}cards"
-
-
-def pinned_key(prefix: str) -> str:
-    """Hash of pinned asset digests -> the job that produced them (see `pin`)."""
-    return f"{prefix}pinned"
 
 
 class CardQueue:
@@ -83,6 +81,7 @@ class WorkerServices:
     client: redis.Redis
     jobs: JobStore
     queue: CardQueue
+    tenants: TenantStore
 
 
 @contextmanager
@@ -99,7 +98,8 @@ def worker_services() -> Iterator[WorkerServices]:
     try:
         cards = CardService(settings, store, layers=layers)
         jobs = JobStore(client, settings.redis_prefix)
-        yield WorkerServices(settings, cards, client, jobs, CardQueue(client, settings.redis_prefix))
+        tenants = TenantStore(client, settings.redis_prefix)
+        yield WorkerServices(settings, cards, client, jobs, CardQueue(client, settings.redis_prefix), tenants)
     finally:
         layers.close()
         gateway.close()
@@ -131,8 +131,11 @@ class CardJobRun:
         patience = self.services.settings.layer_timeout_s * LAYER_PATIENCE
         give_up = now - record.started > patience
         wait_until = time.monotonic() + (0 if give_up else RUN_WAIT_S)
+        tenant = self._tenant(record.tenant)
+        if tenant is None:  # never someone else's money: no tier and budget to spend with, no render
+            return self._finish(record, 0, error=f"tenant {record.tenant!r} has no record")
         try:
-            partial, renders = self._render_unsettled(record, wait_until)
+            partial, renders = self._render_unsettled(record, wait_until, tenant)
         except OgsError as exc:  # the web validated the request; a template removed since, say
             return self._finish(record, 0, error=exc.detail)
         record = record.model_copy(update={"partial": partial})
@@ -145,11 +148,23 @@ class CardJobRun:
         note = f"AI layers did not finish within {patience} s; local stand-ins used" if give_up else ""
         return self._finish(record, renders, error=note, failed=False)
 
-    def _render_unsettled(self, record: JobRecord, wait_until: float) -> tuple[dict[str, CardResult], int]:
-        """Each size not final yet, waiting for its AI layers until `wait_until` (monotonic) at most;
-        the results by size, and how many cards were composed (cache hits are not)."""
+    def _tenant(self, name: str) -> Tenant | None:
+        """The job's tenant as it is now (tier and budget may have changed since the job was made);
+        the default tenant from settings; None for a name without a record."""
+        if name == DEFAULT_TENANT:
+            return Tenant.default(self.services.settings)
+        return self.services.tenants.tenant(name)
+
+    def _render_unsettled(
+        self, record: JobRecord, wait_until: float, tenant: Tenant
+    ) -> tuple[dict[str, CardResult], int]:
+        """Each size not final yet, waiting for its AI layers until `wait_until` (monotonic) at most,
+        routed on the tenant's tier and paid from its budget; the results by size, and how many cards
+        were composed (cache hits are not)."""
         settled = {size for size, result in record.partial.items() if not result.provisional}
-        done = render_sizes(self.services.cards, record.spec, wait_until, skip=settled)
+        keep = record.kind == "publish"  # pinned: stored without expiry from the first put on
+        cards = self.services.cards
+        done = render_sizes(cards, record.spec, wait_until, skip=settled, tenant=tenant, keep=keep)
         partial = {**record.partial, **{size: r.result for size, r in done.items()}}
         return partial, sum(1 for r in done.values() if not r.cache_hit)
 
@@ -166,7 +181,7 @@ class CardJobRun:
         }
         record = self._save(record.model_copy(update=update), renders)
         if record.kind == "publish" and not failed:
-            pin(services.client, services.settings.redis_prefix, cards, record.id)
+            pin_cards(services.client, services.settings.redis_prefix, cards, record.id)
             services.queue.callback(record.id)
         return record.state
 
@@ -185,11 +200,9 @@ def count_renders(client: redis.Redis, prefix: str, tenant: str, n: int) -> None
     client.incrby(renders_key(prefix, tenant), n)
 
 
-def pin(client: redis.Redis, prefix: str, cards: list[CardResult], job_id: str) -> None:
-    """Pin a publish hook's assets: recorded in `{prefix}pinned`, which eviction must skip."""
-    digests = {c.url.rsplit("/", 1)[-1].split(".")[0]: job_id for c in cards}
-    if digests:
-        client.hset(pinned_key(prefix), mapping=digests)
+def pin_cards(client: redis.Redis, prefix: str, cards: list[CardResult], job_id: str) -> None:
+    """Pin a publish hook's assets (see store/retention.py): they were stored without expiry."""
+    pin(client, prefix, (c.url.rsplit("/", 1)[-1].split(".")[0] for c in cards), job_id)
 
 
 def card_job_failed(job: Any, connection: Any, *exc_info: Any) -> None:

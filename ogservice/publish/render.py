@@ -16,6 +16,7 @@ from ..layers import report
 from ..layers.outcomes import Outcome
 from ..pipeline import CardService, Job
 from ..signing import sign_url
+from ..tenants.model import Tenant
 from ..web.hot import asset_path
 from .jobs import RenderSpec
 from .models import CardResult, LayerReport
@@ -41,16 +42,20 @@ def render_sizes(
     spec: RenderSpec,
     wait_until: float,
     skip: Collection[str] = (),
+    tenant: Tenant | None = None,
+    keep: bool = False,
 ) -> dict[str, Rendered]:
     """Each size of `spec` ("" is the template's default size) not in `skip`, in turn; AI layers are
-    waited for until `wait_until` (time.monotonic) across all sizes, not each. Bad input raises 4xx."""
+    waited for until `wait_until` (time.monotonic) across all sizes, not each; `tenant`'s tier routes
+    them and its budget pays (None: the default tenant). `keep`: stored without expiry (a publish
+    hook's cards, pinned). Bad input raises 4xx."""
     done: dict[str, Rendered] = {}
     for size in spec.sizes or [""]:
         if size in skip:
             continue
         wait_ms = int(max(0.0, wait_until - time.monotonic()) * 1000)
         timeout_ms = wait_ms + cards.settings.render_timeout_ms
-        done[size] = render_one(cards, spec, size, timeout_ms, wait_ms)
+        done[size] = render_one(cards, spec, size, timeout_ms, wait_ms, tenant, keep)
     return done
 
 
@@ -60,14 +65,17 @@ def render_one(
     size: str,
     timeout_ms: int,
     layer_wait_ms: int,
+    tenant: Tenant | None = None,
+    keep: bool = False,
 ) -> Rendered:
     params = card_params(spec.fields, size)
     job = cards.run(
         spec.template, params, timeout_ms=timeout_ms, layer_wait_ms=layer_wait_ms,
-        format=spec.format, max_bytes=spec.max_bytes, crawler=False,  # the caller authenticated
+        format=spec.format, max_bytes=spec.max_bytes, tenant=tenant, keep=keep,
+        crawler=False,  # the caller authenticated
     )  # fmt: skip
     assert job.data is not None and job.request is not None
-    digest = _stored(cards, job, job.data)
+    digest = _stored(cards, job, job.data, keep)
     preset = job.request.preset
     result = CardResult(
         size=job.request.size_name,
@@ -91,11 +99,14 @@ def og_url(cards: CardService, spec: RenderSpec, params: Sequence[tuple[str, str
     return cards.settings.public_url + sign_url(cards.settings.keys()[0], path, params)
 
 
-def _stored(cards: CardService, job: Job, data: bytes) -> str:
-    """The asset's digest; stored here unless the pipeline stored these very bytes."""
+def _stored(cards: CardService, job: Job, data: bytes, keep: bool) -> str:
+    """The asset's digest; stored here unless the pipeline stored these very bytes as asked. A card
+    to keep is stored without expiry here even when it was a cache hit (stored earlier with one)."""
     digest = hashlib.sha256(data).hexdigest()
-    if digest != job.digest or not job.final:
+    if keep and job.cache_hit:
         cards.store.put(f"asset/{digest}", data)
+    elif digest != job.digest or not job.final:
+        cards.store.put(f"asset/{digest}", data, cards.retention.ttl(digest, keep))
     return digest
 
 

@@ -122,5 +122,11 @@ class ReplayGuard:
         self.client, self.prefix = client, prefix
 
     def first_time(self, tenant: str, delivery: Delivery) -> bool:
-        key = f"{self.prefix}hook:seen:{tenant}:{delivery.signature}"
-        return bool(self.client.set(key, b"1", nx=True, ex=2 * TOLERANCE_S))
+        return bool(self.client.set(self._key(tenant, delivery), b"1", nx=True, ex=2 * TOLERANCE_S))
+
+    def forget(self, tenant: str, delivery: Delivery) -> None:
+        """The delivery was not taken after all (rate limited): the same bytes may be sent again."""
+        self.client.delete(self._key(tenant, delivery))
+
+    def _key(self, tenant: str, delivery: Delivery) -> str:
+        return f"{self.prefix}hook:seen:{tenant}:{delivery.signature}"

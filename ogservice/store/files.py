@@ -19,7 +19,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from ..health import FailureLog, Health
-from . import check_key
+from . import CONTENT_ADDRESSED, check_key
 
 log = logging.getLogger(__name__)
 FOREVER = 10 * 365 * 86400
@@ -54,9 +54,12 @@ class FileStore:
 
     def put(self, key: str, data: bytes, ttl: int | None = None) -> None:
         path = str(self.path(key))
+        expires = time.time() + (ttl if ttl else FOREVER)
         try:
+            if ttl and _kept_longer(key, path, expires):
+                return
             self._lay_out(key.split("/", 1)[0])
-            _write_whole(path, data, expires=time.time() + (ttl if ttl else FOREVER))
+            _write_whole(path, data, expires=expires)
         except OSError as exc:
             self._writes.failed(exc, key)
             return
@@ -91,6 +94,17 @@ class FileStore:
         with suppress(OSError):
             for shard in range(256):
                 (self.root / namespace / f"{shard:02x}").mkdir(parents=True, exist_ok=True)
+
+
+def _kept_longer(key: str, path: str, expires: float) -> bool:
+    """A content-addressed value already stored to expire later (a pinned card: never) keeps its
+    expiry: the same bytes put again with a TTL must not shorten it."""
+    if key.split("/", 1)[0] not in CONTENT_ADDRESSED:
+        return False
+    try:
+        return os.stat(path).st_mtime >= expires
+    except FileNotFoundError:
+        return False
 
 
 def _write_whole(path: str, data: bytes, expires: float) -> None:

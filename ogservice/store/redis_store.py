@@ -8,9 +8,15 @@ import redis
 
 from ..health import Health
 from ..redis_guard import RedisGuard
-from . import check_key
+from . import CONTENT_ADDRESSED, check_key
 
 log = logging.getLogger(__name__)
+# TTL -1: the key exists without expiry; keep it so (its bytes are these very bytes).
+_SET_UNLESS_KEPT = """
+if redis.call('TTL', KEYS[1]) == -1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
 
 
 class RedisStore:
@@ -21,6 +27,7 @@ class RedisStore:
         self.client = client
         self.prefix = prefix
         self.guard = RedisGuard(client, "redis store", log, "serving without the cache", retry_s)
+        self._set_unless_kept = client.register_script(_SET_UNLESS_KEPT)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "ogs:") -> RedisStore:
@@ -34,6 +41,11 @@ class RedisStore:
 
     def put(self, key: str, data: bytes, ttl: int | None = None) -> None:
         name = self.prefix + check_key(key)
+        if ttl and key.split("/", 1)[0] in CONTENT_ADDRESSED:
+            # The same bytes put again with a TTL never give a value stored without expiry (a pinned
+            # card) one: checked and set in one script, so no pin can slip in between.
+            self.guard.call(lambda r: self._set_unless_kept([name], [data, ttl], client=r), lambda: None)
+            return
         self.guard.call(lambda r: r.set(name, data, ex=ttl or None), lambda: None)
 
     def delete(self, key: str) -> None:

@@ -66,15 +66,16 @@ def create_cards() -> Response:
     body = validated(CardsRequest, json_object(request, example=EXAMPLE))
     cards: CardService = current_app.extensions["ogs.cards"]
     spec = RenderSpec(
-        template=body.template, fields=body.fields, sizes=body.sizes,
-        format=body.format, max_bytes=body.max_bytes,
+        template=body.template, fields=body.fields, sizes=body.sizes, format=body.format,
+        max_bytes=body.max_bytes,
     )  # fmt: skip
-    results = render_sizes(cards, spec, time.monotonic() + body.wait)
+    tenant = tenant_for_request()  # its tier routes the AI layers, its budget pays for them
+    results = render_sizes(cards, spec, time.monotonic() + body.wait, tenant=tenant)
     if all(r.settled for r in results.values()):
         response = CardsResponse(template=body.template, cards=[r.result for r in results.values()])
         return jsonify(response.model_dump())
     partial = {size: r.result for size, r in results.items() if r.settled}
-    return accepted(start_job(tenant_for_request().name, "cards", spec, partial=partial).id)
+    return accepted(start_job(tenant.name, "cards", spec, partial=partial).id)
 
 
 @bp.get("/v1/jobs/<job_id>")

@@ -1,7 +1,9 @@
 """POST /v1/hooks/publish: a CMS says a post was published; its cards are pre-rendered and called back.
 
     POST /v1/hooks/publish?tenant=acme   X-Ogs-Signature: t=<unix>,v1=<hex>   (or X-Ghost-Signature)
-      -> 401 unknown tenant, no hook secret, bad or stale signature, replayed delivery
+      -> 401 unknown tenant, no hook secret, bad or stale signature
+      -> 409 a replayed delivery (these very bytes and signature were accepted before)
+      -> 429 with Retry-After: over the tenant's OGS_HOOK_RATE_LIMIT of signed deliveries
       -> 422 a payload field is wrong; 404 no such template
       -> 202 {job, status, duplicate}: the job renders every size to its final form on a worker,
          pins the assets and POSTs the signed result to the tenant's callback URL
@@ -13,11 +15,13 @@ headers to its webhooks; the signature, made with that tenant's hook secret, is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import redis
 from flask import Blueprint, Response, current_app, g, request
 
 from ..cards.fields import parse_card_request
-from ..errors import ServiceUnavailable
+from ..errors import Conflict, ServiceUnavailable, TooManyRequests
 from ..pipeline import CardService
 from ..publish.deliveries import card_fields, ghost_payload, query_options
 from ..publish.jobs import RenderSpec, new_job_id
@@ -46,7 +50,8 @@ def publish() -> Response:
     with redis_or_503():
         first_time = services.replays.first_time(tenant.name, delivery)
     if not first_time:
-        raise SignatureRefused("replayed delivery: this signature was accepted before; sign anew")
+        raise Conflict("replayed delivery: these bytes with this signature were accepted before; sign anew")
+    _within_rate(tenant, lambda: services.replays.forget(tenant.name, delivery))
     payload = _payload(delivery.ghost)
     spec = _render_spec(payload)
     job_id = new_job_id()
@@ -62,6 +67,23 @@ def publish() -> Response:
         services.idempotency.release(tenant.name, payload.post_id, payload.version, job_id)
         raise
     return accepted(job_id)
+
+
+def _within_rate(tenant: Tenant, forget: Callable[[], None]) -> None:
+    """Count one signed delivery against the tenant's hook rate; 429 with Retry-After beyond it."""
+    settings = current_app.extensions["ogs.settings"]
+    window = current_app.extensions["ogs.ratelimit"].hit(f"hook:{tenant.name}", settings.hook_rate_limit)
+    g.rate_window = window  # RateLimit-* headers on the answer, as on every rate-limited /v1 call
+    if window.allowed:
+        return
+    with redis_or_503():
+        forget()
+    retry = max(1, window.reset_s)
+    raise TooManyRequests(
+        f"publish-hook rate of {window.limit} deliveries per {window.window_s} s reached for tenant "
+        f"{tenant.name!r}; retry in {retry} s",
+        retry_after=retry,
+    )
 
 
 def _payload(ghost: bool) -> PublishPayload:

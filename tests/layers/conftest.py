@@ -101,6 +101,22 @@ def lettering_env(base_env: dict[str, str], ideogram: IdeogramEmulator) -> dict[
     return {**base_env, "OGS_IDEOGRAM_API_KEY": "test-key", "OGS_IDEOGRAM_BASE_URL": ideogram.base_url}
 
 
+@pytest.fixture
+def queued_layers(layer_env: dict[str, str]) -> Iterator[Any]:
+    """A LayerService in queue mode on real Redis, fal configured, no worker: queued layers stay pending."""
+    from ogservice.gateway.service import Gateway
+    from ogservice.layers.service import LayerService
+    from ogservice.store import open_store
+
+    settings = settings_from(layer_env)
+    store, gateway = open_store(settings), Gateway.from_settings(settings)
+    service = LayerService.build(settings, store, gateway)
+    yield service
+    service.close()
+    gateway.close()
+    store.close()
+
+
 def settings_from(env: dict[str, str]) -> Settings:
     return load_settings(**{k.removeprefix("OGS_").lower(): v for k, v in env.items()})
 

@@ -8,29 +8,18 @@ queued on 8 threads and the last answer took 2.8 s. Now such a request answers a
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from ogservice.cards.fields import parse_card_request
 from ogservice.cards.templates import BUNDLED_DIR, load_templates
-from ogservice.gateway.service import Gateway
 from ogservice.layers.outcomes import Pending
 from ogservice.layers.service import LayerService
-from ogservice.store import open_store
-from tests.layers.conftest import settings_from
 
 
 @pytest.fixture
-def layers(layer_env: dict[str, str]) -> Iterator[LayerService]:
-    """Queue mode on real Redis, fal configured, and no worker: a queued layer stays pending."""
-    settings = settings_from(layer_env)
-    store, gateway = open_store(settings), Gateway.from_settings(settings)
-    service = LayerService.build(settings, store, gateway)
-    yield service
-    service.close()
-    gateway.close()
-    store.close()
+def layers(queued_layers: LayerService) -> LayerService:
+    return queued_layers
 
 
 def _planned(service: LayerService, title: str) -> list:

@@ -38,6 +38,9 @@ def test_a_loopback_callback_is_refused_unless_its_exact_address_is_listed(
         outcome = JobStore(redis_client, redis_prefix).load(job_id).callback
         assert outcome.attempts == 1 and outcome.last_status is None
         assert "only public addresses" in outcome.last_error
+        # The refusal names the callback URL (the fetcher's wording is about image URLs).
+        assert outcome.last_error.startswith(f"callback URL {cms.url} refused: ")
+        assert "image" not in outcome.last_error
     assert cms.received == []  # no connection reached the receiver
     settings = settings_from({**base_env, "OGS_CALLBACK_PRIVATE_ADDRESSES": f"127.0.0.1:{cms.port}"})
     job_id = _done_job(redis_client, redis_prefix)

@@ -15,8 +15,9 @@ import redis
 from flask import Flask
 
 from ogservice import create_app
-from ogservice.publish.queue import pinned_key, renders_key
+from ogservice.publish.queue import renders_key
 from ogservice.publish.webhooks import TOLERANCE_S, sign, sign_ghost, verify
+from ogservice.store.retention import pinned_key
 from tests.layers.conftest import settings_from, wait_for, worker_process
 from tests.publish.conftest import CallbackReceiver
 from tests.web.api_keys import bearer
@@ -117,7 +118,8 @@ def test_publish_renders_pins_and_calls_back_once_replays_and_retries_render_not
         # The CMS retries: newly signed (a later second than the first, or the bytes would be equal).
         retried = deliver(client, secret, POST, at=int(time.time()) + 1)
         time.sleep(2)  # the worker would have picked a new job up by now (none may exist)
-    assert replay.status_code == 401 and "replayed" in replay.get_json()["detail"]
+    assert replay.status_code == 409 and "replayed" in replay.get_json()["detail"]
+    assert replay.mimetype == "application/problem+json"
     assert retried.status_code == 202 and retried.get_json() == {
         "job": job["id"], "status": f"/v1/jobs/{job['id']}", "duplicate": True
     }  # fmt: skip
@@ -199,3 +201,51 @@ def test_bad_fields_or_sizes_are_answered_to_the_cms_and_queue_nothing(
         assert resp.status_code == status and resp.mimetype == "application/problem+json", body
     assert app.extensions["ogs.publish"].queue.queue.count == 0
     assert deliver(client, secret, POST).status_code == 202  # the version was not claimed by a refusal
+
+
+def test_deliveries_over_the_tenants_hook_rate_are_429_and_unsigned_ones_never_count(
+    publish_env: dict[str, str], cms: CallbackReceiver
+) -> None:
+    app = create_app(settings_from({**publish_env, "OGS_HOOK_RATE_LIMIT": "2/hour"}))
+    _, secret = tenant(app, cms)
+    client = app.test_client()
+    for _ in range(5):  # an unsigned or forged flood: refused by the HMAC, before the rate is counted
+        assert client.post(HOOK, json=POST).status_code == 401
+        assert deliver(client, "whsec_forged", POST).status_code == 401
+    first = deliver(client, secret, POST)
+    assert first.status_code == 202 and first.headers["RateLimit-Remaining"] == "1"
+    replayed = client.post(HOOK, data=json.dumps(POST).encode(), headers={
+        "X-Ogs-Signature": first.request.headers["X-Ogs-Signature"], **JSON,
+    })  # fmt: skip
+    assert replayed.status_code == 409  # refused before it is counted
+    second = deliver(client, secret, {**POST, "version": "2"})
+    assert second.status_code == 202 and second.headers["RateLimit-Remaining"] == "0"
+    raw = json.dumps({**POST, "version": "3"}).encode()
+    signed = {"X-Ogs-Signature": sign(secret, raw), **JSON}
+    over = client.post(HOOK, data=raw, headers=signed)
+    assert over.status_code == 429 and over.mimetype == "application/problem+json"
+    assert int(over.headers["Retry-After"]) > 0 and "acme" in over.get_json()["detail"]
+    # Refused for its rate, the delivery was not taken: the same bytes are not a replay (429, not 409).
+    assert client.post(HOOK, data=raw, headers=signed).status_code == 429
+    assert app.extensions["ogs.publish"].queue.queue.count == 2
+
+
+def test_a_publish_hooks_cards_outlive_the_ttl_that_other_cards_are_kept_for(
+    publish_env: dict[str, str], cms: CallbackReceiver, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    env = {**publish_env, "OGS_ASSET_TTL": "2", "OGS_MEMORY_CACHE_MB": "0"}
+    app = create_app(settings_from(env))
+    token, secret = tenant(app, cms)
+    client = app.test_client()
+    with worker_process(env):
+        resp = deliver(client, secret, {**POST, "sizes": ["og"]})
+        assert resp.status_code == 202
+        job = wait_for(lambda: finished(client, token, resp), timeout=60)
+    pinned_url = job["result"]["cards"][0]["url"]
+    other = {"template": "blog-post", "fields": {"title": "Not published"}, "sizes": ["og"]}
+    unpinned_url = client.post("/v1/cards", json=other, headers=bearer(token)).get_json()["cards"][0]["url"]
+    assert client.get(pinned_url).status_code == 200 and client.get(unpinned_url).status_code == 200
+    assert redis_client.hexists(pinned_key(redis_prefix), pinned_url.rsplit("/", 1)[1].split(".")[0])
+    time.sleep(3)  # past OGS_ASSET_TTL
+    assert client.get(unpinned_url).status_code == 404  # expired, as OGS_ASSET_TTL says
+    assert client.get(pinned_url).status_code == 200  # pinned: stored without expiry

@@ -192,3 +192,19 @@ def test_memory_cache_is_bounded_and_skips_expiring_values(tmp_path):
     assert key("asset", "19") in cache._items and key("asset", "0") not in cache._items
     cache.put(key("req", "short"), b"v", ttl=5)
     assert key("req", "short") not in cache._items
+
+
+def test_a_value_kept_without_expiry_is_not_given_one_by_a_later_put_with_a_ttl(store):
+    """A pinned card is stored without expiry; the same bytes rendered again by an unpinned request
+    (stored with OGS_ASSET_TTL) must not make it expire."""
+    pinned, unpinned = b"\x89PNG pinned card", b"\x89PNG unpinned card"
+    store.put(asset(pinned), pinned)  # the publish hook's put: no expiry
+    store.put(asset(pinned), pinned, ttl=1)  # a later render of the same card, with a TTL
+    store.put(asset(unpinned), unpinned, ttl=1)
+    store.flush()
+    time.sleep(2.1)  # past the TTL (Redis and mtimes count whole seconds)
+    assert store.get(asset(pinned)) == pinned
+    assert store.get(asset(unpinned)) is None
+    store.put(asset(pinned), pinned, ttl=3600)  # and it can still be kept longer than before
+    store.flush()
+    assert store.get(asset(pinned)) == pinned
