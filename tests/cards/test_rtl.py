@@ -190,3 +190,12 @@ def test_a_left_to_right_card_with_a_right_to_left_subtitle_keeps_its_layout():
     boxes = {r.id: r.box for r in result.texts}
     assert result.direction == "ltr"
     assert boxes["subtitle"][0] == pytest.approx(boxes["title"][0], abs=1)
+
+
+def test_the_dir_field_lays_a_latin_title_out_right_to_left():
+    """blog-post and hero offer `dir`: a Latin product name on an Arabic site can ask for rtl."""
+    result = render("blog-post", "og", [("title", "iPhone 16"), ("site", "متجر"), ("dir", "rtl")])
+    title = next(r for r in result.texts if r.id == "title")
+    assert result.direction == "rtl"
+    assert title.box[0] + title.box[2] == pytest.approx(result.image.width - 80, abs=1)
+    assert render("blog-post", "og", [("title", "שלום"), ("dir", "ltr")]).direction == "ltr"
