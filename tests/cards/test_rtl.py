@@ -199,3 +199,20 @@ def test_the_dir_field_lays_a_latin_title_out_right_to_left():
     assert result.direction == "rtl"
     assert title.box[0] + title.box[2] == pytest.approx(result.image.width - 80, abs=1)
     assert render("blog-post", "og", [("title", "שלום"), ("dir", "ltr")]).direction == "ltr"
+
+
+@pytest.mark.parametrize(
+    ("template", "size", "field"), [("blog-post", "og", "title"), ("promo-banner", "feed", "headline")]
+)
+@pytest.mark.parametrize("title", ["مرحبا بالعالم", "שלום עולם"])
+def test_a_short_right_to_left_title_balances_the_card_from_the_right(template, size, field, title):
+    """Short content balances the layout in both directions: large, centred in its space, and on
+    the right-to-left card flush with the right margin."""
+    result = render(template, size, [(field, title)])
+    layout = TEMPLATES[template].layouts[TEMPLATES[template].sizes[size].layout]
+    layer = next(la for la in layout.layers if la.id == field)
+    x, top, width, height = layer.box  # the preset is the layout's reference size
+    report = next(r for r in result.texts if r.id == field)
+    assert report.lines == 1 and report.box[3] >= height / 4
+    assert abs(report.box[1] + report.box[3] / 2 - (top + height / 2)) <= 2
+    assert report.box[0] + report.box[2] == pytest.approx(result.image.width - x, abs=1)
