@@ -97,23 +97,6 @@ def render(name: str, size: str, fields, images: bool = False, direction: str = 
     return compose(template, Canvas(req.preset, values, seed=7, palette=palette, images=pictures), FONTS)
 
 
-def ink_box(pixels: np.ndarray, box) -> tuple[float, float, float, float] | None:
-    """(left, top, right, bottom) of the pixels inside box that stand out from the background."""
-    x, y, w, h = (round(v) for v in box)
-    x, y = max(0, x), max(0, y)
-    region = pixels[y : y + h, x : x + w].astype(np.int16)
-    mask = np.zeros(region.shape[:2], bool)
-    for left in range(0, region.shape[1], golden_check.STRIP):
-        strip = region[:, left : left + golden_check.STRIP]
-        background = np.median(strip.reshape(-1, 3), axis=0)
-        stands_out = np.abs(strip - background).max(axis=2) > golden_check.INK_STEP
-        mask[:, left : left + golden_check.STRIP] = stands_out
-    rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
-    if not len(rows):
-        return None
-    return x + cols[0], y + rows[0], x + cols[-1] + 1, y + rows[-1] + 1
-
-
 def _mirrored(box, width: int):
     x, y, w, h = box
     return (width - x - w, y, w, h)
@@ -135,7 +118,7 @@ def test_a_right_to_left_card_is_the_mirror_of_its_left_to_right_layout(name, si
         moved = max(abs(a - b) for a, b in zip(got, want, strict=True))
         assert moved <= 1.0, f"{layer}: {got} vs mirror {want}"
     for got, was in zip(rtl.texts, ltr.texts, strict=True):  # each text's ink, measured in the pixels
-        ink, ltr_ink = ink_box(rtl_pixels, got.box), ink_box(ltr_pixels, was.box)
+        ink, ltr_ink = golden_check.ink_box(rtl_pixels, got.box), golden_check.ink_box(ltr_pixels, was.box)
         assert ink is not None and ltr_ink is not None, f"{got.id}: no ink"
         # The same glyphs, moved with their block: the block is mirrored, the letters are not, so
         # the ink keeps its place inside the block (side bearings make it a hair off-centre there).
