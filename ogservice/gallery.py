@@ -1,8 +1,9 @@
 """`ogservice gallery -o DIR`: every template x preset x sample content as PNGs and one contact sheet.
 
 The samples are chosen to show what a reviewer (or a user choosing a template) must see: short and
-long text, four scripts (Latin, Arabic, Japanese, Devanagari), each in the template's default look,
-with two brand colours (where the template takes one) and on a light theme. Cards are rendered
+long text, five scripts (Latin, Arabic and Hebrew, whose cards are mirrored, Japanese, Devanagari),
+each in the template's default look, with two brand colours (where the template takes one) and on
+a light theme. Cards are rendered
 through the same CardService the server uses, so the gallery shows exactly what a request gets.
 """
 
@@ -33,6 +34,13 @@ SAMPLES: dict[str, dict[str, str]] = {
         "small": "جديد",
         "price": "٧٩ ر.س",
         "action": "تسوق الآن",
+    },
+    "hebrew": {
+        "headline": "מבצע 50% הנחה על כל הקורסים עד 31 בדצמבר",
+        "subline": "השקת Next.js 15 עם תמיכה ב-React Server Components",
+        "small": "חדש",
+        "price": "₪79",
+        "action": "לקנייה",
     },
     "japanese": {
         "headline": "小さなチームでも安定した画像生成を正しく",

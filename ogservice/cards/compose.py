@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from . import backgrounds, color, contrast, made
 from .fonts import FontRegistry
 from .kinds import KINDS, KindPlan
-from .layers import Box, applies, place, resolve_text, scaled_box
+from .layers import Box, Direction, applies, card_direction, place, resolve_text, scaled_box
 from .made import ReadyImages
 from .templates import Layer, SizePreset, Template
 from .text import TextBlock, TextStyle, draw_text, layout_text
@@ -76,6 +76,8 @@ class Composition:
     texts: list[TextReport] = field(default_factory=list)
     uncovered: tuple[str, ...] = ()  # characters no font covered, in skipped layers too
     images: list[tuple[str, Box]] = field(default_factory=list)  # image layers drawn: id, box
+    direction: Direction = "ltr"  # the card's: a right-to-left card is laid out mirrored
+    layers: list[tuple[str, Box]] = field(default_factory=list)  # every layer drawn: id, its outer box
 
     def missing(self) -> tuple[str, ...]:
         return self.uncovered
@@ -136,8 +138,9 @@ def compose(
     the rest of the card is drawn.
     """
     image = _background(template, canvas)
-    plans, uncovered = _plan(template, canvas, fonts)
-    result = Composition(image, uncovered=uncovered)
+    direction = card_direction(template.layouts[canvas.preset.layout].layers, canvas.fields)
+    plans, uncovered = _plan(template, canvas, fonts, direction)
+    result = Composition(image, uncovered=uncovered, direction=direction)
     if progress is not None:
         progress.layout(image, [plan.reach for plan in plans])
     scrimmed: list[Box] = []  # text groups drawn over one shared scrim
@@ -146,6 +149,7 @@ def compose(
             progress.drawn(image, count)
         if isinstance(plan, _TextPlan) and plan.group is not None and _group_backdrop(image, plan, canvas):
             scrimmed.append(plan.group)
+        result.layers.append((plan.layer.id, _outer(plan)))
         if isinstance(plan, KindPlan):
             plan.draw(image)
             result.images.append((plan.layer.id, plan.box))
@@ -174,9 +178,17 @@ def _background(template: Template, canvas: Canvas) -> Image.Image:
 _Plan = _RectPlan | _TextPlan | _LetteringPlan | KindPlan
 
 
-def _plan(template: Template, canvas: Canvas, fonts: FontRegistry) -> tuple[list[_Plan], tuple[str, ...]]:
+def _outer(plan: _Plan) -> Box:
+    """What a layer occupies: a pill or padded text box, a rule, an image."""
+    return plan.box if isinstance(plan, (_RectPlan, KindPlan)) else plan.outer
+
+
+def _plan(
+    template: Template, canvas: Canvas, fonts: FontRegistry, direction: Direction = "ltr"
+) -> tuple[list[_Plan], tuple[str, ...]]:
     """Every drawn layer with its final geometry (`after` layers flow below the laid-out block), and
-    the characters no font covered."""
+    the characters no font covered. A right-to-left card mirrors every box and reads "start" as
+    the right edge, so templates describe one layout for both directions."""
     preset = canvas.preset
     layout = template.layouts[preset.layout]
     scale = _scale(layout.ref, preset)
@@ -186,21 +198,21 @@ def _plan(template: Template, canvas: Canvas, fonts: FontRegistry) -> tuple[list
     for layer in layout.layers:
         if not applies(layer, canvas.fields):
             continue
-        box = scaled_box(layer, layout.ref, preset, bottoms)
+        box = scaled_box(layer, layout.ref, preset, bottoms, direction)
         text = resolve_text(layer.text, canvas.fields) if layer.text else ""
         if (planner := KINDS.get(layer.kind)) is not None:
-            if (drawn := planner(layer, box, canvas.images, scale)) is not None:
+            if (drawn := planner(layer, box, canvas.images, scale, direction)) is not None:
                 plans.append(drawn)
                 bottoms[layer.id] = drawn.box[1] + drawn.box[3]
         elif layer.kind == "rect":
             plans.append(_RectPlan(layer, box, layer.radius * scale))
             bottoms[layer.id] = box[1] + box[3]
         elif text and layer.id in canvas.ready.lettering:
-            lettering = _plan_lettering(layer, box, canvas.ready.lettering[layer.id], scale)
+            lettering = _plan_lettering(layer, box, canvas.ready.lettering[layer.id], scale, direction)
             plans.append(lettering)
             bottoms[layer.id] = lettering.ink[1] + lettering.ink[3]
         elif text:
-            plan = _plan_text(layer, box, text, canvas, fonts, scale)
+            plan = _plan_text(layer, box, text, canvas, fonts, scale, direction)
             uncovered.update(plan.block.missing)
             if plan.block.width:  # text that takes no room (marks, controls, skipped glyphs) is not drawn
                 plans.append(plan)
@@ -257,7 +269,7 @@ def _group_backdrop(image: Image.Image, head: _TextPlan, canvas: Canvas) -> bool
 
 
 def _plan_text(
-    layer: Layer, box: Box, text: str, canvas: Canvas, fonts: FontRegistry, scale: float
+    layer: Layer, box: Box, text: str, canvas: Canvas, fonts: FontRegistry, scale: float, direction: Direction
 ) -> _TextPlan:
     pad_x, pad_y = (p * scale for p in layer.padding)
     style = TextStyle(
@@ -272,7 +284,7 @@ def _plan_text(
     )
     block = layout_text(fonts, text, int(box[2] - 2 * pad_x), int(box[3] - 2 * pad_y), style, canvas.missing)
     outer = place(
-        box, block.width + 2 * pad_x, block.height + 2 * pad_y, layer.align, layer.valign, block.direction
+        box, block.width + 2 * pad_x, block.height + 2 * pad_y, layer.align, layer.valign, direction
     )
     ink = (outer[0] + pad_x, outer[1] + pad_y, block.width, block.height)
     if layer.kind == "pill":  # a block taller than its box (tall script metrics) keeps its pill around it
@@ -280,11 +292,13 @@ def _plan_text(
     return _TextPlan(layer, block, outer, ink, scale)
 
 
-def _plan_lettering(layer: Layer, box: Box, lettering: Image.Image, scale: float) -> _LetteringPlan:
+def _plan_lettering(
+    layer: Layer, box: Box, lettering: Image.Image, scale: float, direction: Direction
+) -> _LetteringPlan:
     pad_x, pad_y = (p * scale for p in layer.padding)
     inner = (box[0] + pad_x, box[1] + pad_y, box[2] - 2 * pad_x, box[3] - 2 * pad_y)
     fitted, ink = made.fit(lettering, inner, layer.align, layer.valign)
-    outer = place(box, ink[2] + 2 * pad_x, ink[3] + 2 * pad_y, layer.align, layer.valign)
+    outer = place(box, ink[2] + 2 * pad_x, ink[3] + 2 * pad_y, layer.align, layer.valign, direction)
     ink = (outer[0] + pad_x, outer[1] + pad_y, ink[2], ink[3])
     return _LetteringPlan(layer, fitted, outer, ink, scale)
 

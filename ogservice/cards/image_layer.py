@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-from .layers import Box, place
+from .layers import Box, Direction, place
 from .templates import PLACEHOLDER, Layer
 
 # Shrinking a large photo by a big factor first with a box filter, then with Lanczos over the last
@@ -54,11 +54,11 @@ class ImagePlan:
 
 
 def plan_from_images(
-    layer: Layer, box: Box, images: Mapping[str, Image.Image], scale: float
+    layer: Layer, box: Box, images: Mapping[str, Image.Image], scale: float, direction: Direction = "ltr"
 ) -> ImagePlan | None:
     """The kind registry's planner (kinds.py): None when the layer's field has no image."""
     source = images.get(field_of(layer))
-    return plan_image(layer, box, source, scale) if source is not None else None
+    return plan_image(layer, box, source, scale, direction) if source is not None else None
 
 
 def field_of(layer: Layer) -> str:
@@ -67,8 +67,12 @@ def field_of(layer: Layer) -> str:
     return match.group(1) if match else ""
 
 
-def plan_image(layer: Layer, box: Box, source: Image.Image, scale: float) -> ImagePlan | None:
-    """The image fitted into `box` (canvas pixels); None when the box has no whole pixel."""
+def plan_image(
+    layer: Layer, box: Box, source: Image.Image, scale: float, direction: Direction = "ltr"
+) -> ImagePlan | None:
+    """The image fitted into `box` (canvas pixels); None when the box has no whole pixel. A
+    contained image's "start" is the right edge of its box on a right-to-left card; the image
+    itself is never flipped (a logo or product reads the same either way)."""
     if box[2] < 1 or box[3] < 1:
         return None
     if layer.fit == "cover":
@@ -77,7 +81,7 @@ def plan_image(layer: Layer, box: Box, source: Image.Image, scale: float) -> Ima
         at = (round(box[0]), round(box[1]))
     else:
         pixels = contain(source, (box[2], box[3]))
-        x, y, _, _ = place(box, pixels.width, pixels.height, layer.align, layer.valign)
+        x, y, _, _ = place(box, pixels.width, pixels.height, layer.align, layer.valign, direction)
         at = (round(x), round(y))
     if layer.radius > 0:
         pixels = rounded(pixels, layer.radius * scale)

@@ -1,10 +1,18 @@
-"""Layer geometry and text placeholders: scaling reference boxes, flow, alignment, "{field}" texts."""
+"""Layer geometry and text placeholders: scaling reference boxes, flow, alignment, "{field}" texts,
+and the card's direction, which mirrors the whole layout for right-to-left text."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Literal
+
 from .templates import PLACEHOLDER, Layer, SizePreset
+from .text_bidi import first_strong_level
 
 Box = tuple[float, float, float, float]  # x, y, width, height in canvas pixels
+Direction = Literal["ltr", "rtl"]
+DIRECTIONS: tuple[Direction, ...] = ("ltr", "rtl")
+DIRECTION_FIELD = "dir"  # a template may offer it (auto | ltr | rtl) to override the main text's
 
 SEPARATOR = " · "
 
@@ -24,18 +32,39 @@ def resolve_text(template: str, fields: dict[str, str]) -> str:
     return SEPARATOR.join(p for p in parts if p.strip())
 
 
-def scaled_box(layer: Layer, ref: tuple[int, int], preset: SizePreset, bottoms: dict[str, float]) -> Box:
-    """The layer's box in canvas pixels; `after` moves it below that layer's rendered bottom."""
+def card_direction(layers: Iterable[Layer], fields: dict[str, str]) -> Direction:
+    """The card's direction: the `dir` field when it says ltr or rtl, else the direction of the
+    main text, the first drawn text layer with a strong character (the title or headline; UAX #9's
+    P2-P3, as the text itself is set). Every layer follows it, so a Latin site name on an Arabic
+    card moves to the left with the rest of the layout."""
+    forced = fields.get(DIRECTION_FIELD, "")
+    if forced in DIRECTIONS:
+        return forced  # type: ignore[return-value]
+    for layer in layers:
+        if layer.kind != "text" or not applies(layer, fields):
+            continue
+        level = first_strong_level(resolve_text(layer.text, fields))
+        if level is not None:
+            return DIRECTIONS[level]
+    return "ltr"
+
+
+def scaled_box(
+    layer: Layer, ref: tuple[int, int], preset: SizePreset, bottoms: dict[str, float], direction: str = "ltr"
+) -> Box:
+    """The layer's box in canvas pixels; `after` moves it below that layer's rendered bottom. On a
+    right-to-left card the box is mirrored (x -> width - x - w): the one place the layout flips."""
     sx, sy = preset.width / ref[0], preset.height / ref[1]
     x, y, w, h = layer.box
     top = y * sy
     if layer.after and layer.after in bottoms:
         top = bottoms[layer.after] + layer.gap * min(sx, sy)
-    return (x * sx, top, w * sx, h * sy)
+    left = preset.width - (x + w) * sx if direction == "rtl" else x * sx
+    return (left, top, w * sx, h * sy)
 
 
 def place(box: Box, width: float, height: float, align: str, valign: str, direction: str = "ltr") -> Box:
-    """Position a width x height block inside box; "start" is the right edge for right-to-left text."""
+    """Position a width x height block inside box; "start" is the right edge on a right-to-left card."""
     x0, y0, bw, bh = box
     width, height = min(width, bw), min(height, bh)
     horizontal = {"start": 0.0, "center": 0.5, "end": 1.0}[align]

@@ -48,6 +48,13 @@ def paragraph_level(text: str) -> int:
     return _first_strong_level(bidi_classes(text), 0, len(text), 0)
 
 
+def first_strong_level(text: str) -> int | None:
+    """P2: 1 if the first strong character outside isolates is right-to-left, 0 if left-to-right,
+    None when the text has none (digits and punctuation only)."""
+    level = _first_strong_level(bidi_classes(text), 0, len(text), -1)
+    return None if level < 0 else level
+
+
 def _first_strong_level(classes: Sequence[str], start: int, end: int, default: int) -> int:
     """The level the first strong class in [start, end) implies, skipping isolates (P2)."""
     depth = 0

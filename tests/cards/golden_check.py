@@ -24,16 +24,29 @@ EDGE = 24  # a golden pixel is on an edge when a neighbour differs from it by mo
 def ink(pixels: np.ndarray, box: tuple[float, float, float, float]) -> int:
     """Pixels inside box that stand out from the background around them: each 16-pixel-wide strip's
     median colour (the background under a gradient; letters cover well under half of a strip)."""
+    return int(ink_mask(pixels, box).sum())
+
+
+def ink_box(pixels: np.ndarray, box: tuple[float, float, float, float]) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) on the canvas of the ink inside box; None when it has none."""
+    mask = ink_mask(pixels, box)
+    rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    if not len(rows):
+        return None
+    left, top = max(0, round(box[0])), max(0, round(box[1]))
+    return left + int(cols[0]), top + int(rows[0]), left + int(cols[-1]) + 1, top + int(rows[-1]) + 1
+
+
+def ink_mask(pixels: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Which pixels of box are ink (see `ink`), as a boolean array of the box's clipped region."""
     x, y, w, h = box
     region = pixels[max(0, round(y)) : round(y + h), max(0, round(x)) : round(x + w)].astype(np.int16)
-    if not region.size:
-        return 0
-    total = 0
+    mask = np.zeros(region.shape[:2], bool)
     for left in range(0, region.shape[1], STRIP):
-        strip = region[:, left : left + STRIP].reshape(-1, 3)
-        background = np.median(strip, axis=0)
-        total += int((np.abs(strip - background).max(axis=1) > INK_STEP).sum())
-    return total
+        strip = region[:, left : left + STRIP]
+        background = np.median(strip.reshape(-1, 3), axis=0)
+        mask[:, left : left + STRIP] = np.abs(strip - background).max(axis=2) > INK_STEP
+    return mask
 
 
 def manifest(pixels: np.ndarray, reports) -> dict[str, dict]:
