@@ -29,8 +29,13 @@ import httpx
 from .bench_ai_rig import LATENCY_BOUNDS_S, Rig, run_nonce, running_rig
 from .bench_ai_trace import REPEAT_SHARE, Card, Trace, build_trace
 from .config import Settings
+from .layers.outcomes import Local
+from .layers.spec import LayerSpec
 
 CONCURRENT_REQUESTS = 20
+# The single-flight card's title: a headline the lettering guard lets through to a model (no O, o,
+# 0, I, i, l or 1), so the burst asks for two model layers, the background and the lettering.
+FLIGHT_TITLE = "Fresh Autumn Menu"
 MISSPELL_SHARE = 1 / 3  # of the trace's lettering calls, the first ones drawn misspelled
 TEXT_CAPABLE = 4  # the least text_rendering score of a model the baseline could ask to letter a title
 
@@ -150,12 +155,12 @@ def run_on(
 
 def _flight_card(nonce: str) -> Card:
     params = (
-        ("title", f"Single flight {nonce}"),
+        ("title", FLIGHT_TITLE),
         ("bg", "ai"),
         ("lettering", "ai"),
         ("bg_prompt", f"calm abstract waves, run {nonce} flight"),
     )
-    return Card(-1, "flight", "blog-post", params, (("title", f"Single flight {nonce}"),))
+    return Card(-1, "flight", "blog-post", params, (("title", FLIGHT_TITLE),))
 
 
 def _single_flight(
@@ -176,10 +181,12 @@ def _single_flight(
     with ThreadPoolExecutor(CONCURRENT_REQUESTS) as pool:
         answers = list(pool.map(get, range(CONCURRENT_REQUESTS)))
     _settle(rig, http, [card], {}, time_scale)
+    planned = planner.layers(card)
     return {
         "requests": CONCURRENT_REQUESTS,
         "answered_200": sum(a.status == 200 for a in answers),
-        "unique_layers": sum(hasattr(p, "key") for p in planner.layers(card)),
+        "unique_layers": sum(isinstance(p, LayerSpec) for p in planned),  # sent to a model
+        "local_layers": local_reasons(planned),  # set locally at planning, by reason
         "model_calls": rig.generation_calls() - calls_before,
         "booked_usd": round((after := ledger.spend())["actual_usd"] - before["actual_usd"], 6),
         "discarded": after["discarded"] - before["discarded"],  # correct lettering OCR did not confirm
@@ -195,7 +202,8 @@ class TraceRun:
     cached: list[Fetch]  # one more fetch of every card once all are final
     calls: int  # generation calls the emulators received during the trace and its settling
     repeated_calls: list[str]  # bodies of generation calls made more than once (should be none)
-    unique_layers: int
+    unique_layers: int  # layers sent to a model (unique by layer key)
+    local_lettering: dict[str, int]  # lettering set locally at planning, by reason (unique cards' slots)
     spend: dict[str, Any]  # the ledger's booked spend during the trace (delta)
     misspell_injected: int
     misspell_drawn: int
@@ -207,7 +215,9 @@ def _trace(
 ) -> TraceRun:  # fmt: skip
     from .gateway.ledger import Ledger
 
-    specs = {p.key: p for c in trace.cards for p in planner.layers(c) if hasattr(p, "key")}
+    planned = [p for c in trace.cards for p in planner.layers(c)]
+    specs = {p.key: p for p in planned if isinstance(p, LayerSpec)}
+    local_lettering = local_reasons([p for p in planned if p.kind == "lettering"])
     lettering_layers = sum(p.kind == "lettering" for p in specs.values())
     typography = next((p.model for p in specs.values() if p.kind == "lettering"), None)
     emulator = (
@@ -238,7 +248,14 @@ def _trace(
     repeated = sorted(body for body, n in calls.items() if n > 1)
     drawn = injected - left
     made = calls.total()
-    return TraceRun(fetched, finals, settled, cached, made, repeated, len(specs), spent, injected, drawn)
+    return TraceRun(
+        fetched, finals, settled, cached, made, repeated, len(specs), local_lettering, spent, injected, drawn
+    )
+
+
+def local_reasons(planned: Sequence[Any]) -> dict[str, int]:
+    """How many of these planned layers are set locally (never sent to a model), by reason."""
+    return dict(Counter(p.reason for p in planned if isinstance(p, Local)))
 
 
 def _settle(
@@ -360,6 +377,7 @@ def report(
         "trace": {
             "fetches": n, "unique_cards": len(trace.cards), "repeat_share": REPEAT_SHARE,
             "kinds": trace.kinds, "unique_layers": run.unique_layers, "model_calls": run.calls,
+            "local_lettering": run.local_lettering,
             "ledger_calls": int(run.spend["calls"]),
             "ledger_failed_calls": int(run.spend["errors"]),  # e.g. a timed-out attempt, then retried
             "repeated_calls": [body[:300] for body in run.repeated_calls],
@@ -378,6 +396,9 @@ def report(
             "final_cards_read": len(lettered),
             "model_lettered_slots": sum(not p.split("=", 1)[1].startswith("local;") for p in slots),
             "local_slots": sum(p.split("=", 1)[1].startswith("local;") for p in slots),
+            "local_slots_by_reason": dict(Counter(
+                who.removeprefix("local;") for p in slots if (who := p.split("=", 1)[1]).startswith("local;")
+            )),
             "misspelled_final_cards": len(misread),
             "misread": [m for found in misread.values() for m in found],
         },
@@ -428,19 +449,25 @@ def render_text(f: dict[str, Any]) -> str:
         f"{cold['errors']} 5xx)",
         f"og:image warm layers  p50 {warm['p50']:7.1f} ms  p99 {warm['p99']:7.1f} ms  "
         f"(n={warm['n']}, final cards)",
-        f"single flight: {sf['requests']} concurrent requests, {sf['unique_layers']} unique layers -> "
-        f"{sf['model_calls']} model calls; their og:image p50 {sf['og_ms']['p50']:.1f} ms "
-        f"p99 {sf['og_ms']['p99']:.1f} ms",
+        f"single flight: {sf['requests']} concurrent requests, {sf['unique_layers']} unique model layers -> "
+        f"{sf['model_calls']} model calls (set locally: {_reasons(sf['local_layers'])}); "
+        f"their og:image p50 {sf['og_ms']['p50']:.1f} ms p99 {sf['og_ms']['p99']:.1f} ms",
         f"trace: {tr['fetches']} fetches of {tr['unique_cards']} cards {tr['kinds']}, "
-        f"{tr['unique_layers']} unique layers -> {tr['model_calls']} model calls "
-        f"({tr['ledger_calls']} in the ledger, {tr['ledger_failed_calls']} failed)",
+        f"{tr['unique_layers']} unique model layers -> {tr['model_calls']} model calls "
+        f"({tr['ledger_calls']} in the ledger, {tr['ledger_failed_calls']} failed); "
+        f"lettering set locally, never sent: {_reasons(tr['local_lettering'])}",
         f"cost per 1,000 cards: ${cost['per_1000_cards_usd']:.4f} booked "
         f"(${cost['booked_usd']:.4f} for the trace, ${cost['discarded_usd']:.4f} of it discarded lettering)",
         f"baseline ({cost['baseline_model']} draws each unique card once, title included): "
         f"${cost['baseline_per_1000_cards_usd']:.4f} per 1,000 -> {cost['cheaper_pct']:.1f}% cheaper",
         f"lettering: {let['misspelled_calls']} misspelled by the model, {let['discarded']} discarded by OCR; "
         f"{let['final_cards_read']} final cards read back ({let['model_lettered_slots']} model-lettered, "
-        f"{let['local_slots']} local slots): {let['misspelled_final_cards']} misspelled",
+        f"{let['local_slots']} local slots: {_reasons(let['local_slots_by_reason'])}): "
+        f"{let['misspelled_final_cards']} misspelled",
         "targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in f["targets"].items()),
     ]  # fmt: skip
     return "\n".join(lines)
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items())) or "none"

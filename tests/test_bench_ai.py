@@ -11,8 +11,9 @@ import redis
 
 from ogservice.bench_ai import Fetch, misread_lettering, run_on
 from ogservice.bench_ai_rig import run_nonce, running_rig
-from ogservice.bench_ai_trace import REPEAT_SHARE, Card, build_trace
+from ogservice.bench_ai_trace import HEADLINES, REPEAT_SHARE, Card, Trace, build_trace
 from ogservice.gateway.ledger import Ledger
+from ogservice.lettering import ocr_can_confirm
 from tests.emulators.lettering import draw_lettering, encode, misspell
 
 TIME_SCALE = 0.05  # models take 0.15-0.6 s instead of 3-12 s
@@ -30,9 +31,22 @@ def _calls_at_emulators(endpoints: list) -> int:
     return total
 
 
+def _trace_with_a_lettered_headline(nonce: str) -> Trace:
+    """A 20-fetch trace (one banner) whose banner headline the guard sends to the text model.
+
+    Its discount badge (every badge holds a 0 or an O) is set locally: the run has both kinds.
+    """
+    for seed in range(100):
+        trace = build_trace(20, nonce, seed)
+        (banner,) = [c for c in trace.cards if c.kind == "banner"]
+        if ocr_can_confirm(dict(banner.lettering)["headline"])[0]:
+            return trace
+    raise AssertionError("no seed gives a banner headline the guard lets through")
+
+
 def test_bench_figures_are_the_emulators_counts_and_the_ledgers_money(redis_client: redis.Redis) -> None:
     nonce = run_nonce()
-    trace = build_trace(20, nonce)
+    trace = _trace_with_a_lettered_headline(nonce)
     with running_rig(nonce, time_scale=TIME_SCALE, workers=2, server_workers=1) as rig:
         figures = run_on(rig, trace, time_scale=TIME_SCALE, rate=20)
         calls = _calls_at_emulators(rig.endpoints)
@@ -47,7 +61,13 @@ def test_bench_figures_are_the_emulators_counts_and_the_ledgers_money(redis_clie
 
     assert flight["model_calls"] + run["model_calls"] == calls == spend["calls"]
     assert run["model_calls"] == run["ledger_calls"]
-    assert flight["answered_200"] == 20 and flight["unique_layers"] == 2
+    # Unique layers are the ones sent to a model: the flight card's background and title lettering;
+    # the trace's backgrounds (one per prompt: a draft's edits share theirs) and the banner headline.
+    assert flight["answered_200"] == 20 and flight["unique_layers"] == 2 and flight["local_layers"] == {}
+    assert run["unique_layers"] == len({dict(c.params)["bg_prompt"] for c in trace.cards}) + 1
+    assert run["model_calls"] == run["unique_layers"]
+    # The discount badge is never sent (look-alikes), counted apart from the model layers.
+    assert run["local_lettering"] == {"ocr-ambiguous": 1}
     assert round(flight["booked_usd"] + cost["booked_usd"], 6) == round(spend["actual_usd"], 6)
     assert cost["per_1000_cards_usd"] == round(cost["booked_usd"] / run["fetches"] * 1000, 4)
     assert cost["baseline_usd"] > 0 and cost["baseline_model"]
@@ -57,6 +77,9 @@ def test_bench_figures_are_the_emulators_counts_and_the_ledgers_money(redis_clie
     assert lettering["discarded"] >= lettering["misspelled_calls"]  # OCR may also doubt a good one
     assert lettering["local_slots"] >= 1
     assert lettering["model_lettered_slots"] + lettering["local_slots"] == 2 * lettering["final_cards_read"]
+    # On the final card: the badge as planned, the misspelled headline discarded by OCR.
+    by_reason = lettering["local_slots_by_reason"]
+    assert by_reason.pop("ocr-ambiguous") == 1 and sum(by_reason.values()) == lettering["discarded"] == 1
     # Each final card counted as misspelled names its slot, the words OCR missed and what it read
     # (the target, 0, is the bench's to report; the check itself is shown to work below).
     assert lettering["misspelled_final_cards"] <= len(lettering["misread"])
@@ -89,8 +112,11 @@ def test_trace_mix_repeats_and_new_words_every_run() -> None:
     assert len(one.fetches) == 200 and len(one.cards) == 60
     assert one.kinds == {"blog": 30, "draft": 12, "hero": 12, "banner": 6}
     assert set(one.fetches) == {c.id for c in one.cards}  # every card fetched at least once
-    titles = lambda t: {dict(c.params).get("title") or dict(c.params)["headline"] for c in t.cards}  # noqa: E731
-    assert len(titles(one)) == 60 and not titles(one) & titles(two)
+    titles = lambda t: {dict(c.params)["title"] for c in t.cards if c.kind != "banner"}  # noqa: E731
+    assert len(titles(one)) == 54 and not titles(one) & titles(two)
+    # Banners letter ordinary promo headlines, all different while there are fewer banners than them.
+    headlines = [dict(c.lettering)["headline"] for c in one.cards if c.kind == "banner"]
+    assert len(set(headlines)) == 6 and set(headlines) <= set(HEADLINES)
     assert all("Bazeko" in dict(c.params)["bg_prompt"] for c in one.cards)
 
 
