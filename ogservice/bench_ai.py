@@ -18,13 +18,14 @@ import statistics
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import click
 import httpx
+from PIL import Image
 
 from .bench_ai_rig import LATENCY_BOUNDS_S, Rig, run_nonce, running_rig
 from .bench_ai_trace import REPEAT_SHARE, Card, Trace, build_trace
@@ -49,7 +50,6 @@ class Fetch:
     status: int
     provisional: bool
     layers: str
-    png: bytes = field(default=b"", repr=False)
 
     @property
     def final(self) -> bool:
@@ -197,7 +197,7 @@ def _single_flight(
 @dataclass
 class TraceRun:
     fetches: list[Fetch]
-    finals: dict[int, Fetch]  # each unique card's first final answer (a lettered card's PNG kept)
+    finals: dict[int, Fetch]  # each unique card's first final answer
     settled: list[Fetch]  # the first final answers of cards the trace itself never saw final
     cached: list[Fetch]  # one more fetch of every card once all are final
     calls: int  # generation calls the emulators received during the trace and its settling
@@ -207,6 +207,7 @@ class TraceRun:
     spend: dict[str, Any]  # the ledger's booked spend during the trace (delta)
     misspell_injected: int
     misspell_drawn: int
+    misread: dict[int, list[dict[str, Any]]]  # final cards whose model lettering misreads
 
 
 def _trace(
@@ -248,9 +249,11 @@ def _trace(
     repeated = sorted(body for body, n in calls.items() if n > 1)
     drawn = injected - left
     made = calls.total()
+    misread = _misread_finals(rig, planner, trace, finals)
     return TraceRun(
-        fetched, finals, settled, cached, made, repeated, len(specs), local_lettering, spent, injected, drawn
-    )
+        fetched, finals, settled, cached, made, repeated, len(specs), local_lettering, spent, injected, drawn,
+        misread,
+    )  # fmt: skip
 
 
 def local_reasons(planned: Sequence[Any]) -> dict[str, int]:
@@ -283,8 +286,7 @@ def _get(http: httpx.Client, base_url: str, card: Card) -> Fetch:
     resp = http.get(base_url + card.path)
     ms = (time.perf_counter() - started) * 1000
     provisional = "X-Ogs-Provisional" in resp.headers
-    png = resp.content if card.lettering and not provisional else b""
-    return Fetch(card.id, ms, resp.status_code, provisional, resp.headers.get("X-Ogs-Layers", ""), png)
+    return Fetch(card.id, ms, resp.status_code, provisional, resp.headers.get("X-Ogs-Layers", ""))
 
 
 def _spend_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -298,36 +300,55 @@ def _spend_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
     return {**delta, "by_template": templates}
 
 
-def misread_lettering(card: Card, answer: Fetch) -> list[dict[str, Any]]:
-    """The model-lettered slots of a final card whose words OCR does not find on the card, each
-    with the words missing and everything OCR read (to tell a misspelling from a misreading).
+def misread_lettering(
+    card: Card, answer: Fetch, layer_of: Callable[[str], Image.Image | None]
+) -> list[dict[str, Any]]:
+    """The model-lettered slots of a final card whose lettering does not read as its text, each with
+    what OCR read and where it parts from the text (to tell a misspelling from a misreading).
 
-    The card as served is read whole, and every word of the slot's text must be among the words
-    read (order aside: another text may sit beside a wrapped line). A slot set locally is the
-    card engine's own typesetting and is not a model's spelling.
+    What is read is the slot's lettering layer as the card composites it (`layer_of(slot)`: the
+    asset in the layer store), on a plain matte, and compared as the guard compares (case, white
+    space, quote and dash shapes aside). Not the whole card: there the background, the card's other
+    texts and the box's scale made OCR misread correct lettering. A slot set locally is the card
+    engine's own typesetting and is not a model's spelling.
     """
-    import io
-
-    from PIL import Image
-
     from .lettering.ocr import read_text
-    from .lettering.spelling import normalise
+    from .lettering.spelling import compare, matte
 
     model_made = {
         slot for part in answer.layers.split(", ") if "=" in part
         for slot, who in [part.split("=", 1)] if not who.startswith("local;")
     }  # fmt: skip
-    wanted = [(slot, text) for slot, text in card.lettering if slot in model_made]
-    if not wanted:
-        return []
-    with Image.open(io.BytesIO(answer.png)) as image:
-        text_read = normalise(read_text(image.convert("RGB")))
-    read = Counter(text_read.split())
-    return [
-        {"slot": slot, "expected": text, "missing": sorted(missing), "read": text_read}
-        for slot, text in wanted
-        if (missing := Counter(normalise(text).split()) - read)
-    ]
+    found = []
+    for slot, text in card.lettering:
+        if slot not in model_made:
+            continue
+        layer = layer_of(slot)
+        verdict = compare(read_text(matte(layer)), text) if layer is not None else None
+        if verdict is None or not verdict.ok:
+            read, why = (verdict.read, verdict.detail) if verdict else ("", "its layer is not in the store")
+            found.append({"slot": slot, "expected": text, "read": read, "difference": why})
+    return found
+
+
+def _misread_finals(rig: Rig, planner: Planner, trace: Trace, finals: dict[int, Fetch]) -> dict[int, Any]:
+    """misread_lettering of every final card with lettering, its layers read from the layer store."""
+    from .layers.assets import ReadyLayers
+    from .store import open_store
+
+    store = open_store(rig.settings)
+    try:
+        layers = ReadyLayers(store)
+
+        def layer_of(card: Card) -> Callable[[str], Image.Image | None]:
+            keys = {p.slot: p.key for p in planner.layers(card) if isinstance(p, LayerSpec)}
+            ready = lambda slot: layers.ready(keys[slot]) if slot in keys else None  # noqa: E731
+            return lambda slot: layer.image() if (layer := ready(slot)) is not None else None
+
+        cards = [c for c in trace.cards if c.lettering and c.id in finals]
+        return {c.id: m for c in cards if (m := misread_lettering(c, finals[c.id], layer_of(c)))}
+    finally:
+        store.close()
 
 
 def _latency(values: Sequence[float]) -> dict[str, float]:
@@ -351,7 +372,7 @@ def report(
     deadline = rig.settings.og_deadline_ms
     cards = {c.id: c for c in trace.cards}
     lettered = {cid: f for cid, f in run.finals.items() if cards[cid].lettering}
-    misread = {cid: m for cid, f in lettered.items() if (m := misread_lettering(cards[cid], f))}
+    misread = run.misread
     slots = [  # "slot=who;how" of each lettering slot of the final cards (not their backgrounds)
         part for cid, f in lettered.items() for part in f.layers.split(", ")
         if part.split("=", 1)[0] in dict(cards[cid].lettering)
