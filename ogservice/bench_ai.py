@@ -1,13 +1,15 @@
 """`ogservice bench ai`: AI-layer cards against the emulators, a real server and real workers.
 
 Phases (see README "Benchmarks"):
-  1. single flight: 20 concurrent requests for one new card with two AI layers; model calls
-     counted at the emulators;
+  1. single flight: 20 concurrent requests for one new card with two AI layers (a background and
+     lettering the guard sends to a model); model calls counted at the emulators;
   2. the mixed trace (bench_ai_trace): fetched at a steady rate, with the text model's `misspell`
      failure switched on for its first third of lettering calls; each unique card's first fetch is
      a cold one (its layers are not made yet);
   3. settle: every unique card fetched until it is final (warm layers), then once more (cached);
-     final cards with model lettering are read back by OCR.
+     the model lettering of final cards is read back by OCR (each slot's layer, as composited).
+Unique layers are the layers sent to a model; lettering the guard sets locally (look-alikes,
+unreadable scripts) is counted apart, by reason.
 Every figure is computed from what happened: responses, the emulators' request logs, the ledger.
 """
 
