@@ -1,13 +1,15 @@
 """`ogservice bench ai`: AI-layer cards against the emulators, a real server and real workers.
 
 Phases (see README "Benchmarks"):
-  1. single flight: 20 concurrent requests for one new card with two AI layers; model calls
-     counted at the emulators;
+  1. single flight: 20 concurrent requests for one new card with two AI layers (a background and
+     lettering the guard sends to a model); model calls counted at the emulators;
   2. the mixed trace (bench_ai_trace): fetched at a steady rate, with the text model's `misspell`
      failure switched on for its first third of lettering calls; each unique card's first fetch is
      a cold one (its layers are not made yet);
   3. settle: every unique card fetched until it is final (warm layers), then once more (cached);
-     final cards with model lettering are read back by OCR.
+     the model lettering of final cards is read back by OCR (each slot's layer, as composited).
+Unique layers are the layers sent to a model; lettering the guard sets locally (look-alikes,
+unreadable scripts) is counted apart, by reason.
 Every figure is computed from what happened: responses, the emulators' request logs, the ledger.
 """
 
@@ -18,19 +20,25 @@ import statistics
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import click
 import httpx
+from PIL import Image
 
 from .bench_ai_rig import LATENCY_BOUNDS_S, Rig, run_nonce, running_rig
 from .bench_ai_trace import REPEAT_SHARE, Card, Trace, build_trace
 from .config import Settings
+from .layers.outcomes import Local
+from .layers.spec import LayerSpec
 
 CONCURRENT_REQUESTS = 20
+# The single-flight card's title: a headline the lettering guard lets through to a model (no O, o,
+# 0, I, i, l or 1), so the burst asks for two model layers, the background and the lettering.
+FLIGHT_TITLE = "Fresh Autumn Menu"
 MISSPELL_SHARE = 1 / 3  # of the trace's lettering calls, the first ones drawn misspelled
 TEXT_CAPABLE = 4  # the least text_rendering score of a model the baseline could ask to letter a title
 
@@ -44,7 +52,6 @@ class Fetch:
     status: int
     provisional: bool
     layers: str
-    png: bytes = field(default=b"", repr=False)
 
     @property
     def final(self) -> bool:
@@ -150,12 +157,12 @@ def run_on(
 
 def _flight_card(nonce: str) -> Card:
     params = (
-        ("title", f"Single flight {nonce}"),
+        ("title", FLIGHT_TITLE),
         ("bg", "ai"),
         ("lettering", "ai"),
         ("bg_prompt", f"calm abstract waves, run {nonce} flight"),
     )
-    return Card(-1, "flight", "blog-post", params, (("title", f"Single flight {nonce}"),))
+    return Card(-1, "flight", "blog-post", params, (("title", FLIGHT_TITLE),))
 
 
 def _single_flight(
@@ -176,10 +183,12 @@ def _single_flight(
     with ThreadPoolExecutor(CONCURRENT_REQUESTS) as pool:
         answers = list(pool.map(get, range(CONCURRENT_REQUESTS)))
     _settle(rig, http, [card], {}, time_scale)
+    planned = planner.layers(card)
     return {
         "requests": CONCURRENT_REQUESTS,
         "answered_200": sum(a.status == 200 for a in answers),
-        "unique_layers": sum(hasattr(p, "key") for p in planner.layers(card)),
+        "unique_layers": sum(isinstance(p, LayerSpec) for p in planned),  # sent to a model
+        "local_layers": local_reasons(planned),  # set locally at planning, by reason
         "model_calls": rig.generation_calls() - calls_before,
         "booked_usd": round((after := ledger.spend())["actual_usd"] - before["actual_usd"], 6),
         "discarded": after["discarded"] - before["discarded"],  # correct lettering OCR did not confirm
@@ -190,15 +199,17 @@ def _single_flight(
 @dataclass
 class TraceRun:
     fetches: list[Fetch]
-    finals: dict[int, Fetch]  # each unique card's first final answer (a lettered card's PNG kept)
+    finals: dict[int, Fetch]  # each unique card's first final answer
     settled: list[Fetch]  # the first final answers of cards the trace itself never saw final
     cached: list[Fetch]  # one more fetch of every card once all are final
     calls: int  # generation calls the emulators received during the trace and its settling
     repeated_calls: list[str]  # bodies of generation calls made more than once (should be none)
-    unique_layers: int
+    unique_layers: int  # layers sent to a model (unique by layer key)
+    local_lettering: dict[str, int]  # lettering set locally at planning, by reason (unique cards' slots)
     spend: dict[str, Any]  # the ledger's booked spend during the trace (delta)
     misspell_injected: int
     misspell_drawn: int
+    misread: dict[int, list[dict[str, Any]]]  # final cards whose model lettering misreads
 
 
 def _trace(
@@ -207,7 +218,9 @@ def _trace(
 ) -> TraceRun:  # fmt: skip
     from .gateway.ledger import Ledger
 
-    specs = {p.key: p for c in trace.cards for p in planner.layers(c) if hasattr(p, "key")}
+    planned = [p for c in trace.cards for p in planner.layers(c)]
+    specs = {p.key: p for p in planned if isinstance(p, LayerSpec)}
+    local_lettering = local_reasons([p for p in planned if p.kind == "lettering"])
     lettering_layers = sum(p.kind == "lettering" for p in specs.values())
     typography = next((p.model for p in specs.values() if p.kind == "lettering"), None)
     emulator = (
@@ -238,7 +251,16 @@ def _trace(
     repeated = sorted(body for body, n in calls.items() if n > 1)
     drawn = injected - left
     made = calls.total()
-    return TraceRun(fetched, finals, settled, cached, made, repeated, len(specs), spent, injected, drawn)
+    misread = _misread_finals(rig, planner, trace, finals)
+    return TraceRun(
+        fetched, finals, settled, cached, made, repeated, len(specs), local_lettering, spent, injected, drawn,
+        misread,
+    )  # fmt: skip
+
+
+def local_reasons(planned: Sequence[Any]) -> dict[str, int]:
+    """How many of these planned layers are set locally (never sent to a model), by reason."""
+    return dict(Counter(p.reason for p in planned if isinstance(p, Local)))
 
 
 def _settle(
@@ -266,8 +288,7 @@ def _get(http: httpx.Client, base_url: str, card: Card) -> Fetch:
     resp = http.get(base_url + card.path)
     ms = (time.perf_counter() - started) * 1000
     provisional = "X-Ogs-Provisional" in resp.headers
-    png = resp.content if card.lettering and not provisional else b""
-    return Fetch(card.id, ms, resp.status_code, provisional, resp.headers.get("X-Ogs-Layers", ""), png)
+    return Fetch(card.id, ms, resp.status_code, provisional, resp.headers.get("X-Ogs-Layers", ""))
 
 
 def _spend_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -281,36 +302,55 @@ def _spend_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
     return {**delta, "by_template": templates}
 
 
-def misread_lettering(card: Card, answer: Fetch) -> list[dict[str, Any]]:
-    """The model-lettered slots of a final card whose words OCR does not find on the card, each
-    with the words missing and everything OCR read (to tell a misspelling from a misreading).
+def misread_lettering(
+    card: Card, answer: Fetch, layer_of: Callable[[str], Image.Image | None]
+) -> list[dict[str, Any]]:
+    """The model-lettered slots of a final card whose lettering does not read as its text, each with
+    what OCR read and where it parts from the text (to tell a misspelling from a misreading).
 
-    The card as served is read whole, and every word of the slot's text must be among the words
-    read (order aside: another text may sit beside a wrapped line). A slot set locally is the
-    card engine's own typesetting and is not a model's spelling.
+    What is read is the slot's lettering layer as the card composites it (`layer_of(slot)`: the
+    asset in the layer store), on a plain matte, and compared as the guard compares (case, white
+    space, quote and dash shapes aside). Not the whole card: there the background, the card's other
+    texts and the box's scale made OCR misread correct lettering. A slot set locally is the card
+    engine's own typesetting and is not a model's spelling.
     """
-    import io
-
-    from PIL import Image
-
     from .lettering.ocr import read_text
-    from .lettering.spelling import normalise
+    from .lettering.spelling import compare, matte
 
     model_made = {
         slot for part in answer.layers.split(", ") if "=" in part
         for slot, who in [part.split("=", 1)] if not who.startswith("local;")
     }  # fmt: skip
-    wanted = [(slot, text) for slot, text in card.lettering if slot in model_made]
-    if not wanted:
-        return []
-    with Image.open(io.BytesIO(answer.png)) as image:
-        text_read = normalise(read_text(image.convert("RGB")))
-    read = Counter(text_read.split())
-    return [
-        {"slot": slot, "expected": text, "missing": sorted(missing), "read": text_read}
-        for slot, text in wanted
-        if (missing := Counter(normalise(text).split()) - read)
-    ]
+    found = []
+    for slot, text in card.lettering:
+        if slot not in model_made:
+            continue
+        layer = layer_of(slot)
+        verdict = compare(read_text(matte(layer)), text) if layer is not None else None
+        if verdict is None or not verdict.ok:
+            read, why = (verdict.read, verdict.detail) if verdict else ("", "its layer is not in the store")
+            found.append({"slot": slot, "expected": text, "read": read, "difference": why})
+    return found
+
+
+def _misread_finals(rig: Rig, planner: Planner, trace: Trace, finals: dict[int, Fetch]) -> dict[int, Any]:
+    """misread_lettering of every final card with lettering, its layers read from the layer store."""
+    from .layers.assets import ReadyLayers
+    from .store import open_store
+
+    store = open_store(rig.settings)
+    try:
+        layers = ReadyLayers(store)
+
+        def layer_of(card: Card) -> Callable[[str], Image.Image | None]:
+            keys = {p.slot: p.key for p in planner.layers(card) if isinstance(p, LayerSpec)}
+            ready = lambda slot: layers.ready(keys[slot]) if slot in keys else None  # noqa: E731
+            return lambda slot: layer.image() if (layer := ready(slot)) is not None else None
+
+        cards = [c for c in trace.cards if c.lettering and c.id in finals]
+        return {c.id: m for c in cards if (m := misread_lettering(c, finals[c.id], layer_of(c)))}
+    finally:
+        store.close()
 
 
 def _latency(values: Sequence[float]) -> dict[str, float]:
@@ -334,7 +374,7 @@ def report(
     deadline = rig.settings.og_deadline_ms
     cards = {c.id: c for c in trace.cards}
     lettered = {cid: f for cid, f in run.finals.items() if cards[cid].lettering}
-    misread = {cid: m for cid, f in lettered.items() if (m := misread_lettering(cards[cid], f))}
+    misread = run.misread
     slots = [  # "slot=who;how" of each lettering slot of the final cards (not their backgrounds)
         part for cid, f in lettered.items() for part in f.layers.split(", ")
         if part.split("=", 1)[0] in dict(cards[cid].lettering)
@@ -360,6 +400,7 @@ def report(
         "trace": {
             "fetches": n, "unique_cards": len(trace.cards), "repeat_share": REPEAT_SHARE,
             "kinds": trace.kinds, "unique_layers": run.unique_layers, "model_calls": run.calls,
+            "local_lettering": run.local_lettering,
             "ledger_calls": int(run.spend["calls"]),
             "ledger_failed_calls": int(run.spend["errors"]),  # e.g. a timed-out attempt, then retried
             "repeated_calls": [body[:300] for body in run.repeated_calls],
@@ -378,6 +419,9 @@ def report(
             "final_cards_read": len(lettered),
             "model_lettered_slots": sum(not p.split("=", 1)[1].startswith("local;") for p in slots),
             "local_slots": sum(p.split("=", 1)[1].startswith("local;") for p in slots),
+            "local_slots_by_reason": dict(Counter(
+                who.removeprefix("local;") for p in slots if (who := p.split("=", 1)[1]).startswith("local;")
+            )),
             "misspelled_final_cards": len(misread),
             "misread": [m for found in misread.values() for m in found],
         },
@@ -428,19 +472,25 @@ def render_text(f: dict[str, Any]) -> str:
         f"{cold['errors']} 5xx)",
         f"og:image warm layers  p50 {warm['p50']:7.1f} ms  p99 {warm['p99']:7.1f} ms  "
         f"(n={warm['n']}, final cards)",
-        f"single flight: {sf['requests']} concurrent requests, {sf['unique_layers']} unique layers -> "
-        f"{sf['model_calls']} model calls; their og:image p50 {sf['og_ms']['p50']:.1f} ms "
-        f"p99 {sf['og_ms']['p99']:.1f} ms",
+        f"single flight: {sf['requests']} concurrent requests, {sf['unique_layers']} unique model layers -> "
+        f"{sf['model_calls']} model calls (set locally: {_reasons(sf['local_layers'])}); "
+        f"their og:image p50 {sf['og_ms']['p50']:.1f} ms p99 {sf['og_ms']['p99']:.1f} ms",
         f"trace: {tr['fetches']} fetches of {tr['unique_cards']} cards {tr['kinds']}, "
-        f"{tr['unique_layers']} unique layers -> {tr['model_calls']} model calls "
-        f"({tr['ledger_calls']} in the ledger, {tr['ledger_failed_calls']} failed)",
+        f"{tr['unique_layers']} unique model layers -> {tr['model_calls']} model calls "
+        f"({tr['ledger_calls']} in the ledger, {tr['ledger_failed_calls']} failed); "
+        f"lettering set locally, never sent: {_reasons(tr['local_lettering'])}",
         f"cost per 1,000 cards: ${cost['per_1000_cards_usd']:.4f} booked "
         f"(${cost['booked_usd']:.4f} for the trace, ${cost['discarded_usd']:.4f} of it discarded lettering)",
         f"baseline ({cost['baseline_model']} draws each unique card once, title included): "
         f"${cost['baseline_per_1000_cards_usd']:.4f} per 1,000 -> {cost['cheaper_pct']:.1f}% cheaper",
         f"lettering: {let['misspelled_calls']} misspelled by the model, {let['discarded']} discarded by OCR; "
         f"{let['final_cards_read']} final cards read back ({let['model_lettered_slots']} model-lettered, "
-        f"{let['local_slots']} local slots): {let['misspelled_final_cards']} misspelled",
+        f"{let['local_slots']} local slots: {_reasons(let['local_slots_by_reason'])}): "
+        f"{let['misspelled_final_cards']} misspelled",
         "targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in f["targets"].items()),
     ]  # fmt: skip
     return "\n".join(lines)
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items())) or "none"

@@ -2,17 +2,20 @@
 
 Pure (no network): a list of unique cards, each fetched once cold and some fetched again later
 (REPEAT_SHARE of all fetches are repeats). Every text and background prompt is new in every run
-(words from a generator seeded by the run's nonce, plus the nonce itself), so no cache, layer store
-or emulator state from an earlier run can answer for this one: the only reuse is what the trace
-asks for, namely repeat fetches, a draft's edits sharing its post's background prompt, and the
-banners of one campaign sharing its discount badges.
+(words from a generator seeded by the run's nonce, plus the nonce itself), except the banners'
+headlines and discount badges, which are the ordinary promo texts a shop letters (HEADLINES,
+DISCOUNTS; the run's own layer store and Redis prefix keep an earlier run from answering for them).
+The only reuse is what the trace asks for: repeat fetches, a draft's edits sharing its post's
+background prompt, and the banners of one campaign sharing its discount badges.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import urlencode
 
 from .bench_texts import distinct_words
@@ -24,6 +27,16 @@ REPEAT_SHARE = 0.7
 MIX = (("blog", 0.5), ("draft", 0.2), ("hero", 0.2), ("banner", 0.1))
 DRAFT_EDITS = 3
 DISCOUNTS = ("20% OFF", "SALE 30% OFF", "40% OFF TODAY")  # one campaign's badges, shared by its banners
+# Promo headlines as shops write them (capitals or title case), drawn in a shuffled order per run.
+# The lettering guard sends only text without O, o, 0, I, i, l or 1 to a model (see
+# ogservice/lettering/lookalikes.py): 5 of these 16 can be lettered by a model, the other 11 and
+# every discount badge (all hold a 0 or an O) are set locally as "ocr-ambiguous".
+HEADLINES = (
+    "FRESH AUTUMN MENU", "BEST DEALS", "SUMMER SALE", "WEEKEND BRUNCH", "MEGA SALE",
+    "Flash Sale", "NEW ARRIVALS", "Free Shipping", "BLACK FRIDAY", "Cyber Monday",
+    "Back to School", "HAPPY HOUR", "Limited Edition", "Spring Savings", "Just Dropped",
+    "Grand Opening",
+)  # fmt: skip
 THEMES = ("ocean", "sunset", "forest", "midnight", "paper")
 
 
@@ -57,7 +70,8 @@ def build_trace(fetches: int, nonce: str, seed: int = 0) -> Trace:
     counts = _split(unique, MIX)
     words = distinct_words(rng.randrange(2**31))
     cards: list[Card] = []
-    makers = {"blog": _blog, "draft": _drafts, "hero": _hero, "banner": _banner}
+    headlines = itertools.cycle(rng.sample(HEADLINES, len(HEADLINES)))  # more banners: headlines again
+    makers = {"blog": _blog, "draft": _drafts, "hero": _hero, "banner": partial(_banner, headlines=headlines)}
     for kind, count in counts.items():
         made = 0
         while made < count:
@@ -120,8 +134,10 @@ def _hero(n: int, nonce: str, words: Iterator[str], rng: random.Random, left: in
     return [Card(n, "hero", "hero", params)]
 
 
-def _banner(n: int, nonce: str, words: Iterator[str], rng: random.Random, left: int) -> list[Card]:
-    headline = f"{_title(words, 2)} Sale {nonce}"
+def _banner(
+    n: int, nonce: str, words: Iterator[str], rng: random.Random, left: int, *, headlines: Iterator[str]
+) -> list[Card]:
+    headline = next(headlines)
     discount = f"{DISCOUNTS[n % len(DISCOUNTS)]}"
     params = (
         ("headline", headline),
