@@ -24,6 +24,7 @@ from ..tenants.model import Tenant
 from ..validation import first_problem, problems
 from .auth import tenant_for_request
 from .json_body import json_object
+from .openapi import ANY_JSON, operation
 
 bp = Blueprint("route_api", __name__)
 
@@ -43,6 +44,7 @@ def _build_router(state: BlueprintSetupState) -> None:
 
 
 @bp.post("/v1/route")
+@operation({200: ANY_JSON}, body=RouteQuery, tags=("models",))
 def route() -> Response:
     """Explain which model would serve this prompt, with fallbacks, rejections, cost and latency."""
     query = _query(json_object(request, example='{"prompt": "a red fox"}'))
@@ -59,6 +61,7 @@ def route() -> Response:
 
 
 @bp.get("/v1/models")
+@operation({200: ANY_JSON}, tags=("models",))
 def models() -> Response:
     """The catalog with availability (provider configured), retirement, health; the caller's spend today."""
     router: Router = current_app.extensions["ogs.router"]

@@ -21,7 +21,7 @@ from ..errors import ServiceUnavailable
 from ..pipeline import CardService
 from ..publish.deliveries import card_fields, ghost_payload, query_options
 from ..publish.jobs import RenderSpec, new_job_id
-from ..publish.models import PublishPayload
+from ..publish.models import JobAccepted, PublishPayload
 from ..publish.render import card_params
 from ..publish.webhooks import SignatureRefused, verify
 from ..tenants.model import Tenant
@@ -29,6 +29,7 @@ from ..tenants.store import TenantStore
 from .auth import authenticated_otherwise
 from .cards_api import accepted, publish_services, redis_or_503, start_job, validated
 from .json_body import json_object
+from .openapi import operation
 
 bp = Blueprint("hooks_api", __name__)
 EXAMPLE = '{"post_id": "42", "version": "2026-12-07T10:00:00Z", "title": "Hello"}'
@@ -36,7 +37,18 @@ EXAMPLE = '{"post_id": "42", "version": "2026-12-07T10:00:00Z", "title": "Hello"
 
 @bp.post("/v1/hooks/publish")
 @authenticated_otherwise("the body's HMAC signature, made with the tenant's hook secret")
+@operation(
+    {202: JobAccepted}, body=PublishPayload, errors=(401, 404, 503), security="signature", tags=("publish",),
+    parameters=(
+        {"name": "tenant", "in": "query", "required": True, "schema": {"type": "string"},
+         "description": "The tenant whose hook secret signs the delivery."},
+    ),
+)  # fmt: skip
 def publish() -> Response:
+    """A CMS published a post: pre-render its cards, then call the tenant's callback URL back.
+
+    The body is the generic payload below, or Ghost's post.published webhook (signed with
+    X-Ghost-Signature; template, sizes and field.NAME then come from the query)."""
     tenant = _tenant(request.args.get("tenant", ""))
     assert tenant.hook_secret is not None
     raw = request.get_data(cache=True)
