@@ -17,6 +17,7 @@ and 503 added, unless `security` says otherwise.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -90,10 +91,10 @@ def operation(
     """Describe a view in /openapi.json (see the module docstring). `more`: Operation's other fields."""
 
     def mark(view: View) -> View:
-        doc = (view.__doc__ or "").strip().split("\n", 1)
+        summary, _, description = inspect.cleandoc(view.__doc__ or "").partition("\n\n")
         view.ogs_openapi = Operation(  # type: ignore[attr-defined]
             responses=responses, body=body, errors=errors, security=security,
-            summary=doc[0].strip(), description=doc[1].strip() if len(doc) > 1 else "", **more,
+            summary=" ".join(summary.split()), description=description, **more,
         )  # fmt: skip
         return view
 
