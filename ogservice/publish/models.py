@@ -35,7 +35,12 @@ def _known_format(value: str) -> str:
 class CardsRequest(BaseModel):
     """POST /v1/cards: one template and its fields, rendered at each of `sizes`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True,
+        json_schema_extra={"examples": [
+            {"template": "blog-post", "fields": {"title": "Hi"}, "sizes": ["og", "square"], "format": "webp"},
+        ]},
+    )  # fmt: skip
 
     template: str = Field(pattern=_NAME, description="Template name, e.g. blog-post.")
     fields: dict[str, str] = Field(default_factory=dict, max_length=MAX_FIELDS, description="Field values.")
@@ -141,7 +146,12 @@ class JobAccepted(BaseModel):
 class PublishPayload(BaseModel):
     """POST /v1/hooks/publish, generic form: what a CMS knows about a post when it is published."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True,
+        json_schema_extra={"examples": [
+            {"post_id": "42", "version": "2026-12-07T10:00:00Z", "title": "Hello", "sizes": ["og"]},
+        ]},
+    )  # fmt: skip
 
     post_id: str = Field(min_length=1, max_length=200)
     version: str = Field(

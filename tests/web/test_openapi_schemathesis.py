@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -40,8 +42,15 @@ def test_every_documented_operation_answers_as_documented(tmp_path):
     for operation in operations:
 
         @BOUNDED
-        @given(case=operation.as_strategy())
+        @given(case=cases(operation))
         def answers_as_documented(case: schemathesis.Case) -> None:
             case.call_and_validate(headers=bearer(token), checks=CHECKS)
 
         answers_as_documented()
+
+
+def cases(operation) -> st.SearchStrategy[schemathesis.Case]:
+    """The documented examples, valid requests, and invalid ones (where the 5xx used to hide)."""
+    examples = operation.get_strategies_from_examples()
+    generated = [operation.as_strategy(mode) for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
+    return st.one_of(*examples, *generated)
