@@ -19,6 +19,7 @@ from ..config import Settings
 from ..errors import UnprocessableField
 from ..gateway.catalog import ModelSpec, unknown_model_message
 from ..gateway.cli_route import RouteQuery, build_router, configured_providers, decision_json
+from ..gateway.decision import Decision
 from ..gateway.router import Router
 from ..tenants.model import Tenant
 from ..validation import first_problem, problems
@@ -44,7 +45,7 @@ def _build_router(state: BlueprintSetupState) -> None:
 
 
 @bp.post("/v1/route")
-@operation({200: ANY_JSON}, body=RouteQuery, tags=("models",))
+@operation({200: Decision}, body=RouteQuery, tags=("models",))
 def route() -> Response:
     """Explain which model would serve this prompt, with fallbacks, rejections, cost and latency."""
     query = _query(json_object(request, example='{"prompt": "a red fox"}'))

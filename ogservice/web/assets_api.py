@@ -10,8 +10,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import BadRequest, ImageTooLarge
-from ..sources.assets import ImageSources
-from .openapi import ANY_JSON, operation
+from ..sources.assets import ImageSources, StoredImage
+from .openapi import json_of, operation
 
 bp = Blueprint("assets_api", __name__)
 
@@ -20,7 +20,7 @@ FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and any small fields 
 
 @bp.post("/v1/assets")
 @operation(
-    {200: ANY_JSON}, errors=(400, 413, 415), tags=("images",), body_media="multipart/form-data",
+    {200: json_of(StoredImage)}, errors=(400, 413, 415), tags=("images",), body_media="multipart/form-data",
     body_schema={
         "type": "object", "required": ["file"],
         "properties": {"file": {"type": "string", "format": "binary", "description": "PNG, JPEG, WebP..."}},

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from flask import Flask
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from ..errors import OgsError, error_for_status
@@ -104,6 +104,11 @@ def operation(
 def image_media(formats: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """The image types a card or asset may come as (one per format this Pillow writes)."""
     return {f.mime: {"schema": {"type": "string", "contentMediaType": f.mime}} for f in formats.values()}
+
+
+def json_of(kind: type) -> dict[str, dict[str, Any]]:
+    """A JSON response of a dataclass (or any type pydantic knows) with no model of its own."""
+    return {"application/json": {"schema": TypeAdapter(kind).json_schema(mode="serialization")}}
 
 
 def documented(app: Flask, view_name: str) -> Operation | None:
