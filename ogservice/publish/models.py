@@ -174,3 +174,37 @@ class PublishPayload(BaseModel):
     )
 
     _format = field_validator("format")(_known_format)
+
+
+class GhostName(BaseModel):
+    """An author or tag of a Ghost post: only its name is used."""
+
+    name: str = Field("", max_length=200)
+
+
+class GhostPost(BaseModel):
+    """The fields of a Ghost post that fill the card; Ghost sends many more, which are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str = Field(min_length=1, max_length=200)
+    updated_at: str = Field(min_length=1, max_length=200, description="The version: changes with the post.")
+    title: str = Field(max_length=500)
+    custom_excerpt: str | None = None
+    excerpt: str | None = None
+    url: str | None = Field(None, max_length=2048)
+    primary_author: GhostName | None = None
+    tags: list[GhostName] = Field(default_factory=list)
+    feature_image: str | None = Field(None, max_length=2048)
+
+
+class GhostPostChange(BaseModel):
+    current: GhostPost
+
+
+class GhostWebhook(BaseModel):
+    """POST /v1/hooks/publish, Ghost's own `post.published` webhook body (signed X-Ghost-Signature)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    post: GhostPostChange

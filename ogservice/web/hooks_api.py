@@ -21,7 +21,7 @@ from ..errors import ServiceUnavailable
 from ..pipeline import CardService
 from ..publish.deliveries import card_fields, ghost_payload, query_options
 from ..publish.jobs import RenderSpec, new_job_id
-from ..publish.models import JobAccepted, PublishPayload
+from ..publish.models import GhostWebhook, JobAccepted, PublishPayload
 from ..publish.render import card_params
 from ..publish.webhooks import SignatureRefused, verify
 from ..tenants.model import Tenant
@@ -38,7 +38,8 @@ EXAMPLE = '{"post_id": "42", "version": "2026-12-07T10:00:00Z", "title": "Hello"
 @bp.post("/v1/hooks/publish")
 @authenticated_otherwise("the body's HMAC signature, made with the tenant's hook secret")
 @operation(
-    {202: JobAccepted}, body=PublishPayload, errors=(401, 404, 503), security="signature", tags=("publish",),
+    {202: JobAccepted}, body=(PublishPayload, GhostWebhook), errors=(401, 404, 503), security="signature",
+    tags=("publish",),
     parameters=(
         {"name": "tenant", "in": "query", "required": True, "schema": {"type": "string"},
          "description": "The tenant whose hook secret signs the delivery."},
@@ -80,7 +81,9 @@ def _payload(ghost: bool) -> PublishPayload:
     """The delivery's payload in the generic form (Ghost's mapped to it); 422 naming a bad field."""
     body = json_object(request, example=EXAMPLE)
     query = {k: v for k, v in request.args.items() if k != "tenant"}
-    fields = ghost_payload(body, query) if ghost else {**query_options(query), **body}
+    if ghost:
+        return validated(PublishPayload, ghost_payload(validated(GhostWebhook, body), query))
+    fields = {**query_options(query), **body}
     return validated(PublishPayload, fields)
 
 

@@ -34,6 +34,8 @@ View = TypeVar("View", bound=Callable[..., Any])
 Security = Literal["bearer", "signature", "none"]
 # A response is a model (its JSON), a media type -> schema mapping (images), or None (no body).
 ResponseSpec = type[BaseModel] | Mapping[str, dict[str, Any]] | None
+# A request body: its model, or the models it may be one of (the publish hook: generic or Ghost's).
+Body = type[BaseModel] | tuple[type[BaseModel], ...] | None
 
 REF = "#/components/schemas/{model}"
 PROBLEM = "application/problem+json"
@@ -64,7 +66,7 @@ class Operation:
     """What one view reads and answers, as the document shows it."""
 
     responses: Mapping[int, ResponseSpec]
-    body: type[BaseModel] | None = None
+    body: Body = None
     body_media: str = "application/json"
     body_schema: dict[str, Any] | None = None  # a body with no model (multipart upload)
     errors: tuple[int, ...] = ()
@@ -83,7 +85,7 @@ class Operation:
 def operation(
     responses: Mapping[int, ResponseSpec],
     *,
-    body: type[BaseModel] | None = None,
+    body: Body = None,
     errors: tuple[int, ...] = (),
     security: Security = "bearer",
     **more: Any,
@@ -175,12 +177,20 @@ def _schemas(ops: list[Operation]) -> tuple[dict[str, Any], dict[tuple[type[Base
     """Every model's schema under components/schemas, and the $ref of each (model, mode)."""
     wanted: set[tuple[type[BaseModel], JsonSchemaMode]] = set()
     for op in ops:
-        if op.body is not None:
-            wanted.add((op.body, "validation"))
+        wanted.update((model, "validation") for model in _body_models(op.body))
         wanted.update((spec, "serialization") for spec in op.responses.values() if _is_model(spec))
     ordered = sorted(wanted, key=lambda pair: (pair[0].__name__, pair[1]))
     refs, top = models_json_schema(ordered, ref_template=REF)
     return top.get("$defs", {}), dict(refs)
+
+
+def _body_models(body: Body) -> tuple[type[BaseModel], ...]:
+    return () if body is None else body if isinstance(body, tuple) else (body,)
+
+
+def _body_schema(op: Operation, refs: Mapping[Any, Any]) -> dict[str, Any] | None:
+    models = [refs[(model, "validation")] for model in _body_models(op.body)]
+    return models[0] if len(models) == 1 else {"anyOf": models} if models else op.body_schema
 
 
 def _is_model(spec: object) -> bool:
@@ -202,8 +212,8 @@ def _operation(path: str, method: str, args: Any, op: Operation, refs: Mapping[A
         out["description"] = op.description
     if op.tags:
         out["tags"] = list(op.tags)
-    if op.body is not None or op.body_schema is not None:
-        schema = refs[(op.body, "validation")] if op.body is not None else op.body_schema
+    schema = _body_schema(op, refs)
+    if schema is not None:
         out["requestBody"] = {"required": True, "content": {op.body_media: {"schema": schema}}}
     for status in op.all_errors(path):
         out["responses"].setdefault(str(status), _problem(error_for_status(status, "", "")))

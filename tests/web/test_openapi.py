@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 from ogservice.gateway.cli_route import RouteQuery
-from ogservice.publish.models import CardsRequest, PublishPayload
+from ogservice.publish.models import CardsRequest, GhostWebhook, PublishPayload
+from ogservice.publish.webhooks import sign_ghost
 from ogservice.web.openapi import openapi_path
 from tests.web.api_keys import make_app
 
@@ -29,14 +33,34 @@ def test_request_bodies_are_the_validating_models(tmp_path):
     doc = make_app(tmp_path).test_client().get("/openapi.json").json
     assert doc["openapi"].startswith("3.1")
     schemas = doc["components"]["schemas"]
-    for path, model in [
-        ("/v1/cards", CardsRequest),
-        ("/v1/route", RouteQuery),
-        ("/v1/hooks/publish", PublishPayload),
+    for path, models in [
+        ("/v1/cards", [CardsRequest]),
+        ("/v1/route", [RouteQuery]),
+        ("/v1/hooks/publish", [PublishPayload, GhostWebhook]),
     ]:
         body = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
-        name = body["$ref"].rsplit("/", 1)[-1]
-        assert schemas[name]["properties"].keys() == model.model_json_schema()["properties"].keys()
+        refs = [ref["$ref"] for ref in body.get("anyOf", [body])]
+        for ref, model in zip(refs, models, strict=True):
+            name = ref.rsplit("/", 1)[-1]
+            assert schemas[name]["properties"].keys() == model.model_json_schema()["properties"].keys()
+
+
+def test_a_ghost_webhook_is_validated_by_the_documented_model(tmp_path):
+    """Ghost's body is checked by GhostWebhook (the document's model), so a bad field is named where
+    Ghost put it, not after mapping to the generic payload."""
+    app = make_app(tmp_path)
+    app.extensions["ogs.tenants"].create_key("acme", tier="pro", budget_usd=1.0)
+    secret = app.extensions["ogs.tenants"].new_hook_secret("acme")
+    ghost = {"post": {"current": {"id": 42, "updated_at": "2026-12-07T10:00:00.000Z", "title": "Hi"}}}
+    raw = json.dumps(ghost).encode()
+    signature = sign_ghost(secret, raw, int(time.time() * 1000))
+    resp = app.test_client().post(
+        "/v1/hooks/publish?tenant=acme",
+        data=raw,
+        headers={"X-Ghost-Signature": signature, "Content-Type": "application/json"},
+    )
+    assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
+    assert resp.json["field"] == "post.current.id"
 
 
 def test_security_and_problem_responses(tmp_path):
