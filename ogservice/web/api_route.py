@@ -13,11 +13,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from ..config import Settings
 from ..errors import UnprocessableField
-from ..gateway.catalog import ModelSpec, unknown_model_message
+from ..gateway.catalog import Capabilities, ModelSpec, unknown_model_message
 from ..gateway.cli_route import RouteQuery, build_router, configured_providers, decision_json
 from ..gateway.decision import Decision
 from ..gateway.router import Router
@@ -25,12 +25,40 @@ from ..tenants.model import Tenant
 from ..validation import first_problem, problems
 from .auth import tenant_for_request
 from .json_body import json_object
-from .openapi import ANY_JSON, operation
+from .openapi import operation
 
 bp = Blueprint("route_api", __name__)
 
 # Breaker states that keep a model out of routing (the gateway's Breaker: closed | open | half-open).
 UNHEALTHY = frozenset({"open"})
+
+
+class ModelListing(BaseModel):
+    """One catalog entry as GET /v1/models shows it."""
+
+    id: str
+    provider: str
+    vendor_model: str
+    capabilities: Capabilities
+    price: dict[str, float] = Field(description="USD per image: {quality: price} or {default: price}.")
+    price_transparent: dict[str, float]
+    price_per_mp: float | None
+    latency_p50_s: float
+    latency_p95_s: float
+    tiers: list[str]
+    sizes: list[str]
+    aspects: list[str]
+    available: bool = Field(description="Its provider is configured (key or base URL set).")
+    retired: str | None
+    deprecated: str | None
+    health: str = Field(description="closed | open | half-open (its breaker), or unknown.")
+
+
+class ModelsResponse(BaseModel):
+    """GET /v1/models: the catalog, and the caller's tenant's spend today."""
+
+    models: list[ModelListing]
+    spend: dict[str, Any] | None = Field(description="Per model and tier, the budget and what is left of it.")
 
 
 @bp.record_once
@@ -62,7 +90,7 @@ def route() -> Response:
 
 
 @bp.get("/v1/models")
-@operation({200: ANY_JSON}, tags=("models",))
+@operation({200: ModelsResponse}, tags=("models",))
 def models() -> Response:
     """The catalog with availability (provider configured), retirement, health; the caller's spend today."""
     router: Router = current_app.extensions["ogs.router"]
@@ -70,7 +98,7 @@ def models() -> Response:
     gateway = current_app.extensions.get("ogs.gateway")
     listing = [_model_json(m, m.provider in available, _health(gateway, m.id)) for m in router.catalog.models]
     spend = gateway.spend(tenant_for_request().name) if gateway is not None else None
-    return jsonify(models=listing, spend=spend)
+    return jsonify(ModelsResponse(models=listing, spend=spend).model_dump(mode="json"))
 
 
 def _query(body: dict[str, Any]) -> RouteQuery:
@@ -107,23 +135,7 @@ def _health(gateway: Any, model_id: str) -> str:
     return gateway.health(model_id) if gateway is not None else "unknown"
 
 
-def _model_json(spec: ModelSpec, available: bool, health: str) -> dict[str, Any]:
+def _model_json(spec: ModelSpec, available: bool, health: str) -> ModelListing:
     """One catalog entry as GET /v1/models shows it."""
-    return {
-        "id": spec.id,
-        "provider": spec.provider,
-        "vendor_model": spec.vendor_model,
-        "capabilities": spec.capabilities.model_dump(),
-        "price": spec.price,
-        "price_transparent": spec.price_transparent,
-        "price_per_mp": spec.price_per_mp,
-        "latency_p50_s": spec.latency_p50_s,
-        "latency_p95_s": spec.latency_p95_s,
-        "tiers": list(spec.tiers),
-        "sizes": list(spec.sizes),
-        "aspects": list(spec.aspects),
-        "available": available,
-        "retired": spec.retired,
-        "deprecated": spec.deprecated,
-        "health": health,
-    }
+    shown = spec.model_dump(include=set(ModelListing.model_fields) - {"available", "health"})
+    return ModelListing(**shown, available=available, health=health)
