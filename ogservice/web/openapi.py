@@ -3,16 +3,18 @@
 Documenting an endpoint is one decorator, under its route, naming what it reads and answers:
 
     @bp.post("/v1/cards")
-    @operation(body=CardsRequest, responses={200: CardsResponse, 202: JobAccepted}, errors=(404, 422))
+    @operation({200: CardsResponse, 202: JobAccepted}, body=CardsRequest, errors=(404,))
     def create_cards() -> Response:
-        '''First line: the summary; the rest: the description.'''
+        '''First paragraph: the summary; the rest: the description.'''
         body = validated(CardsRequest, json_object(request, example=EXAMPLE))
 
 The path, its parameters and the method come from Flask's url_map, the summary from the docstring,
 the schemas from the models (pydantic's JSON Schema is OpenAPI 3.1's dialect), so the document
-cannot drift from the routes or the validation. Every /v1 route must carry @operation
-(tests/web/test_openapi.py fails otherwise); it is served with Bearer security, and with 401, 429
-and 503 added, unless `security` says otherwise.
+cannot drift from the routes or the validation. Every route must carry @operation
+(tests/web/test_openapi.py fails otherwise). A /v1 route gets Bearer security and the 401, 429 and
+503 problem responses unless `security` says otherwise; a JSON body adds 400, 413 and 422.
+Why not spectree or flask-openapi3: both validate the body themselves, with their own error shape,
+which would bypass the strict JSON reader (json_body.py) and the problem+json errors.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from flask import Flask
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from .. import __version__
 from ..errors import OgsError, error_for_status
 from .auth import API_PREFIX
 
@@ -138,7 +141,7 @@ def build_document(app: Flask) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "ogservice",
-            "version": app.config.get("OGS_VERSION", "0.1.0"),
+            "version": __version__,
             "description": "Open Graph cards and promo banners: signed GET URLs, and the /v1 API.",
         },
         "paths": paths,
