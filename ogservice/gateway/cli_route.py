@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 class RouteQuery(BaseModel):
     """A routing question as users ask it (CLI flags or the POST /v1/route body)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid",
+        json_schema_extra={"examples": [{"prompt": "a red fox in snow, watercolour", "layer": "background"}]},
+    )  # fmt: skip
 
     prompt: str = Field(min_length=1, max_length=32000)
     tier: Tier | None = None  # None: the OGS_TIER default

@@ -15,34 +15,29 @@ from urllib.parse import urlsplit
 import redis
 
 from ..cards.templates import Template
-from .models import PublishPayload
+from .models import GhostWebhook, PublishPayload
 
 IDEMPOTENCY_TTL_S = 90 * 86400  # a CMS retrying a delivery later than this renders it again
 _EXCERPT_CHARS = 280
 
 
-def ghost_payload(body: Mapping[str, Any], query: Mapping[str, str]) -> dict[str, Any]:
-    """Ghost's post.published body ({"post": {"current": {...}}}) in the generic form."""
-    post = body.get("post")
-    current = post.get("current") if isinstance(post, dict) else None
-    if not isinstance(current, dict):
-        return {}  # validation then names the missing fields
-    author = current.get("primary_author") or {}
-    tags = [t.get("name", "") for t in current.get("tags") or [] if isinstance(t, dict)]
-    excerpt = str(current.get("custom_excerpt") or current.get("excerpt") or "")
+def ghost_payload(webhook: GhostWebhook, query: Mapping[str, str]) -> dict[str, Any]:
+    """Ghost's post.published body ({"post": {"current": {...}}}, validated) in the generic form."""
+    current = webhook.post.current
+    excerpt = current.custom_excerpt or current.excerpt or ""
     if len(excerpt) > _EXCERPT_CHARS:
         excerpt = excerpt[: _EXCERPT_CHARS - 1].rstrip() + "…"
-    url = str(current.get("url") or "")
+    url = current.url or ""
     payload = {
-        "post_id": current.get("id"),
-        "version": current.get("updated_at"),
-        "title": current.get("title"),
+        "post_id": current.id,
+        "version": current.updated_at,
+        "title": current.title,
         "subtitle": excerpt,
-        "author": author.get("name", "") if isinstance(author, dict) else "",
+        "author": current.primary_author.name if current.primary_author else "",
         "site": urlsplit(url).hostname or "",
         "url": url,
-        "tags": [t for t in tags if t][:32],
-        "image_url": current.get("feature_image") or "",
+        "tags": [t.name for t in current.tags if t.name][:32],
+        "image_url": current.feature_image or "",
     }
     return {**payload, **query_options(query)}
 

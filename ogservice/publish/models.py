@@ -35,7 +35,12 @@ def _known_format(value: str) -> str:
 class CardsRequest(BaseModel):
     """POST /v1/cards: one template and its fields, rendered at each of `sizes`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True,
+        json_schema_extra={"examples": [
+            {"template": "blog-post", "fields": {"title": "Hi"}, "sizes": ["og", "square"], "format": "webp"},
+        ]},
+    )  # fmt: skip
 
     template: str = Field(pattern=_NAME, description="Template name, e.g. blog-post.")
     fields: dict[str, str] = Field(default_factory=dict, max_length=MAX_FIELDS, description="Field values.")
@@ -141,7 +146,12 @@ class JobAccepted(BaseModel):
 class PublishPayload(BaseModel):
     """POST /v1/hooks/publish, generic form: what a CMS knows about a post when it is published."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True,
+        json_schema_extra={"examples": [
+            {"post_id": "42", "version": "2026-12-07T10:00:00Z", "title": "Hello", "sizes": ["og"]},
+        ]},
+    )  # fmt: skip
 
     post_id: str = Field(min_length=1, max_length=200)
     version: str = Field(
@@ -164,3 +174,37 @@ class PublishPayload(BaseModel):
     )
 
     _format = field_validator("format")(_known_format)
+
+
+class GhostName(BaseModel):
+    """An author or tag of a Ghost post: only its name is used."""
+
+    name: str = Field("", max_length=200)
+
+
+class GhostPost(BaseModel):
+    """The fields of a Ghost post that fill the card; Ghost sends many more, which are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str = Field(min_length=1, max_length=200)
+    updated_at: str = Field(min_length=1, max_length=200, description="The version: changes with the post.")
+    title: str = Field(max_length=500)
+    custom_excerpt: str | None = None
+    excerpt: str | None = None
+    url: str | None = Field(None, max_length=2048)
+    primary_author: GhostName | None = None
+    tags: list[GhostName] = Field(default_factory=list)
+    feature_image: str | None = Field(None, max_length=2048)
+
+
+class GhostPostChange(BaseModel):
+    current: GhostPost
+
+
+class GhostWebhook(BaseModel):
+    """POST /v1/hooks/publish, Ghost's own `post.published` webhook body (signed X-Ghost-Signature)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    post: GhostPostChange

@@ -43,7 +43,7 @@ def build_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api_route, assets_api, cards_api, home, hooks_api, og
+    from . import api_docs, api_route, assets_api, cards_api, home, hooks_api, og
 
     app.register_blueprint(og.bp)
     app.register_blueprint(home.bp)
@@ -51,6 +51,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets_api.bp)
     app.register_blueprint(cards_api.bp)
     app.register_blueprint(hooks_api.bp)
+    app.register_blueprint(api_docs.bp)
 
 
 def problem_response(err: OgsError) -> Response:

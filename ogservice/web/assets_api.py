@@ -10,7 +10,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import BadRequest, ImageTooLarge
-from ..sources.assets import ImageSources
+from ..sources.assets import ImageSources, StoredImage
+from .openapi import json_of, operation
 
 bp = Blueprint("assets_api", __name__)
 
@@ -18,7 +19,15 @@ FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and any small fields 
 
 
 @bp.post("/v1/assets")
+@operation(
+    {200: json_of(StoredImage)}, errors=(400, 413, 415), tags=("images",), body_media="multipart/form-data",
+    body_schema={
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary", "description": "PNG, JPEG, WebP..."}},
+    },
+)  # fmt: skip
 def upload() -> Response:
+    """Upload an image; its id is what image fields take."""
     sources: ImageSources = current_app.extensions["ogs.images"]
     data = _uploaded_file(sources.max_bytes)
     return jsonify(sources.add(data).json())

@@ -22,13 +22,14 @@ from ..errors import NotFound, ServiceUnavailable, UnprocessableField
 from ..pipeline import CardService
 from ..publish.deliveries import Idempotency
 from ..publish.jobs import JobRecord, JobStore, RenderSpec
-from ..publish.models import CardsRequest, CardsResponse, JobAccepted
+from ..publish.models import CardsRequest, CardsResponse, JobAccepted, JobView
 from ..publish.queue import CardQueue
 from ..publish.render import render_sizes
 from ..publish.webhooks import ReplayGuard
 from ..validation import first_problem, problems
 from .auth import tenant_for_request
 from .json_body import json_object
+from .openapi import operation
 
 bp = Blueprint("cards_api", __name__)
 M = TypeVar("M", bound=BaseModel)
@@ -61,6 +62,7 @@ def publish_services(app: Flask | None = None) -> PublishServices:
 
 
 @bp.post("/v1/cards")
+@operation({200: CardsResponse, 202: JobAccepted}, body=CardsRequest, errors=(404,), tags=("cards",))
 def create_cards() -> Response:
     """Render each size; 200 with every card once settled, else 202 and a job to poll."""
     body = validated(CardsRequest, json_object(request, example=EXAMPLE))
@@ -79,6 +81,7 @@ def create_cards() -> Response:
 
 
 @bp.get("/v1/jobs/<job_id>")
+@operation({200: JobView}, errors=(404,), tags=("cards",))
 def job_status(job_id: str) -> Response:
     """The job's state and progress, and its result once done; 404 for another tenant's job."""
     with redis_or_503():

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from ..signing import sign_url
 from . import auth
+from .openapi import ANY_JSON, operation
 
 bp = Blueprint("home", __name__)
 
@@ -27,6 +28,7 @@ def example_path() -> str:
 
 
 @bp.get("/healthz")
+@operation({200: ANY_JSON}, security="none", tags=("meta",))
 def healthz() -> Response:
     """Always 200 while this process answers: a degraded node still serves cards (without the cache,
     with in-process breaker state), so a load balancer must keep it. The shape is in README.md."""
@@ -51,7 +53,9 @@ def dependency_checks() -> dict[str, dict[str, Any]]:
 
 
 @bp.get("/")
+@operation({200: ANY_JSON}, security="none", tags=("meta",))
 def index() -> Response:
+    """What this service is: its templates, their sizes and fields, and a signed example URL."""
     cards = current_app.extensions["ogs.cards"]
     return jsonify(
         service="ogservice",

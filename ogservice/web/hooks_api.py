@@ -25,7 +25,7 @@ from ..errors import Conflict, ServiceUnavailable, TooManyRequests
 from ..pipeline import CardService
 from ..publish.deliveries import card_fields, ghost_payload, query_options
 from ..publish.jobs import RenderSpec, new_job_id
-from ..publish.models import PublishPayload
+from ..publish.models import GhostWebhook, JobAccepted, PublishPayload
 from ..publish.render import card_params
 from ..publish.webhooks import SignatureRefused, verify
 from ..tenants.model import Tenant
@@ -33,6 +33,7 @@ from ..tenants.store import TenantStore
 from .auth import authenticated_otherwise
 from .cards_api import accepted, publish_services, redis_or_503, start_job, validated
 from .json_body import json_object
+from .openapi import operation
 
 bp = Blueprint("hooks_api", __name__)
 EXAMPLE = '{"post_id": "42", "version": "2026-12-07T10:00:00Z", "title": "Hello"}'
@@ -40,7 +41,19 @@ EXAMPLE = '{"post_id": "42", "version": "2026-12-07T10:00:00Z", "title": "Hello"
 
 @bp.post("/v1/hooks/publish")
 @authenticated_otherwise("the body's HMAC signature, made with the tenant's hook secret")
+@operation(
+    {202: JobAccepted}, body=(PublishPayload, GhostWebhook), errors=(401, 404, 503), security="signature",
+    tags=("publish",),
+    parameters=(
+        {"name": "tenant", "in": "query", "required": True, "schema": {"type": "string"},
+         "description": "The tenant whose hook secret signs the delivery."},
+    ),
+)  # fmt: skip
 def publish() -> Response:
+    """A CMS published a post: pre-render its cards, then call the tenant's callback URL back.
+
+    The body is the generic payload below, or Ghost's post.published webhook (signed with
+    X-Ghost-Signature; template, sizes and field.NAME then come from the query)."""
     tenant = _tenant(request.args.get("tenant", ""))
     assert tenant.hook_secret is not None
     raw = request.get_data(cache=True)
@@ -90,7 +103,9 @@ def _payload(ghost: bool) -> PublishPayload:
     """The delivery's payload in the generic form (Ghost's mapped to it); 422 naming a bad field."""
     body = json_object(request, example=EXAMPLE)
     query = {k: v for k, v in request.args.items() if k != "tenant"}
-    fields = ghost_payload(body, query) if ghost else {**query_options(query), **body}
+    if ghost:
+        return validated(PublishPayload, ghost_payload(validated(GhostWebhook, body), query))
+    fields = {**query_options(query), **body}
     return validated(PublishPayload, fields)
 
 

@@ -18,6 +18,7 @@ from ..layers.report import layers_header, timing_entries
 from ..pipeline import CardService, Job
 from ..signing import verify
 from .hot import Card, ResolvedUrls, card_headers, url_key
+from .openapi import image_media, operation
 
 bp = Blueprint("og", __name__)
 
@@ -37,8 +38,24 @@ def _cards() -> CardService:
 
 
 @bp.get("/og/<name>.<ext>")
+@operation(
+    {200: image_media(available()), 304: None}, errors=(400, 403, 404, 413, 422), security="none",
+    parameters=(
+        {"name": "name", "in": "path", "required": True, "description": "Template name.",
+         "schema": {"type": "string", "pattern": _TEMPLATE.pattern}},
+        {"name": "ext", "in": "path", "required": True, "schema": {"enum": list(available())}},
+        {"name": "s", "in": "query", "description": "Signature of the path and query (see Signing).",
+         "schema": {"type": "string"}},
+        {"name": MAX_BYTES_PARAM, "in": "query", "description": "Largest encoded size, in bytes.",
+         "schema": {"type": "integer", "minimum": 1}},
+    ),
+    tags=("cards",),
+)  # fmt: skip
 def og_image(name: str, ext: str) -> Response:
-    """Render (or serve from cache) a signed card URL; answers 304 to a matching If-None-Match."""
+    """Render (or serve from cache) a signed card URL; answers 304 to a matching If-None-Match.
+
+    The template's fields are further query parameters (GET / lists them); the signature covers
+    the path, so the extension (format) too."""
     job = _render(name, _format(ext))
     card = Card(job.digest, job.missing, layers_header(job.layers), job.final, job.provisional, job.format)
     resolved: ResolvedUrls = current_app.extensions["ogs.resolved"]
@@ -86,6 +103,15 @@ def _card_response(data: bytes, card: Card, *, cache: str, timing: str) -> Respo
 
 
 @bp.get("/a/<digest>.<ext>")
+@operation(
+    {200: image_media(available()), 304: None}, errors=(404,), security="none",
+    parameters=(
+        {"name": "digest", "in": "path", "required": True,
+         "schema": {"type": "string", "pattern": _DIGEST.pattern}},
+        {"name": "ext", "in": "path", "required": True, "schema": {"enum": list(available())}},
+    ),
+    tags=("cards",),
+)  # fmt: skip
 def asset(digest: str, ext: str) -> Response:
     """Content-addressed asset: the URL names the bytes, so it may be cached forever. Served only
     under the extension its bytes are (a card's PNG is not at /a/<its sha256>.jpg)."""
