@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import groupby
 from typing import Literal
 
 from ogservice.cards.fonts import FontFace, FontRegistry
@@ -165,12 +166,12 @@ def _direction(level: int) -> Literal["ltr", "rtl"]:
 
 def _runs(clusters: Sequence[Cluster]) -> list[tuple[str, FontFace, int]]:
     """Group consecutive clusters sharing a face and a bidi level into (text, face, level) runs."""
+    # One join per run: growing a run's string cluster by cluster copied it each time (a title
+    # in one face is a single 70-cluster run). Faces compare by identity: they are unique.
     runs: list[tuple[str, FontFace, int]] = []
-    for c in clusters:
-        if runs and runs[-1][1] is c.face and runs[-1][2] == c.level:  # identity: faces are unique
-            runs[-1] = (runs[-1][0] + c.text, c.face, c.level)
-        else:
-            runs.append((c.text, c.face, c.level))
+    for _, group in groupby(clusters, key=lambda c: (id(c.face), c.level)):
+        members = list(group)
+        runs.append(("".join(c.text for c in members), members[0].face, members[0].level))
     return runs
 
 
