@@ -36,6 +36,7 @@ BREAKING_SPACES = frozenset(
     "\u2028\u2029\u205f\u3000"
 )
 NUMBERED = re.compile(r"(?=.*\d)\w{1,4}")  # "16", "S24", "15", "M3": a model number, a version
+DIGIT = re.compile(r"\d")
 PHRASE_TEXT_MAX = 2000  # BudouX is linear, but a card title is short: cap the work on odd input
 
 
@@ -62,13 +63,15 @@ def line_starts(clusters: Sequence[str], lang: str | None, preferred: bool = Tru
     starts = sorted(index_of[offset] for offset in _icu_breaks(text, lang) if offset in index_of)
     if not preferred:
         return starts
-    if any(is_cjk(c) for c in clusters):
+    if max(text, default="") >= "\u2e80" and any(is_cjk(c) for c in clusters):  # cheap test first
         phrase_starts = _phrase_starts(text, lang)
         starts = [
             i
             for i in starts
             if offsets[i] in phrase_starts or not (is_cjk(clusters[i - 1]) and is_cjk(clusters[i]))
         ]
+    if DIGIT.search(text) is None:  # glue needs a token with a digit (NUMBERED's \d): none here
+        return starts
     return [i for i in starts if not _keeps_number_with_word(clusters, i)]
 
 
