@@ -15,7 +15,6 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import groupby
 from typing import Literal
 
 from ogservice.cards.fonts import FontFace, FontRegistry
@@ -169,9 +168,12 @@ def _runs(clusters: Sequence[Cluster]) -> list[tuple[str, FontFace, int]]:
     # One join per run: growing a run's string cluster by cluster copied it each time (a title
     # in one face is a single 70-cluster run). Faces compare by identity: they are unique.
     runs: list[tuple[str, FontFace, int]] = []
-    for _, group in groupby(clusters, key=lambda c: (id(c.face), c.level)):
-        members = list(group)
-        runs.append(("".join(c.text for c in members), members[0].face, members[0].level))
+    start, count = 0, len(clusters)
+    for i in range(1, count + 1):
+        head = clusters[start]
+        if i == count or clusters[i].face is not head.face or clusters[i].level != head.level:
+            runs.append(("".join([c.text for c in clusters[start:i]]), head.face, head.level))
+            start = i
     return runs
 
 
