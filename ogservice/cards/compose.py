@@ -150,18 +150,20 @@ def compose(
         if isinstance(plan, _TextPlan) and plan.group is not None and _group_backdrop(image, plan, canvas):
             scrimmed.append(plan.group)
         result.layers.append((plan.layer.id, _outer(plan)))
-        if isinstance(plan, KindPlan):
-            plan.draw(image)
-            result.images.append((plan.layer.id, plan.box))
-        elif isinstance(plan, _RectPlan):
-            _draw_rect(image, plan.box, _fill(plan.layer.fill, canvas.palette), plan.radius)
-        elif isinstance(plan, _LetteringPlan):
-            _draw_lettering(image, plan, canvas)
-        else:
+        # Our own plan classes first, the registry's kinds last: an isinstance check against a
+        # runtime Protocol walks its members each time, too slow for every layer of every card.
+        if isinstance(plan, _TextPlan):
             report = _draw_text_layer(image, plan, canvas)
             if not report.scrim and any(_within(plan.ink, group) for group in scrimmed):
                 report = replace(report, scrim=True)
             result.texts.append(report)
+        elif isinstance(plan, _RectPlan):
+            _draw_rect(image, plan.box, _fill(plan.layer.fill, canvas.palette), plan.radius)
+        elif isinstance(plan, _LetteringPlan):
+            _draw_lettering(image, plan, canvas)
+        else:  # a KindPlan
+            plan.draw(image)
+            result.images.append((plan.layer.id, plan.box))
     return result
 
 
@@ -179,8 +181,8 @@ _Plan = _RectPlan | _TextPlan | _LetteringPlan | KindPlan
 
 
 def _outer(plan: _Plan) -> Box:
-    """What a layer occupies: a pill or padded text box, a rule, an image."""
-    return plan.box if isinstance(plan, (_RectPlan, KindPlan)) else plan.outer
+    """What a layer occupies: a pill or padded text box, a rule, an image (no Protocol check: slow)."""
+    return plan.outer if isinstance(plan, (_TextPlan, _LetteringPlan)) else plan.box
 
 
 def _plan(

@@ -245,8 +245,10 @@ def _sample_offsets(width: int, height: int, stride: int) -> np.ndarray | None:
     pixel in an image `stride` pixels wide (None: the region is small, take all)."""
     if width * height <= SAMPLES:
         return None
-    rows, columns = np.divmod(np.random.default_rng(0).integers(0, width * height, SAMPLES), width)
-    offsets = rows * stride + columns
+    picks = np.random.default_rng(0).integers(0, width * height, SAMPLES)
+    # row * stride + column, as picks + row * (stride - width): one integer division, not divmod's
+    # two (this runs for nearly every text box: their sizes rarely repeat, so the cache misses).
+    offsets = picks + (picks // width) * (stride - width)
     offsets.flags.writeable = False
     return offsets
 

@@ -117,6 +117,12 @@ class GlyphEngine:
         glyph's own bounding box moved by its offset, so marks stacked by the shaper count."""
         shaped = self.shape(face, text, direction, lang)
         handle = self._face(face)
+        if not shaped.rise and not shaped.drop:  # no glyph moved up or down (most text): the
+            # reach is the extreme outline among the distinct glyphs, each looked up once
+            boxes = [handle.extents(gid) for gid in set(shaped.gids)]
+            top = max((top for top, _ in boxes), default=0.0)
+            bottom = max((-bottom for _, bottom in boxes), default=0.0)
+            return max(0.0, top), max(0.0, bottom)
         above = below = 0.0
         for gid, y in zip(shaped.gids, shaped.y, strict=True):
             top, bottom = handle.extents(gid)

@@ -165,12 +165,15 @@ def _direction(level: int) -> Literal["ltr", "rtl"]:
 
 def _runs(clusters: Sequence[Cluster]) -> list[tuple[str, FontFace, int]]:
     """Group consecutive clusters sharing a face and a bidi level into (text, face, level) runs."""
+    # One join per run: growing a run's string cluster by cluster copied it each time (a title
+    # in one face is a single 70-cluster run). Faces compare by identity: they are unique.
     runs: list[tuple[str, FontFace, int]] = []
-    for c in clusters:
-        if runs and runs[-1][1] is c.face and runs[-1][2] == c.level:  # identity: faces are unique
-            runs[-1] = (runs[-1][0] + c.text, c.face, c.level)
-        else:
-            runs.append((c.text, c.face, c.level))
+    start, count = 0, len(clusters)
+    for i in range(1, count + 1):
+        head = clusters[start]
+        if i == count or clusters[i].face is not head.face or clusters[i].level != head.level:
+            runs.append(("".join([c.text for c in clusters[start:i]]), head.face, head.level))
+            start = i
     return runs
 
 

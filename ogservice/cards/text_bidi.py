@@ -45,14 +45,25 @@ def bidi_classes(text: str) -> list[str]:
 
 def paragraph_level(text: str) -> int:
     """P2-P3: 1 if the first strong character outside isolates is right-to-left, else 0."""
-    return _first_strong_level(bidi_classes(text), 0, len(text), 0)
+    leading = _leading_strong_level(text)
+    return leading if leading is not None else _first_strong_level(bidi_classes(text), 0, len(text), 0)
 
 
 def first_strong_level(text: str) -> int | None:
     """P2: 1 if the first strong character outside isolates is right-to-left, 0 if left-to-right,
     None when the text has none (digits and punctuation only)."""
+    leading = _leading_strong_level(text)
+    if leading is not None:
+        return leading
     level = _first_strong_level(bidi_classes(text), 0, len(text), -1)
     return None if level < 0 else level
+
+
+def _leading_strong_level(text: str) -> int | None:
+    """The level a strong first character implies (most titles start with a letter), so the rest
+    need not be classified; None when the first character is not strong (or there is none)."""
+    first = (unicodedata.bidirectional(text[0]) or "L") if text else ""
+    return 0 if first == "L" else 1 if first in STRONG_RTL else None
 
 
 def _first_strong_level(classes: Sequence[str], start: int, end: int, default: int) -> int:

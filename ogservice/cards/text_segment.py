@@ -36,6 +36,11 @@ BREAKING_SPACES = frozenset(
     "\u2028\u2029\u205f\u3000"
 )
 NUMBERED = re.compile(r"(?=.*\d)\w{1,4}")  # "16", "S24", "15", "M3": a model number, a version
+DIGIT = re.compile(r"\d")
+# Plain text: ASCII letters, digits, apostrophes and spaces. UAX #14 breaks it exactly after each run
+# of spaces (LB18; letters, digits and quotes never break among themselves), so line_starts needs
+# no ICU call for it (most titles). tests/cards/test_breaks.py checks this against ICU.
+PLAIN = re.compile(r"[A-Za-z0-9' ]*")
 PHRASE_TEXT_MAX = 2000  # BudouX is linear, but a card title is short: cap the work on odd input
 
 
@@ -54,6 +59,9 @@ def line_starts(clusters: Sequence[str], lang: str | None, preferred: bool = Tru
     """Cluster indices (ascending, > 0) where a new line may start; `preferred=False` gives every
     UAX #14 opportunity (no phrase or name+number glue), for a stretch too long for any line."""
     text = "".join(clusters)
+    if len(text) == len(clusters) and PLAIN.fullmatch(text):  # one character a cluster: see PLAIN
+        starts = plain_starts(text)
+        return starts if not preferred or DIGIT.search(text) is None else _glued(clusters, starts)
     offsets, at = [], 0
     for cluster in clusters:
         offsets.append(at)
@@ -62,13 +70,25 @@ def line_starts(clusters: Sequence[str], lang: str | None, preferred: bool = Tru
     starts = sorted(index_of[offset] for offset in _icu_breaks(text, lang) if offset in index_of)
     if not preferred:
         return starts
-    if any(is_cjk(c) for c in clusters):
+    if max(text, default="") >= "\u2e80" and any(is_cjk(c) for c in clusters):  # cheap test first
         phrase_starts = _phrase_starts(text, lang)
         starts = [
             i
             for i in starts
             if offsets[i] in phrase_starts or not (is_cjk(clusters[i - 1]) and is_cjk(clusters[i]))
         ]
+    if DIGIT.search(text) is None:  # glue needs a token with a digit (NUMBERED's \d): none here
+        return starts
+    return _glued(clusters, starts)
+
+
+def plain_starts(text: str) -> list[int]:
+    """Where ICU would start a line in PLAIN text: after each run of spaces."""
+    return [i for i in range(1, len(text)) if text[i - 1] == " " and text[i] != " "]
+
+
+def _glued(clusters: Sequence[str], starts: list[int]) -> list[int]:
+    """`starts` without those that would part a word from its number (see _keeps_number_with_word)."""
     return [i for i in starts if not _keeps_number_with_word(clusters, i)]
 
 

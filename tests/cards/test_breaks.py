@@ -127,3 +127,25 @@ def test_a_name_number_pair_wider_than_the_box_breaks_at_its_space(registry: Fon
     style = TextStyle(min_size=40, max_size=40, max_lines=4)
     lines = lines_of(layout_text(registry, "iPhone 16", 150, 400, style))
     assert lines == ["iPhone", "16"]
+
+
+@pytest.mark.parametrize("lang", [None, "en", "de", "fr", "ja"])
+def test_plain_text_breaks_where_icu_does(lang: str | None) -> None:
+    """line_starts skips ICU for PLAIN text (ASCII letters, digits, apostrophes, spaces): over a
+    corpus of such texts (the bench's titles, and seeded random ones with doubled, leading and
+    trailing spaces and lone apostrophes) its breaks are exactly ICU's."""
+    import random
+
+    from ogservice.bench_texts import card_texts
+    from ogservice.cards.text_segment import PLAIN, _icu_breaks, plain_starts
+
+    rng = random.Random(12)
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'"
+    texts = [text for _, card in zip(range(200), card_texts(), strict=False) for text in card[:2]]
+    for _ in range(3000):
+        words = ["".join(rng.choices(alphabet, k=rng.randint(1, 9))) for _ in range(rng.randint(1, 10))]
+        texts.append("".join(word + " " * rng.choice((0, 1, 1, 1, 2)) for word in words))
+    texts += ["", " ", "  a", "a  ", "' '", "it's 16 GB", "Top 10 tips for 2026"]
+    for text in texts:
+        assert PLAIN.fullmatch(text), text
+        assert plain_starts(text) == sorted(_icu_breaks.__wrapped__(text, lang)), text
