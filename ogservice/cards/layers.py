@@ -24,14 +24,24 @@ def resolve_text(template: str, fields: dict[str, str]) -> str:
     return SEPARATOR.join(p for p in parts if p.strip())
 
 
-def scaled_box(layer: Layer, ref: tuple[int, int], preset: SizePreset, bottoms: dict[str, float]) -> Box:
-    """The layer's box in canvas pixels; `after` moves it below that layer's rendered bottom."""
+def scaled_box(
+    layer: Layer,
+    ref: tuple[int, int],
+    preset: SizePreset,
+    bottoms: dict[str, float],
+    rights: dict[str, float] | None = None,
+) -> Box:
+    """The layer's box in canvas pixels; `after` moves it below that layer's rendered bottom,
+    `beside` starts it right of that layer's rendered text (its right edge stays)."""
     sx, sy = preset.width / ref[0], preset.height / ref[1]
     x, y, w, h = layer.box
     top = y * sy
     if layer.after and layer.after in bottoms:
         top = bottoms[layer.after] + layer.gap * min(sx, sy)
-    return (x * sx, top, w * sx, h * sy)
+    left, right = x * sx, (x + w) * sx
+    if layer.beside and rights and layer.beside in rights:
+        left = min(right, max(left, rights[layer.beside] + layer.gap * min(sx, sy)))
+    return (left, top, right - left, h * sy)
 
 
 def place(box: Box, width: float, height: float, align: str, valign: str, direction: str = "ltr") -> Box:
@@ -46,7 +56,12 @@ def place(box: Box, width: float, height: float, align: str, valign: str, direct
 
 
 def applies(layer: Layer, fields: dict[str, str]) -> bool:
-    """Whether the layer is drawn for these fields: its `when` field set, its `unless` field empty."""
-    if layer.when and not fields.get(layer.when, "").strip():
+    """Whether the layer is drawn for these fields: one of its `when` fields set (or none named),
+    none of its `unless` fields set. Both name fields separated by spaces."""
+
+    def given(name: str) -> bool:
+        return bool(fields.get(name, "").strip())
+
+    if layer.when and not any(given(name) for name in layer.when.split()):
         return False
-    return not (layer.unless and fields.get(layer.unless, "").strip())
+    return not any(given(name) for name in layer.unless.split())
