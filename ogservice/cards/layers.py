@@ -38,10 +38,12 @@ def scaled_box(
     top = y * sy
     if layer.after and layer.after in bottoms:
         top = bottoms[layer.after] + layer.gap * min(sx, sy)
-    left, right = x * sx, (x + w) * sx
+    left, width = x * sx, w * sx
     if layer.beside and rights and layer.beside in rights:
+        right = left + width
         left = min(right, max(left, rights[layer.beside] + layer.gap * min(sx, sy)))
-    return (left, top, right - left, h * sy)
+        width = right - left
+    return (left, top, width, h * sy)
 
 
 def place(box: Box, width: float, height: float, align: str, valign: str, direction: str = "ltr") -> Box:
