@@ -158,7 +158,7 @@ def compose(
                 report = replace(report, scrim=True)
             result.texts.append(report)
         elif isinstance(plan, _RectPlan):
-            _draw_rect(image, plan.box, _fill(plan.layer.fill, canvas.palette), plan.radius)
+            _draw_rect(image, plan.box, _fill(plan.layer.fill, canvas.palette, image, plan.box), plan.radius)
         elif isinstance(plan, _LetteringPlan):
             _draw_lettering(image, plan, canvas)
         else:  # a KindPlan
@@ -196,11 +196,12 @@ def _plan(
     scale = _scale(layout.ref, preset)
     plans: list[_Plan] = []
     bottoms: dict[str, float] = {}
+    rights: dict[str, float] = {}  # text layers' rendered right edge (for `beside`)
     uncovered: set[str] = set()
     for layer in layout.layers:
         if not applies(layer, canvas.fields):
             continue
-        box = scaled_box(layer, layout.ref, preset, bottoms, direction)
+        box = scaled_box(layer, layout.ref, preset, bottoms, direction, rights)
         text = resolve_text(layer.text, canvas.fields) if layer.text else ""
         if (planner := KINDS.get(layer.kind)) is not None:
             if (drawn := planner(layer, box, canvas.images, scale, direction)) is not None:
@@ -219,6 +220,9 @@ def _plan(
             if plan.block.width:  # text that takes no room (marks, controls, skipped glyphs) is not drawn
                 plans.append(plan)
                 bottoms[layer.id] = plan.ink[1] + plan.block.height
+                # Where the text ends in reading order, in the template's (left-to-right) frame.
+                end = plan.ink[0] + plan.block.width
+                rights[layer.id] = end if direction == "ltr" else preset.width - plan.ink[0]
     return _grouped(plans), tuple(sorted(uncovered))
 
 
@@ -307,14 +311,17 @@ def _plan_lettering(
 
 def _draw_lettering(image: Image.Image, plan: _LetteringPlan, canvas: Canvas) -> None:
     if plan.layer.kind == "pill":
-        _draw_rect(image, plan.outer, _fill(plan.layer.fill, canvas.palette), plan.layer.radius * plan.scale)
+        fill = _fill(plan.layer.fill, canvas.palette, image, plan.outer)
+        _draw_rect(image, plan.outer, fill, plan.layer.radius * plan.scale)
     made.paste_legibly(image, plan.image, plan.ink)
 
 
 def _draw_text_layer(image: Image.Image, plan: _TextPlan, canvas: Canvas) -> TextReport:
     layer, block, ink = plan.layer, plan.block, plan.ink
     if layer.kind == "pill":
-        _draw_rect(image, plan.outer, _fill(layer.fill, canvas.palette), layer.radius * plan.scale)
+        _draw_rect(
+            image, plan.outer, _fill(layer.fill, canvas.palette, image, plan.outer), layer.radius * plan.scale
+        )
     rgb, ratio, scrim = _legible_color(image, ink, layer.color, canvas.palette)
     draw_text(image, block, (round(ink[0]), round(ink[1])), rgb)
     if layer.strike:
@@ -374,21 +381,67 @@ def accent(palette: backgrounds.Palette) -> tuple[int, int, int]:
         return palette.brand
     mean = tuple(round(sum(c[i] for c in palette.stops) / len(palette.stops)) for i in range(3))
     hue, _, saturation = colorsys.rgb_to_hls(*(v / 255 for v in max(palette.stops, key=_chroma)))
-    saturation = max(saturation, 0.65)
     lightness, step = (0.68, 0.04) if palette.dark else (0.42, -0.04)
-    for _ in range(12):
+    return _standing_out(hue, lightness, max(saturation, 0.65), step, [mean])  # type: ignore[list-item]
+
+
+def standout(image: Image.Image, box: Box, palette: backgrounds.Palette) -> tuple[int, int, int]:
+    """The accent where it stands out 3:1 from the background right around `box` (a call to action
+    on a small banner sits on one part of a gradient, not on its mean); else the accent's hue made
+    lighter or darker until it does. A brand colour is kept exactly: the marketer chose it."""
+    base = accent(palette)
+    if palette.brand is not None:
+        return base
+    darkest, lightest = _around(image, box)
+    if min(color.contrast_ratio(base, darkest), color.contrast_ratio(base, lightest)) >= 3.0:
+        return base
+    hue, lightness, saturation = colorsys.rgb_to_hls(*(v / 255 for v in base))
+    lighter = color.contrast_ratio((255, 255, 255), darkest) > color.contrast_ratio((0, 0, 0), lightest)
+    step = 0.04 if lighter else -0.04  # towards the end of the scale with more room
+    return _standing_out(hue, lightness, saturation, step, (darkest, lightest), tries=20)
+
+
+def _standing_out(
+    hue: float,
+    lightness: float,
+    saturation: float,
+    step: float,
+    against: Sequence[tuple[int, int, int]],
+    tries: int = 12,
+) -> tuple[int, int, int]:
+    """The colour of this hue and saturation, from `lightness` in `step`s, that first reaches 3:1
+    against every colour of `against` (WCAG's ratio for UI shapes); the last one tried when none does."""
+    for _ in range(tries):
         rgb = tuple(round(v * 255) for v in colorsys.hls_to_rgb(hue, lightness, saturation))
-        if color.contrast_ratio(rgb, mean) >= 3.0:  # type: ignore[arg-type]
+        if min(color.contrast_ratio(rgb, c) for c in against) >= 3.0:  # type: ignore[arg-type]
             break
         lightness = min(0.95, max(0.05, lightness + step))
     return rgb  # type: ignore[return-value]
+
+
+def _around(
+    image: Image.Image, box: Box, reach: int = 10
+) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """The darkest and the lightest background around `box` (10th and 90th luminance percentile of
+    the canvas under it and `reach` pixels around it, before the box is drawn)."""
+    left, top = max(0, math.floor(box[0]) - reach), max(0, math.floor(box[1]) - reach)
+    right = min(image.width, math.ceil(box[0] + box[2]) + reach)
+    bottom = min(image.height, math.ceil(box[1] + box[3]) + reach)
+    if right <= left or bottom <= top:
+        return (0, 0, 0), (0, 0, 0)
+    region = np.asarray(image.crop((left, top, right, bottom)).convert("RGB")).reshape(-1, 3)
+    order = np.argsort(region @ np.array([2126, 7152, 722]))  # by luma, close enough to rank pixels
+    low, high = region[order[len(order) // 10]], region[order[(len(order) * 9) // 10]]
+    return tuple(int(v) for v in low), tuple(int(v) for v in high)  # type: ignore[return-value]
 
 
 def _chroma(rgb: tuple[int, int, int]) -> int:
     return max(rgb) - min(rgb)
 
 
-def _fill(value: str, palette: backgrounds.Palette) -> tuple[int, ...]:
+def _fill(value: str, palette: backgrounds.Palette, image: Image.Image, box: Box) -> tuple[int, ...]:
+    if value == "standout":
+        return standout(image, box, palette)
     return accent(palette) if value in ("", "accent") else color.parse_fill(value)
 
 

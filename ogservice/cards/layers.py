@@ -50,17 +50,30 @@ def card_direction(layers: Iterable[Layer], fields: dict[str, str]) -> Direction
 
 
 def scaled_box(
-    layer: Layer, ref: tuple[int, int], preset: SizePreset, bottoms: dict[str, float], direction: str = "ltr"
+    layer: Layer,
+    ref: tuple[int, int],
+    preset: SizePreset,
+    bottoms: dict[str, float],
+    direction: str = "ltr",
+    rights: dict[str, float] | None = None,
 ) -> Box:
-    """The layer's box in canvas pixels; `after` moves it below that layer's rendered bottom. On a
-    right-to-left card the box is mirrored (x -> width - x - w): the one place the layout flips."""
+    """The layer's box in canvas pixels; `after` moves it below that layer's rendered bottom,
+    `beside` starts it after that layer's rendered text (its far edge stays; `rights` holds where
+    each text ends, in the template's left-to-right frame). On a right-to-left card the box is then
+    mirrored (x -> width - x - w): the one place the layout flips."""
     sx, sy = preset.width / ref[0], preset.height / ref[1]
     x, y, w, h = layer.box
     top = y * sy
     if layer.after and layer.after in bottoms:
         top = bottoms[layer.after] + layer.gap * min(sx, sy)
-    left = preset.width - (x + w) * sx if direction == "rtl" else x * sx
-    return (left, top, w * sx, h * sy)
+    left, width = x * sx, w * sx
+    if layer.beside and rights and layer.beside in rights:
+        right = left + width
+        left = min(right, max(left, rights[layer.beside] + layer.gap * min(sx, sy)))
+        width = right - left
+    if direction == "rtl":
+        left = preset.width - left - width
+    return (left, top, width, h * sy)
 
 
 def place(box: Box, width: float, height: float, align: str, valign: str, direction: str = "ltr") -> Box:
@@ -75,7 +88,12 @@ def place(box: Box, width: float, height: float, align: str, valign: str, direct
 
 
 def applies(layer: Layer, fields: dict[str, str]) -> bool:
-    """Whether the layer is drawn for these fields: its `when` field set, its `unless` field empty."""
-    if layer.when and not fields.get(layer.when, "").strip():
+    """Whether the layer is drawn for these fields: one of its `when` fields set (or none named),
+    none of its `unless` fields set. Both name fields separated by spaces."""
+
+    def given(name: str) -> bool:
+        return bool(fields.get(name, "").strip())
+
+    if layer.when and not any(given(name) for name in layer.when.split()):
         return False
-    return not (layer.unless and fields.get(layer.unless, "").strip())
+    return not any(given(name) for name in layer.unless.split())

@@ -96,13 +96,15 @@ class Layer(_Frozen):
 
     kind: Literal["text", "pill", "rect", "image"]
     id: str = ""
-    # Drawn only when this field is set (`when`) or empty (`unless`): a layout can make room for an
-    # optional image, and a card without it stays exactly what it was.
+    # Drawn only when one of these fields (space-separated) is set (`when`), and none of these is
+    # (`unless`): a layout can make room for an optional image, or rearrange itself when only the
+    # headline is given, and a card with other content stays exactly what it was.
     when: str = ""
     unless: str = ""
     text: str = ""  # text with {field} placeholders; empty placeholders make the layer optional
     box: tuple[float, float, float, float]  # x, y, width, height
     after: str = ""  # flow: start below the rendered bottom of this layer id (plus `gap`)
+    beside: str = ""  # flow: start right of this layer id's rendered text (plus `gap`), never left of `box`
     gap: float = 0
     family: str = "sans"
     weight: int = 400
@@ -115,7 +117,9 @@ class Layer(_Frozen):
     uppercase: bool = False
     strike: bool = False
     color: str = "auto"  # auto (legible, measured) | accent | on-accent | muted | #RRGGBB
-    fill: str = ""  # pill/rect fill: accent | #RRGGBB | #RRGGBBAA
+    fill: str = (
+        ""  # pill/rect fill: accent | standout (accent, 3:1 from what is around it) | #RRGGBB | #RRGGBBAA
+    )
     radius: float = 0
     padding: tuple[float, float] = (0, 0)  # pill: horizontal, vertical
     render: str = "local"  # text: local | model | "{field}" (a choice field: local | ai)
@@ -136,7 +140,7 @@ class Layer(_Frozen):
     @field_validator("fill")
     @classmethod
     def _known_fill(cls, value: str) -> str:
-        if value not in ("", "accent"):
+        if value not in ("", "accent", "standout"):
             parse_fill(value)
         return value
 
@@ -208,17 +212,19 @@ def _check_references(template: Template) -> None:
             _known_fields(template, layer.render, f"{where}: render")
             _check_choice(template, layer.render, TEXT_RENDERS, f"{where}: render")
             _check_image_fields(template, layer, where)
-            if layer.after and layer.after not in ids:
-                raise ValueError(f"{where}: after {layer.after!r} is not the id of an earlier layer")
+            for flow in ("after", "beside"):
+                if getattr(layer, flow) and getattr(layer, flow) not in ids:
+                    raise ValueError(
+                        f"{where}: {flow} {getattr(layer, flow)!r} is not the id of an earlier layer"
+                    )
             ids.add(layer.id)
     _check_prompt_words(template)
 
 
 def _check_image_fields(template: Template, layer: Layer, where: str) -> None:
     """An image layer names an image field; when/unless name fields; images never stand in text."""
-    for name in (layer.when, layer.unless):
-        if name:
-            _known_fields(template, f"{{{name}}}", f"{where}: when/unless")
+    for name in (*layer.when.split(), *layer.unless.split()):
+        _known_fields(template, f"{{{name}}}", f"{where}: when/unless")
     if layer.kind == "image":
         _known_fields(template, layer.image, f"{where}: image")
         name = layer.image.strip("{}")

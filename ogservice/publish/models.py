@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..cards.formats import PNG, available
 
@@ -208,3 +208,90 @@ class GhostWebhook(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     post: GhostPostChange
+
+
+# POST /v1/banners: a product's promo set in one call. The body is mapped onto promo-banner's fields
+# in one place (publish/banners.py) and rendered by the same code as POST /v1/cards.
+BANNER_SIZES = ("feed", "square", "story", "leaderboard", "rectangle", "billboard", "skyscraper")
+_BRAND_COLOR = r"^(|#?[0-9a-fA-F]{3}|#?[0-9a-fA-F]{6})$"
+
+
+class BannerProduct(BaseModel):
+    """What is on sale: its name (the headline when none is given), prices and photo."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field("", max_length=120, description="Product name; the headline when `headline` is empty.")
+    price: str = Field("", max_length=24, description="Price as shown, e.g. $49.")
+    old_price: str = Field("", max_length=24, description="Former price, shown struck through.")
+    image: str = Field(
+        "",
+        max_length=2000,
+        description="Product photo: an uploaded asset id (POST /v1/assets) or an https URL.",
+    )
+
+
+class BannerBrand(BaseModel):
+    """The brand: its exact colour (on the CTA and badge) and its logo."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    color: str = Field("", pattern=_BRAND_COLOR, description="Brand hex colour, e.g. #FF6B00.")
+    logo: str = Field("", max_length=2000, description="Logo: an uploaded asset id or an https URL.")
+
+
+class BannersRequest(BaseModel):
+    """POST /v1/banners: one offer rendered in every promo size (or those asked for)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    product: BannerProduct = Field(default_factory=BannerProduct)
+    brand: BannerBrand = Field(default_factory=BannerBrand)
+    headline: str = Field("", max_length=120, description="The offer; defaults to the product's name.")
+    subhead: str = Field("", max_length=160)
+    discount: str = Field("", max_length=24, description="Badge text, e.g. -30%.")
+    cta: str = Field("", max_length=32, description="Call to action; empty: Shop now.")
+    sizes: list[str] | Literal["all"] = Field(
+        "all", description=f'Promo sizes to render ({", ".join(BANNER_SIZES)}), or "all".'
+    )
+    format: str = Field(DEFAULT_FORMAT, description="Output format of every size: png, jpg, webp or avif.")
+    max_bytes: int | None = Field(
+        None, ge=1, le=MAX_BYTES_LIMIT,
+        description="Each size must fit in this many bytes (ad networks cap at ~150 KB; 422 when it cannot).",
+    )  # fmt: skip
+
+    _format = field_validator("format")(_known_format)
+
+    @field_validator("sizes", mode="before")
+    @classmethod
+    def _promo_sizes(cls, sizes: object) -> object:
+        if isinstance(sizes, str):
+            if sizes != "all":
+                raise ValueError(f'sizes is a list of promo sizes or "all", not {sizes[:40]!r}')
+            return sizes
+        if not isinstance(sizes, list):
+            raise ValueError('sizes is a list of promo sizes or "all"')
+        if not sizes:
+            raise ValueError('sizes is empty: name promo sizes or use "all"')
+        for size in sizes:
+            if size not in BANNER_SIZES:
+                raise ValueError(f"{str(size)[:40]!r} is not a promo size ({', '.join(BANNER_SIZES)})")
+        if len(set(sizes)) != len(sizes):
+            raise ValueError("sizes repeats a size")
+        return sizes
+
+    @model_validator(mode="after")
+    def _has_headline(self) -> BannersRequest:
+        if not (self.headline.strip() or self.product.name.strip()):
+            raise ValueError("headline: give a headline or a product name")
+        return self
+
+    def size_list(self) -> list[str]:
+        return list(BANNER_SIZES) if self.sizes == "all" else list(self.sizes)
+
+
+class BannersResponse(BaseModel):
+    """The 200 answer of POST /v1/banners (JSON; `Accept: application/zip` answers the set as a zip)."""
+
+    template: str
+    banners: list[CardResult]

@@ -43,13 +43,14 @@ def build_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api_docs, api_route, assets_api, cards_api, home, hooks_api, og
+    from . import api_docs, api_route, assets_api, banners_api, cards_api, home, hooks_api, og
 
     app.register_blueprint(og.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(api_route.bp)
     app.register_blueprint(assets_api.bp)
     app.register_blueprint(cards_api.bp)
+    app.register_blueprint(banners_api.bp)
     app.register_blueprint(hooks_api.bp)
     app.register_blueprint(api_docs.bp)
 

@@ -127,7 +127,9 @@ def test_a_loaded_fill_is_drawn_with_its_alpha(tmp_path, fill, drawn):
     path = tmp_path / "shape.toml"
     path.write_text(MINIMAL.replace('kind = "text"', 'kind = "rect"') + f'fill = "{fill}"')
     layer = load_template(path).layouts["main"].layers[0]
-    assert _fill(layer.fill, theme("ocean")) == drawn
+    from PIL import Image
+
+    assert _fill(layer.fill, theme("ocean"), Image.new("RGB", (8, 8)), (0, 0, 8, 8)) == drawn
 
 
 def test_a_prompt_may_name_a_drawn_field_when_the_author_says_so(tmp_path):
