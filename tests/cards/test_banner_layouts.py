@@ -114,14 +114,19 @@ def test_billboard_shows_old_price(service, photo, sample, with_photo):
     assert {"headline", "price", "old_price", "discount", "cta"} <= set(texts(job))
 
 
-@pytest.mark.parametrize(("sample", "with_photo"), [c for c in CASES if c[0] != "arabic"])
-def test_billboard_cta_keeps_the_contents_left_margin_on_the_right(service, photo, sample, with_photo):
-    """Left-to-right samples: the CTA ends the right column as far from the edge as the content
-    starts from the left one (the photo, or the headline)."""
+@pytest.mark.parametrize(("sample", "with_photo"), CASES)
+def test_billboard_cta_keeps_the_contents_margin_on_its_side(service, photo, sample, with_photo):
+    """The CTA ends its column as far from the edge as the content starts from the other one (the
+    photo, or the headline); a right-to-left card is the mirror image, so its CTA sits on the left."""
     job, pixels = render(service, "billboard", sample, _extra(photo, with_photo))
-    left_margin = min(left for _, left, _, _, _ in extents(job, pixels))
-    _, cta_right, _ = pill(pixels, texts(job)["cta"])
-    assert job.request.preset.width - cta_right == pytest.approx(left_margin, abs=3)
+    width = job.request.preset.width
+    cta_left, cta_right, _ = pill(pixels, texts(job)["cta"])
+    if job.composition.direction == "rtl":
+        content_margin = width - max(right for _, _, _, right, _ in extents(job, pixels))
+        assert cta_left == pytest.approx(content_margin, abs=3)
+    else:
+        content_margin = min(left for _, left, _, _, _ in extents(job, pixels))
+        assert width - cta_right == pytest.approx(content_margin, abs=3)
 
 
 @pytest.mark.parametrize(("sample", "with_photo"), CASES)
