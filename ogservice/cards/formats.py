@@ -21,6 +21,10 @@ class Format:
     quality: int | None = None
     alpha: bool = True  # False: transparent pixels are flattened on the card's background first
 
+    def asset_path(self, digest: str) -> str:
+        """The immutable URL path of a stored card: /a/<sha256 of its bytes>.<this extension>."""
+        return f"/a/{digest}.{self.name}"
+
 
 # Lossy defaults, measured on the standard 1200x630 card: JPEG 88 keeps text edges clean with
 # 4:2:0 chroma (~60 KB, ~3 ms); WebP 85 (~32 KB, ~35 ms at Pillow's method 4); AVIF 70 at

@@ -17,7 +17,6 @@ from ..layers.outcomes import Outcome
 from ..pipeline import CardService, Job
 from ..signing import sign_url
 from ..tenants.model import Tenant
-from ..web.hot import asset_path
 from .jobs import RenderSpec
 from .models import CardResult, LayerReport
 
@@ -83,7 +82,7 @@ def render_one(
         height=preset.height,
         format=job.format.name,
         bytes=len(job.data),
-        url=asset_path(digest, job.format),
+        url=job.format.asset_path(digest),
         og_url=og_url(cards, spec, params),
         layers=[_layer(o) for o in job.layers],
         provisional=job.provisional,

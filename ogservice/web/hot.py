@@ -76,11 +76,6 @@ class ResolvedUrls:
                 self._items.popitem(last=False)
 
 
-def asset_path(digest: str, fmt: Format) -> str:
-    """The immutable URL path of a stored card: /a/<sha256 of its bytes>.<its format's extension>."""
-    return f"/a/{digest}.{fmt.name}"
-
-
 def card_headers(settings: Settings, card: Card, cache: str, timing: str) -> list[tuple[str, str]]:
     """Response headers of an /og card, shared by the hot path and the Flask view."""
     final_cache = f"public, max-age={settings.max_age}, s-maxage={settings.s_maxage}"
@@ -91,7 +86,7 @@ def card_headers(settings: Settings, card: Card, cache: str, timing: str) -> lis
         ("X-Ogs-Cache", cache),
     ]
     if card.final:  # only a final card is stored, so only its asset URL exists
-        link = f'<{asset_path(card.digest, card.format)}>; rel="alternate"; type="{card.format.mime}"'
+        link = f'<{card.format.asset_path(card.digest)}>; rel="alternate"; type="{card.format.mime}"'
         headers.append(("Link", link))
     if card.missing:
         headers.append(("X-Ogs-Missing-Glyphs", " ".join(f"U+{ord(c):04X}" for c in card.missing)))
