@@ -48,6 +48,7 @@ class TextReport:
     scrim: bool
     box: Box
     missing: tuple[str, ...] = ()
+    ink: Box = (0, 0, 0, 0)  # where the glyphs may reach: the lines' advances, the faces' ink rows
 
 
 @dataclass(frozen=True)
@@ -198,10 +199,12 @@ def _plan(
     bottoms: dict[str, float] = {}
     rights: dict[str, float] = {}  # text layers' rendered right edge (for `beside`)
     uncovered: set[str] = set()
-    for layer in layout.layers:
-        if not applies(layer, canvas.fields):
-            continue
+    drawn = [layer for layer in layout.layers if applies(layer, canvas.fields)]
+    fixed = [(layer, scaled_box(layer, layout.ref, preset, {}, direction)) for layer in drawn if not layer.after]
+    for layer in drawn:
         box = scaled_box(layer, layout.ref, preset, bottoms, direction, rights)
+        if layer.after:
+            box = _above_what_follows(layer, box, fixed, scale)
         text = resolve_text(layer.text, canvas.fields) if layer.text else ""
         if (planner := KINDS.get(layer.kind)) is not None:
             if (drawn := planner(layer, box, canvas.images, scale, direction)) is not None:
@@ -217,13 +220,28 @@ def _plan(
         elif text:
             plan = _plan_text(layer, box, text, canvas, fonts, scale, direction)
             uncovered.update(plan.block.missing)
-            if plan.block.width:  # text that takes no room (marks, controls, skipped glyphs) is not drawn
+            # Text that takes no room (marks, controls, skipped glyphs) is not drawn, nor a flowing
+            # layer left no room for even one line at its smallest size: it would cover what follows.
+            if plan.block.width and not (layer.after and plan.block.height > box[3] + 0.5):
                 plans.append(plan)
                 bottoms[layer.id] = plan.ink[1] + plan.block.height
                 # Where the text ends in reading order, in the template's (left-to-right) frame.
                 end = plan.ink[0] + plan.block.width
                 rights[layer.id] = end if direction == "ltr" else preset.width - plan.ink[0]
     return _grouped(plans), tuple(sorted(uncovered))
+
+
+def _above_what_follows(layer: Layer, box: Box, fixed: list[tuple[Layer, Box]], scale: float) -> Box:
+    """A flowing layer's box, cut short `gap` above the first fixed layer below its top in its
+    column: a subtitle pushed down by a three-line title loses lines (or shrinks) instead of running
+    into the price row or the call to action."""
+    top, bottom = box[1], box[1] + box[3]
+    for other, theirs in fixed:
+        if other.id == layer.id or theirs[1] < top:
+            continue
+        if theirs[0] < box[0] + box[2] and box[0] < theirs[0] + theirs[2]:
+            bottom = min(bottom, theirs[1] - layer.gap * scale)
+    return box[0], top, box[2], max(0.0, bottom - top)
 
 
 def _grouped(plans: list[_Plan]) -> list[_Plan]:
@@ -335,7 +353,17 @@ def _draw_text_layer(image: Image.Image, plan: _TextPlan, canvas: Canvas) -> Tex
         scrim=scrim,
         box=(ink[0], ink[1], block.width, block.height),
         missing=tuple(block.missing),
+        ink=_ink_extent(block, ink),
     )
+
+
+def _ink_extent(block: TextBlock, at: Box) -> Box:
+    """The box the block's glyphs may reach when drawn at `at`: horizontally its lines' advances,
+    vertically its faces' ink rows (marks and tall scripts reach beyond the line box)."""
+    top, bottom = block.ink_rows()
+    left = min(line.x for line in block.lines)
+    right = max(line.x + line.width for line in block.lines)
+    return at[0] + left, at[1] + top, right - left, bottom - top
 
 
 def _legible_color(

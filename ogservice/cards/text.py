@@ -116,15 +116,26 @@ def _analyse(registry: FontRegistry, text: str, style: TextStyle, missing: Missi
     measure = _measurer(registry, items.clusters, lang)
     pieces = make_pieces([c.text for c in items.clusters], measure, lang)
     faces = {c.face for c in items.clusters} or {chain[0]}
-    asc, desc = max(f.ascent for f in faces), max(f.descent for f in faces)
-    ink = _ink_height(registry, items.clusters, lang)
-    return _Setting(items.clusters, tuple(pieces), chain, base, asc, desc, items.missing, lang, ink)
+    above, below = _ink_extent(registry, items.clusters, lang)
+    asc = _line_metric(max(f.ascent for f in faces), chain[0].ascent, above)
+    desc = _line_metric(max(f.descent for f in faces), chain[0].descent, below)
+    return _Setting(items.clusters, tuple(pieces), chain, base, asc, desc, items.missing, lang, above + below)
 
 
-def _ink_height(registry: FontRegistry, clusters: Sequence[Cluster], lang: str | None) -> float:
-    """How tall the paragraph's ink is, in em: the highest outline (accents, Arabic marks above,
-    Devanagari vowel signs) plus the deepest (descenders, marks below), as shaped in the fonts
-    actually used. Colour-bitmap emoji count by their face's line metrics."""
+def _line_metric(fonts: float, primary: float, ink: float) -> float:
+    """A line's ascent (or descent) in em: the fonts' own, except that a fallback face with tall
+    metrics only counts as far as its glyphs reach in this text, and never below the primary
+    face's. Noto Sans Arabic reserves 1.37 + 0.74 em for its tallest mark stacks: taken whole,
+    a one-line Arabic price needs twice the height of a Latin one and is set at half the size, or
+    overflows its box. Latin text keeps its font's metrics, so its baselines never depend on
+    which letters it holds."""
+    return min(fonts, max(primary, ink))
+
+
+def _ink_extent(registry: FontRegistry, clusters: Sequence[Cluster], lang: str | None) -> tuple[float, float]:
+    """How far the paragraph's ink reaches, in em: its highest outline above the baseline (accents,
+    Arabic marks above, Devanagari vowel signs) and its deepest below (descenders, marks below),
+    as shaped in the fonts actually used. Colour-bitmap emoji count by their face's line metrics."""
     above = below = 0.0
     for text, face, level in _runs(clusters):
         if face.bitmap_size:
@@ -132,7 +143,7 @@ def _ink_height(registry: FontRegistry, clusters: Sequence[Cluster], lang: str |
         else:
             up, down = registry.glyphs.ink(face, text, _direction(level), lang)
         above, below = max(above, up), max(below, down)
-    return above + below
+    return above, below
 
 
 # Clear space between the deepest ink of a line and the highest of the next, so no glyph touches
@@ -197,13 +208,17 @@ def _measurer(registry: FontRegistry, clusters: Sequence[Cluster], lang: str | N
 
 
 def _lines_allowed(setting: _Setting, height: int, size: int, style: TextStyle) -> int:
-    """How many lines fit the box height at this size (at least one), capped by max_lines."""
+    """How many lines fit the box height at this size, capped by max_lines; 0 when not even one
+    line's ink does (a line box a hair taller than a snug pill still fits: its ink is inside)."""
+    if setting.ink * size > height:
+        return 0
     spare = height - (setting.ascent + setting.descent) * size
     return max(1, min(style.max_lines, 1 + int(spare // _pitch(setting, style, size))))
 
 
 def _fits(setting: _Setting, width: int, height: int, size: int, style: TextStyle) -> bool:
-    """No piece wider than the box, and the greedy line count within what the height allows."""
+    """No piece wider than the box, and the greedy line count within what the height allows (a
+    single line whose ink is taller than its box does not fit: it would run into what lies below)."""
     max_width = width / size
     if any(p.width > max_width for p in setting.pieces):
         return False
@@ -243,7 +258,7 @@ def _clamped(
         hyphen = registry.advance(_hyphen(setting, p.end - 1).face, _hyphen(setting, p.end - 1).text)
         pieces += hyphen_pieces(p, texts, measure, setting.lang, hyphen, width / size)
     hyphenated = frozenset(p.end for p in pieces if p.space < 0)
-    limit = _lines_allowed(setting, height, size, style)
+    limit = max(1, _lines_allowed(setting, height, size, style))  # at min size, one line is drawn anyway
     count = len(greedy_lines(pieces, width / size))
     if count <= limit:
         lines = _cluster_lines(pieces, balanced_lines(pieces, width / size, count))
