@@ -48,7 +48,6 @@ class TextReport:
     scrim: bool
     box: Box
     missing: tuple[str, ...] = ()
-    ink: Box = (0, 0, 0, 0)  # where the glyphs may reach: the lines' advances, the faces' ink rows
 
 
 @dataclass(frozen=True)
@@ -353,17 +352,7 @@ def _draw_text_layer(image: Image.Image, plan: _TextPlan, canvas: Canvas) -> Tex
         scrim=scrim,
         box=(ink[0], ink[1], block.width, block.height),
         missing=tuple(block.missing),
-        ink=_ink_extent(block, ink),
     )
-
-
-def _ink_extent(block: TextBlock, at: Box) -> Box:
-    """The box the block's glyphs may reach when drawn at `at`: horizontally its lines' advances,
-    vertically its faces' ink rows (marks and tall scripts reach beyond the line box)."""
-    top, bottom = block.ink_rows()
-    left = min(line.x for line in block.lines)
-    right = max(line.x + line.width for line in block.lines)
-    return at[0] + left, at[1] + top, right - left, bottom - top
 
 
 def _legible_color(
