@@ -208,17 +208,16 @@ def _measurer(registry: FontRegistry, clusters: Sequence[Cluster], lang: str | N
 
 
 def _lines_allowed(setting: _Setting, height: int, size: int, style: TextStyle) -> int:
-    """How many lines fit the box height at this size, capped by max_lines; 0 when not even one
-    line's ink does (a line box a hair taller than a snug pill still fits: its ink is inside)."""
-    if setting.ink * size > height:
-        return 0
+    """How many lines fit the box height at this size, capped by max_lines (0: not even one)."""
     spare = height - (setting.ascent + setting.descent) * size
-    return max(1, min(style.max_lines, 1 + int(spare // _pitch(setting, style, size))))
+    if spare < 0:
+        return 0
+    return min(style.max_lines, 1 + int(spare // _pitch(setting, style, size)))
 
 
 def _fits(setting: _Setting, width: int, height: int, size: int, style: TextStyle) -> bool:
     """No piece wider than the box, and the greedy line count within what the height allows (a
-    single line whose ink is taller than its box does not fit: it would run into what lies below)."""
+    single line taller than its box does not fit: its ink would run into what lies below)."""
     max_width = width / size
     if any(p.width > max_width for p in setting.pieces):
         return False

@@ -248,3 +248,31 @@ def test_repeated_text_reuses_its_layout_and_the_cache_never_holds_a_registry(re
     del other
     gc.collect()
     assert gone() is None
+
+
+@pytest.mark.parametrize("price", ["٧٩ ر.س", "١٬٢٩٩ ر.س", "79 ر.س"])
+def test_a_one_line_arabic_price_fits_its_box_near_full_size(registry, price):
+    """Noto Sans Arabic's line metrics (1.37 + 0.74 em) are for its tallest mark stacks: a price
+    holds none, so its line is as tall as its glyphs need, not twice a Latin line."""
+    style = TextStyle(weight=700, min_size=26, max_size=38, max_lines=1)
+    block = layout_text(registry, price, 240, 48, style)
+    assert block.height <= 48
+    assert block.size >= 34, f"set at {block.size} px"
+    _, top, _, bottom = ink_box(block)
+    assert 0 <= top and bottom <= 48
+
+
+def test_latin_line_metrics_do_not_depend_on_the_letters(registry):
+    """The primary face's metrics hold for Latin text, so two buttons' baselines line up."""
+    style = TextStyle(weight=700, min_size=20, max_size=20, max_lines=1)
+    flat, tall = layout_text(registry, "acme", 400, 60, style), layout_text(registry, "Ångström gyp", 400, 60, style)
+    assert flat.height == tall.height
+    assert flat.lines[0].baseline == tall.lines[0].baseline
+
+
+def test_a_line_whose_ink_is_taller_than_its_box_shrinks(registry):
+    style = TextStyle(weight=700, min_size=10, max_size=60, max_lines=1)
+    block = layout_text(registry, "Hello", 400, 30, style)
+    _, top, _, bottom = ink_box(block)
+    assert 0 <= top and bottom <= 30
+    assert block.size < 30, "a 60 px line in a 30 px box"
