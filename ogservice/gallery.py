@@ -57,7 +57,7 @@ SAMPLES: dict[str, dict[str, str]] = {
         "action": "अभी खरीदें",
     },
     "thai": {  # no spaces between words (ICU breaks by dictionary); tone marks stacked over vowels
-        "headline": "ลดราคาส่งท้ายปี 50% ทุกคอร์สเรียน ถึง 31 ธันวาคมนี้เท่านั้น",
+        "headline": "ลดราคาส่งท้ายปี 50% ทุกคอร์ส ถึง 31 ธันวาคมนี้เท่านั้น",
         "subline": "เปิดตัว Next.js 15 พร้อมรองรับ React Server Components",
         "small": "ใหม่",
         "price": "฿1,290",
