@@ -127,7 +127,7 @@ def render(
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--template", "-t", "only", multiple=True, help="Only this template (repeatable).")
 def gallery(output: Path, only: tuple[str, ...]) -> None:
-    """Render every template x preset x sample content (short and long text, four scripts, with and
+    """Render every template x preset x sample content (short and long text, six scripts, with and
     without brand colour) into PNGs and one contact sheet, OUTPUT/index.html."""
     from . import gallery as contact
 

@@ -1,10 +1,10 @@
 """`ogservice gallery -o DIR`: every template x preset x sample content as PNGs and one contact sheet.
 
 The samples are chosen to show what a reviewer (or a user choosing a template) must see: short and
-long text, five scripts (Latin, Arabic and Hebrew, whose cards are mirrored, Japanese, Devanagari),
-each in the template's default look, with two brand colours (where the template takes one) and on
-a light theme. Cards are rendered
-through the same CardService the server uses, so the gallery shows exactly what a request gets.
+long text, six scripts (Latin, Arabic and Hebrew, whose cards are mirrored, Japanese, Devanagari,
+Thai), each in the template's default look, with two brand colours (where the template takes one)
+and on a light theme. Cards are rendered through the same CardService the server uses, so the
+gallery shows exactly what a request gets.
 """
 
 from __future__ import annotations
@@ -55,6 +55,13 @@ SAMPLES: dict[str, dict[str, str]] = {
         "small": "नया",
         "price": "₹999",
         "action": "अभी खरीदें",
+    },
+    "thai": {  # no spaces between words (ICU breaks by dictionary); tone marks stacked over vowels
+        "headline": "ลดราคาส่งท้ายปี 50% ทุกคอร์ส ถึง 31 ธันวาคมนี้เท่านั้น",
+        "subline": "เปิดตัว Next.js 15 พร้อมรองรับ React Server Components",
+        "small": "ใหม่",
+        "price": "฿1,290",
+        "action": "ซื้อเลย",
     },
 }
 # Looks each sample is shown in, where the template has the field: its default theme, two brand

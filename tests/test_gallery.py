@@ -29,10 +29,17 @@ def test_gallery_writes_every_preset_sample_and_variant_and_links_them(tmp_path)
     assert sorted(set(re.findall(r"<img src='([^']+)'", sheet))) == pngs
 
 
-def test_samples_cover_four_scripts_short_and_long_text_and_brand_colours():
+def test_samples_cover_the_scripts_short_and_long_text_and_brand_colours():
     cards = list(gallery.plan(TEMPLATES))
     texts = " ".join(v for card in cards for _, v in card.params)
-    for script in ("[\u0600-\u06ff]", "[\u3040-\u30ff\u4e00-\u9fff]", "[\u0900-\u097f]", "[A-Za-z]"):
+    arabic, hebrew, cjk, devanagari, thai = (
+        "[\u0600-\u06ff]",
+        "[\u05d0-\u05ea]",
+        "[\u3040-\u30ff\u4e00-\u9fff]",
+        "[\u0900-\u097f]",
+        "[\u0e01-\u0e5b]",
+    )
+    for script in (arabic, hebrew, cjk, devanagari, thai, "[A-Za-z]"):
         assert re.search(script, texts), script
     assert {"short", "long"} <= {card.sample for card in cards}
     promo = [card for card in cards if card.template == "promo-banner"]

@@ -87,6 +87,23 @@ def test_thai_breaks_between_words() -> None:
     assert units("ภาษาไทยเป็นภาษาที่สวยงาม", "th") == ["ภาษา", "ไทย", "เป็น", "ภาษา", "ที่", "สวยงาม"]
 
 
+def test_a_thai_sentence_wraps_only_between_words_and_draws_every_letter(registry: FontRegistry) -> None:
+    """No spaces to break at: at every width, lines end at ICU's dictionary word boundaries."""
+    words = ["ภาษา", "ไทย", "เป็น", "ภาษา", "ที่", "สวยงาม", "และ", "มี", "ประวัติศาสตร์", "ยาวนาน"]
+    text = "".join(words)
+    boundaries = {sum(len(w) for w in words[:k]) for k in range(len(words) + 1)}
+    wrapped = 0
+    for width in range(230, 900, 31):  # the longest word, ประวัติศาสตร์, is about 212 px at 40 px
+        block = layout_text(registry, text, width, 2000, TextStyle(min_size=40, max_size=40, max_lines=12))
+        lines = lines_of(block)
+        assert "".join(lines) == text and block.missing == () and not block.clamped, lines
+        ends = {sum(len(line) for line in lines[: k + 1]) for k in range(len(lines))}
+        assert ends <= boundaries, lines
+        assert {run.face.family for line in block.lines for run in line.runs} == {"Noto Sans Thai"}
+        wrapped += len(lines) > 1
+    assert wrapped >= 10
+
+
 @pytest.mark.parametrize("pair", ["iPhone 16", "Galaxy S24", "Next.js 15"])
 def test_a_name_keeps_its_model_number(pair: str) -> None:
     assert pair in units(f"Das neue {pair} und mehr im großen Vergleich heute")

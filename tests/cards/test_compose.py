@@ -152,6 +152,7 @@ TITLES = {
     "arabic": "كيف خفضنا تكلفة الصور الاجتماعية بنسبة تسعين بالمئة",
     "hebrew": "איך הורדנו את עלות התמונות ברשתות החברתיות",
     "hindi": "हमने सोशल इमेज का बिल नब्बे प्रतिशत कैसे घटाया",
+    "thai": "เราลดค่าใช้จ่ายรูปภาพโซเชียลลงเก้าสิบเปอร์เซ็นต์ได้อย่างไร",
     "emoji": "Launch day 🚀🎉 — thank you all 👩‍💻",
 }
 
@@ -169,6 +170,45 @@ def test_titles_in_every_script_fit_the_card(service, language, size):
     )
     assert all(_inside(t, job.composition.image.size) for t in job.composition.texts)
     assert all(t.contrast >= 4.5 for t in job.composition.texts)
+
+
+# Thai in every text field a template has: no spaces inside phrases, tone marks stacked over vowel
+# signs (ผู้ ปี่ นี้ นั้น ซื้อ), letters with tails below (ญ ฎ ฐ), the baht sign.
+THAI_FIELDS = {
+    "blog-post": {
+        "title": "ลดราคาส่งท้ายปี 50% ทุกคอร์สเรียน ถึง 31 ธันวาคมนี้เท่านั้น",
+        "subtitle": "ผู้ใหญ่ลี้ฟื้นฟูวงปี่พาทย์ที่ฐานทัพเรือ",
+        "author": "สมชาย ใจดี",
+        "date": "๒๑ พฤศจิกายน ๒๕๖๙",
+        "site": "ร้านค้าออนไลน์",
+        "tag": "ใหม่",
+    },
+    "hero": {
+        "title": "สร้างภาพโซเชียลที่สะกดถูกทุกคำ",
+        "subtitle": "การ์ดและแบนเนอร์จากเทมเพลตของคุณภายในไม่กี่มิลลิวินาที",
+        "eyebrow": "ใหม่",
+        "cta": "เริ่มต้นใช้งาน",
+    },
+    "promo-banner": {
+        "headline": "ลดกระหน่ำส่งท้ายปี ซื้อหนึ่งแถมหนึ่ง",
+        "subhead": "คอลเลกชันฤดูหนาว เฉพาะสุดสัปดาห์นี้เท่านั้น",
+        "discount": "-50%",
+        "price": "฿1,290",
+        "old_price": "฿2,590",
+        "cta": "ซื้อเลย",
+    },
+}
+
+
+@pytest.mark.parametrize(("template", "size"), PRESETS)
+def test_thai_in_every_template_and_preset_has_a_glyph_for_every_character(service, template, size):
+    texts = {n for n, f in TEMPLATES[template].fields.items() if f.kind == "text" and n != "bg_prompt"}
+    assert set(THAI_FIELDS[template]) == texts  # every text field the template has
+    job = _render(service, template, THAI_FIELDS[template].items(), size=size)
+    assert job.missing == () and job.composition.uncovered == ()
+    drawn = {t.id for t in job.composition.texts}
+    assert {"title", "headline"} & drawn, drawn
+    assert all(t.lines >= 1 and _inside(t, job.composition.image.size) for t in job.composition.texts)
 
 
 def test_short_title_is_set_at_the_maximum_size_on_one_line(service):

@@ -51,6 +51,9 @@ def test_unknown_family_is_a_user_error(registry: FontRegistry) -> None:
         ("ش", "Arabic"),
         ("ש", "Hebrew"),
         ("क", "Devanagari"),
+        ("ก", "Thai"),
+        ("\u0e49", "Thai"),  # tone mark mai tho
+        ("๙", "Thai"),  # Thai digit nine
         ("中", "CJK"),
         ("か", "CJK"),
         ("😀", "Emoji"),
@@ -68,6 +71,12 @@ def test_font_for_walks_the_fallback_chain_to_a_covering_face(
 def test_serif_family_serves_latin_itself_and_falls_back_for_other_scripts(registry: FontRegistry) -> None:
     assert registry.font_for("a", "serif").family == "Noto Serif"
     assert registry.font_for("ש", "serif").family == "Noto Sans Hebrew"
+
+
+def test_every_alias_sets_thai_in_noto_sans_thai_at_the_weight_asked_for(registry: FontRegistry) -> None:
+    for alias in ("sans", "serif", "display", "mono"):
+        faces = [registry.font_for("ก", alias, weight) for weight in (400, 700)]
+        assert [(f.family, f.weight) for f in faces if f] == [("Noto Sans Thai", w) for w in (400, 700)]
 
 
 def test_uncovered_character_has_no_font(registry: FontRegistry) -> None:

@@ -27,6 +27,7 @@ SAMPLES = {
     "arabic": "مرحبا بالعالم، هذا عنوان تجريبي باللغة العربية",
     "hebrew": "שלום עולם, זו כותרת לדוגמה בעברית",
     "hindi": "नमस्ते दुनिया, यह हिंदी में एक शीर्षक है",
+    "thai": "สวัสดีชาวโลก นี่คือหัวข้อตัวอย่างภาษาไทย",
     "emoji": "Launch day 🚀 with the team 👨‍👩‍👧 and ❤️ 🇫🇷 👍🏽",
 }
 
@@ -167,6 +168,17 @@ def test_devanagari_conjuncts_are_shaped(registry: FontRegistry) -> None:
     conjunct = layout_text(registry, "क्ष", 2000, 400, fixed(100)).width
     parts = sum(layout_text(registry, c, 2000, 400, fixed(100)).width for c in "क्ष")
     assert conjunct < parts * 0.8
+
+
+def test_thai_marks_stack_on_their_letter_without_advancing(registry: FontRegistry) -> None:
+    """A tone mark over an upper vowel sits above the vowel, not on it; neither moves the pen."""
+    face = registry.font_for("ก", "sans")
+    assert face is not None and face.family == "Noto Sans Thai"
+    top = {text: registry.glyphs.ink(face, text, "ltr", None)[0] for text in ("ก่", "กี", "กี่")}
+    assert top["กี่"] > max(top["ก่"], top["กี"]) + 0.1, top
+    assert {round(registry.advance(face, text), 3) for text in ("ก", "ก่", "กี่", "กู")} == {
+        round(registry.advance(face, "ก"), 3)
+    }
 
 
 def test_emoji_are_drawn_in_colour_from_the_emoji_font(registry: FontRegistry) -> None:

@@ -20,6 +20,7 @@ BY_SCRIPT = (  # first matching range picks the face
     ((0x0590, 0x05FF), (FONTS / "noto-sans-hebrew/NotoSansHebrew-Bold.ttf", 0)),
     ((0x0600, 0x06FF), (FONTS / "noto-sans-arabic/NotoSansArabic-Bold.ttf", 0)),
     ((0x0900, 0x097F), (FONTS / "noto-sans-devanagari/NotoSansDevanagari-Bold.ttf", 0)),
+    ((0x0E00, 0x0E7F), (FONTS / "noto-sans-thai/NotoSansThai-Bold.ttf", 0)),
     ((0x1100, 0x11FF), CJK),
     ((0x2E80, 0x9FFF), CJK),
     ((0xAC00, 0xD7AF), CJK),
