@@ -117,9 +117,14 @@ def _analyse(registry: FontRegistry, text: str, style: TextStyle, missing: Missi
     pieces = make_pieces([c.text for c in items.clusters], measure, lang)
     faces = {c.face for c in items.clusters} or {chain[0]}
     above, below = _ink_extent(registry, items.clusters, lang)
-    asc = _line_metric(max(f.ascent for f in faces), chain[0].ascent, above)
-    desc = _line_metric(max(f.descent for f in faces), chain[0].descent, below)
+    asc = _line_metric(max(f.ascent for f in faces), chain[0].ascent, above + INK_ROUNDING_EM)
+    desc = _line_metric(max(f.descent for f in faces), chain[0].descent, below + INK_ROUNDING_EM)
     return _Setting(items.clusters, tuple(pieces), chain, base, asc, desc, items.missing, lang, above + below)
+
+
+# An outline's extreme lands inside a pixel that anti-aliasing inks partly (and hinting may move it
+# by a pixel): a line measured by its ink keeps this much room beyond it.
+INK_ROUNDING_EM = 0.05
 
 
 def _line_metric(fonts: float, primary: float, ink: float) -> float:
