@@ -199,7 +199,9 @@ def _plan(
     rights: dict[str, float] = {}  # text layers' rendered right edge (for `beside`)
     uncovered: set[str] = set()
     drawn = [layer for layer in layout.layers if applies(layer, canvas.fields)]
-    fixed = [(layer, scaled_box(layer, layout.ref, preset, {}, direction)) for layer in drawn if not layer.after]
+    fixed = [
+        (layer, scaled_box(layer, layout.ref, preset, {}, direction)) for layer in drawn if not layer.after
+    ]
     for layer in drawn:
         box = scaled_box(layer, layout.ref, preset, bottoms, direction, rights)
         if layer.after:

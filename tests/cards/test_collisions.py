@@ -72,7 +72,8 @@ def _cases():
             for images in (False, True):
                 extra = [(f, IMAGE_ID) for f, spec in template.fields.items() if spec.kind == "image"]
                 params = [*STRESS[name], *(extra if images else [])]
-                yield pytest.param(name, size, params, id=f"{name}/{size}/stress{'-images' if images else ''}")
+                label = f"{name}/{size}/stress" + ("-images" if images else "")
+                yield pytest.param(name, size, params, id=label)
 
 
 def _ink_boxes(plans, width: int, height: int) -> dict[str, tuple[int, int, int, int]]:
@@ -84,7 +85,8 @@ def _ink_boxes(plans, width: int, height: int) -> dict[str, tuple[int, int, int,
         if not isinstance(plan, _TextPlan):
             continue
         canvas = Image.new("RGB", (width + 2 * room, height + 2 * room))
-        draw_text(canvas, plan.block, (round(plan.ink[0]) + room, round(plan.ink[1]) + room), (255, 255, 255))
+        origin = (round(plan.ink[0]) + room, round(plan.ink[1]) + room)
+        draw_text(canvas, plan.block, origin, (255, 255, 255))
         box = canvas.getbbox()
         if box is not None:
             boxes[plan.layer.id] = (box[0] - room, box[1] - room, box[2] - room, box[3] - room)

@@ -277,7 +277,8 @@ def test_a_one_line_arabic_price_fits_its_box_near_full_size(registry, price):
 def test_latin_line_metrics_do_not_depend_on_the_letters(registry):
     """The primary face's metrics hold for Latin text, so two buttons' baselines line up."""
     style = TextStyle(weight=700, min_size=20, max_size=20, max_lines=1)
-    flat, tall = layout_text(registry, "acme", 400, 60, style), layout_text(registry, "Ångström gyp", 400, 60, style)
+    flat = layout_text(registry, "acme", 400, 60, style)
+    tall = layout_text(registry, "Ångström gyp", 400, 60, style)
     assert flat.height == tall.height
     assert flat.lines[0].baseline == tall.lines[0].baseline
 
