@@ -4,26 +4,31 @@ og card and the seven promo-banner presets, with and without a 150 KB limit.
 Run: .venv/bin/python bench/formats_bench.py [--runs N]
 Each card is composed once; its image is then encoded N times per format, formats taking turns
 (so load from other processes weighs on all alike). PNG is the fast banded encoder the pipeline
-uses (without the overlap with drawing that the pipeline gets on big cards).
+uses (without the overlap with drawing that the pipeline gets on big cards). The banner's content
+and the photograph are tests/cards/encode_samples.py's: the cards tests/cards/test_formats.py checks.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
-from ogservice.cards.encode import encode
-from ogservice.cards.formats import available
-from ogservice.config import load_settings
-from ogservice.errors import ByteLimitUnreachable
-from ogservice.pipeline import CardService
-from ogservice.store import open_store
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for tests.cards
+
+from ogservice.cards.encode import encode  # noqa: E402
+from ogservice.cards.formats import available  # noqa: E402
+from ogservice.config import load_settings  # noqa: E402
+from ogservice.errors import ByteLimitUnreachable  # noqa: E402
+from ogservice.pipeline import CardService  # noqa: E402
+from ogservice.publish.models import BANNER_SIZES  # noqa: E402
+from ogservice.store import open_store  # noqa: E402
+from tests.cards.encode_samples import BANNER, photo  # noqa: E402
 
 STANDARD = (
     "blog-post",
@@ -34,15 +39,6 @@ STANDARD = (
         ("site", "ogservice.dev"),
     ],
 )
-BANNER = [
-    ("headline", "Summer sale: everything must go"),
-    ("subhead", "Free shipping on orders over $50"),
-    ("discount", "-40%"),
-    ("price", "$59"),
-    ("old_price", "$99"),
-    ("cta", "Shop now"),
-]
-PROMO = ("feed", "square", "story", "leaderboard", "rectangle", "billboard", "skyscraper")
 LIMIT = 150_000
 
 
@@ -52,7 +48,7 @@ def _images() -> list[tuple[str, Image.Image]]:
         settings = load_settings(dev=True, data_dir=Path(tmp))
         service = CardService(settings, open_store(settings))
         cards = [(f"{STANDARD[0]}/{STANDARD[1]}", STANDARD[0], [*STANDARD[2], ("size", STANDARD[1])])]
-        cards += [(f"promo-banner/{p}", "promo-banner", [*BANNER, ("size", p)]) for p in PROMO]
+        cards += [(f"promo-banner/{p}", "promo-banner", [*BANNER, ("size", p)]) for p in BANNER_SIZES]
         images = []
         for label, template, params in cards:
             job = service.run(template, params, timeout_ms=60_000, format="webp")  # composed, not PNG-banded
@@ -60,15 +56,6 @@ def _images() -> list[tuple[str, Image.Image]]:
             images.append((label, job.composition.image))
         service.store.close()
     return images
-
-
-def _photo(width: int, height: int) -> Image.Image:
-    """Photograph-like pixels (smooth colour blobs, sensor noise): a banner a product photo fills."""
-    rng = np.random.default_rng(7)
-    blobs = rng.integers(0, 256, (height // 40 + 2, width // 40 + 2, 3), dtype=np.uint8)
-    smooth = np.asarray(Image.fromarray(blobs).resize((width, height), Image.Resampling.BICUBIC), np.int16)
-    noisy = smooth + rng.normal(0, 4, smooth.shape).astype(np.int16)
-    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
 
 
 def _row(label: str, image: Image.Image, runs: int, limit: int | None) -> str:
@@ -100,7 +87,7 @@ def main() -> None:
             print(_row(label, image, args.runs, limit))
     print(f"\nphotograph filling the banner, max_bytes={LIMIT} ('>N': no encoding fits, N the smallest)")
     for label, image in images[1:]:
-        print(_row(f"photo/{label.split('/')[1]}", _photo(image.width, image.height), args.runs, LIMIT))
+        print(_row(f"photo/{label.split('/')[1]}", photo(image.width, image.height), args.runs, LIMIT))
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ from .cards.formats import PNG, Format, parse_format
 from .cards.made import ReadyImages
 from .cards.templates import BUNDLED_DIR, Template, load_templates
 from .config import Settings
-from .errors import BadRequest, NotFound, ServiceUnavailable
+from .errors import BadRequest, ByteLimitUnreachable, NotFound, ServiceUnavailable
 from .flights import Flights, FlightTimeout
 from .layers import report
 from .layers.images import load_images, resolve_images
@@ -351,7 +351,11 @@ def _compose(service: CardService, job: Job) -> None:
         job.missing = job.composition.missing()
     with _timed(job, "encode"):
         matte = canvas.palette.stops[0]  # formats without alpha flatten the card on its background
-        encoded = encode(job.composition.image, job.format, job.max_bytes, matte=matte, png=png)
+        try:
+            encoded = encode(job.composition.image, job.format, job.max_bytes, matte=matte, png=png)
+        except ByteLimitUnreachable as exc:
+            exc.extra["size"] = req.size_name  # a set of sizes says which of them missed the limit
+            raise
         job.data, job.quality = encoded.data, encoded.quality
         job.digest = hashlib.sha256(job.data).hexdigest()
 

@@ -100,6 +100,7 @@ def _unreachable(fmt: Format, max_bytes: int, smallest: Encoded) -> ByteLimitUnr
     return ByteLimitUnreachable(
         f"no {fmt.name} encoding of this card fits in {max_bytes} bytes: the smallest, at {how}, "
         f"is {size} bytes",
+        parameter="max_bytes",
         max_bytes=max_bytes,
         smallest_bytes=size,
         format=fmt.name,

@@ -59,10 +59,29 @@ def build_worker(settings: Settings, name: str | None = None) -> LayerWorker:
     )
 
 
+class MaintenanceAtDebug(logging.Filter):
+    """RQ's worker logs each registry clean-up at INFO, on the logger of its job lines: three lines
+    every maintenance interval (30 s by default), the bulk of `make run`'s output when idle. They
+    are demoted to DEBUG (shown when that logger is at DEBUG); job start, finish and failure lines
+    stay at their level. Matched by RQ's method names, which hold no worker or queue name."""
+
+    ROUTINE = frozenset({"clean_registries", "clean_group_registries"})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.funcName not in self.ROUTINE or record.levelno != logging.INFO:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+QUIET_MAINTENANCE = MaintenanceAtDebug()
+
+
 def run_worker(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
     """Work on layer jobs until stopped (or, with burst, until the queue is empty)."""
     _preload()
     worker = build_worker(settings, name)
+    logging.getLogger("rq.worker").addFilter(QUIET_MAINTENANCE)  # once: the same filter is not re-added
     # The scheduler runs delayed jobs: a publish hook's callback retried with backoff.
     return worker.work(burst=burst, with_scheduler=True, logging_level=logging.getLevelName(logging.INFO))
 

@@ -10,12 +10,13 @@ import io
 import zipfile
 from collections.abc import Mapping
 
-from ..errors import OgsError
+from .body_terms import REQUEST_PARAMETERS
 from .jobs import RenderSpec
 from .models import BannersRequest
 
 TEMPLATE = "promo-banner"
-# Where each promo-banner field comes from in the body, so an error names what the caller sent.
+# Where each promo-banner field comes from in the body, so an error names what the caller sent
+# (publish/body_terms.py).
 BODY_PATH = {
     "headline": "headline", "subhead": "subhead", "discount": "discount", "cta": "cta",
     "price": "product.price", "old_price": "product.old_price", "image": "product.image",
@@ -53,14 +54,9 @@ def banner_spec(body: BannersRequest) -> RenderSpec:
     )  # fmt: skip
 
 
-def in_body_terms(error: OgsError) -> OgsError:
-    """The template's error about a field, naming the body's field instead (`image` is `product.image`)."""
-    name = error.extra.get("parameter")
-    if name in BODY_PATH:
-        path = BODY_PATH[name]
-        error.extra = {**{k: v for k, v in error.extra.items() if k != "parameter"}, "field": path}
-        error.detail = error.detail.replace(f"field '{name}'", f"field '{path}'")
-    return error
+def banner_body_path(parameter: str) -> str | None:
+    """Where a POST /v1/banners body holds `parameter` (`image` is `product.image`); None: nowhere."""
+    return BODY_PATH.get(parameter) or REQUEST_PARAMETERS.get(parameter)
 
 
 def zip_set(files: Mapping[str, bytes]) -> bytes:

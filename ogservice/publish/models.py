@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from ..cards.fields import has_visible_characters
 from ..cards.formats import PNG, available
 
 MAX_SIZES = 8
@@ -22,6 +24,14 @@ _SIZE = r"^([a-z0-9][a-z0-9-]{0,31}|[0-9]{2,4}x[0-9]{2,4})$"
 DEFAULT_FORMAT = PNG.name
 # Assets larger than this are never what a banner or card needs; it bounds the quality search.
 MAX_BYTES_LIMIT = 50_000_000
+
+
+def one_of_required(fields: tuple[str, ...], what: str) -> PydanticCustomError:
+    """A body-level error naming the fields the caller may fill (`ctx["fields"]`): it concerns no
+    single field, so pydantic's location is empty, and the 422 names these instead."""
+    return PydanticCustomError(
+        "one_of_required", f"{' or '.join(fields)} is required: {what}", {"fields": list(fields)}
+    )
 
 
 def _known_format(value: str) -> str:
@@ -282,8 +292,9 @@ class BannersRequest(BaseModel):
 
     @model_validator(mode="after")
     def _has_headline(self) -> BannersRequest:
-        if not (self.headline.strip() or self.product.name.strip()):
-            raise ValueError("headline: give a headline or a product name")
+        # Text with nothing visible counts as empty, as the template counts it (cards/fields.py).
+        if not (has_visible_characters(self.headline) or has_visible_characters(self.product.name)):
+            raise one_of_required(("headline", "product.name"), "the offer, or the product's name")
         return self
 
     def size_list(self) -> list[str]:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from ..errors import ByteLimitUnreachable
 from ..layers import report
 from ..layers.outcomes import Outcome
 from ..pipeline import CardService, Job
@@ -47,15 +48,48 @@ def render_sizes(
     """Each size of `spec` ("" is the template's default size) not in `skip`, in turn; AI layers are
     waited for until `wait_until` (time.monotonic) across all sizes, not each; `tenant`'s tier routes
     them and its budget pays (None: the default tenant). `keep`: stored without expiry (a publish
-    hook's cards, pinned). Bad input raises 4xx."""
+    hook's cards, pinned). Bad input raises 4xx; a `max_bytes` some sizes cannot meet raises one
+    422 naming each of them, after the other sizes are rendered."""
     done: dict[str, Rendered] = {}
+    unmet: list[ByteLimitUnreachable] = []
     for size in spec.sizes or [""]:
         if size in skip:
             continue
         wait_ms = int(max(0.0, wait_until - time.monotonic()) * 1000)
         timeout_ms = wait_ms + cards.settings.render_timeout_ms
-        done[size] = render_one(cards, spec, size, timeout_ms, wait_ms, tenant, keep)
+        try:
+            done[size] = render_one(cards, spec, size, timeout_ms, wait_ms, tenant, keep)
+        except ByteLimitUnreachable as exc:
+            unmet.append(exc)  # go on: the caller learns every size the limit misses in one answer
+    if unmet:
+        raise limit_unmet(unmet, asked=len(done) + len(unmet))
     return done
+
+
+def limit_unmet(unmet: Sequence[ByteLimitUnreachable], asked: int) -> ByteLimitUnreachable:
+    """One 422 for the sizes whose smallest encoding is over max_bytes, each with the bytes it reached.
+    `smallest_bytes` is the largest of those: no lower limit fits every size asked for."""
+    first = unmet[0].extra
+    reached = [{"size": e.extra["size"], "smallest_bytes": e.extra["smallest_bytes"]} for e in unmet]
+    needed = max(r["smallest_bytes"] for r in reached)
+    fmt, limit = first["format"], first["max_bytes"]
+    if len(reached) == 1:
+        size = reached[0]["size"]
+        detail = f"no {fmt} encoding of size {size} fits in {limit} bytes: the smallest is {needed} bytes"
+    else:
+        each = ", ".join(f"{r['size']} {r['smallest_bytes']}" for r in reached)
+        detail = (
+            f"no {fmt} encoding fits in {limit} bytes for {len(reached)} of {asked} sizes; the smallest "
+            f"each reached, in bytes: {each} (max_bytes must be at least {needed} for all of them)"
+        )
+    return ByteLimitUnreachable(
+        detail,
+        parameter="max_bytes",
+        max_bytes=first["max_bytes"],
+        format=first["format"],
+        smallest_bytes=needed,
+        unmet_sizes=reached,
+    )
 
 
 def render_one(

@@ -15,7 +15,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from ..errors import OgsError, ServiceUnavailable
 from ..pipeline import CardService
-from ..publish.banners import TEMPLATE, banner_spec, in_body_terms, zip_set
+from ..publish.banners import TEMPLATE, banner_body_path, banner_spec, zip_set
+from ..publish.body_terms import in_body_terms
 from ..publish.models import BannersRequest, BannersResponse
 from ..publish.render import Rendered, render_sizes
 from .cards_api import validated
@@ -36,7 +37,7 @@ def create_banners() -> Response:
     try:
         results = render_sizes(cards, banner_spec(body), time.monotonic())
     except OgsError as exc:
-        raise in_body_terms(exc) from None
+        raise in_body_terms(exc, banner_body_path) from None
     if request.accept_mimetypes.best_match(["application/json", ZIP]) == ZIP:
         return _zip_response(cards, results)
     response = BannersResponse(template=TEMPLATE, banners=[r.result for r in results.values()])

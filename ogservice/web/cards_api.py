@@ -18,8 +18,9 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from pydantic import BaseModel, ValidationError
 
-from ..errors import NotFound, ServiceUnavailable, UnprocessableField
+from ..errors import NotFound, OgsError, ServiceUnavailable, UnprocessableField
 from ..pipeline import CardService
+from ..publish.body_terms import card_body_path, in_body_terms
 from ..publish.deliveries import Idempotency
 from ..publish.jobs import JobRecord, JobStore, RenderSpec
 from ..publish.models import CardsRequest, CardsResponse, JobAccepted, JobView
@@ -72,7 +73,10 @@ def create_cards() -> Response:
         max_bytes=body.max_bytes,
     )  # fmt: skip
     tenant = tenant_for_request()  # its tier routes the AI layers, its budget pays for them
-    results = render_sizes(cards, spec, time.monotonic() + body.wait, tenant=tenant)
+    try:
+        results = render_sizes(cards, spec, time.monotonic() + body.wait, tenant=tenant)
+    except OgsError as exc:
+        raise in_body_terms(exc, card_body_path) from None
     if all(r.settled for r in results.values()):
         response = CardsResponse(template=body.template, cards=[r.result for r in results.values()])
         return jsonify(response.model_dump())
@@ -118,9 +122,14 @@ def accepted(job_id: str, duplicate: bool = False) -> Response:
 
 
 def validated(model: type[M], body: dict[str, Any]) -> M:
-    """The body as `model`; 422 naming the first bad field."""
+    """The body as `model`; 422 naming the first bad field. An error about the body as a whole
+    (one of several fields is required) names the fields its `ctx` lists, the first as `field`."""
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        field = problems(exc)[0][0]
-        raise UnprocessableField(first_problem(exc, default="body"), field=field) from None
+        where, message = problems(exc)[0]
+        if where:
+            raise UnprocessableField(first_problem(exc), field=where) from None
+        fields = exc.errors()[0].get("ctx", {}).get("fields", [])
+        named = {"field": fields[0], "fields": fields} if fields else {}
+        raise UnprocessableField(message, **named) from None

@@ -16,17 +16,9 @@ from ogservice.cards.quality import lossy
 from ogservice.config import load_settings
 from ogservice.errors import BadRequest, ByteLimitUnreachable
 from ogservice.pipeline import CardService
+from ogservice.publish.models import BANNER_SIZES
 from ogservice.store import open_store
-
-PROMO_PRESETS = ("feed", "square", "story", "leaderboard", "rectangle", "billboard", "skyscraper")
-BANNER = [
-    ("headline", "Summer sale: everything must go"),
-    ("subhead", "Free shipping on orders over $50"),
-    ("discount", "-40%"),
-    ("price", "$59"),
-    ("old_price", "$99"),
-    ("cta", "Shop now"),
-]
+from tests.cards.encode_samples import BANNER, photo
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +88,7 @@ def test_sniff_tells_formats_apart_and_knows_nothing_else():
 
 
 @pytest.mark.parametrize("fmt", [PNG, JPG, WEBP], ids=lambda f: f.name)
-@pytest.mark.parametrize("preset", PROMO_PRESETS)
+@pytest.mark.parametrize("preset", BANNER_SIZES)
 def test_every_promo_banner_fits_150_kb(cards, preset, fmt):
     job = cards.run("promo-banner", [*BANNER, ("size", preset)], format=fmt.name, max_bytes=150_000)
     assert job.data is not None and len(job.data) <= 150_000
@@ -133,25 +125,16 @@ def test_a_png_over_the_limit_is_made_to_fit_with_a_palette(cards):
     assert decoded.mode == "P" and decoded.size == (1080, 1920)
 
 
-def _photo(width: int, height: int) -> Image.Image:
-    """Photograph-like pixels: smooth colour blobs and sensor noise (what a product image adds)."""
-    rng = np.random.default_rng(7)
-    blobs = rng.integers(0, 256, (height // 40 + 2, width // 40 + 2, 3), dtype=np.uint8)
-    smooth = np.asarray(Image.fromarray(blobs).resize((width, height), Image.Resampling.BICUBIC), np.int16)
-    noisy = smooth + rng.normal(0, 4, smooth.shape).astype(np.int16)
-    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
-
-
 @pytest.mark.parametrize("fmt", [JPG, WEBP], ids=lambda f: f.name)
 def test_a_photographic_story_banner_fits_150_kb_by_lowering_the_quality(fmt):
-    encoded = encode(_photo(1080, 1920), fmt, 150_000)
+    encoded = encode(photo(1080, 1920), fmt, 150_000)
     assert len(encoded.data) <= 150_000 and encoded.quality is not None and encoded.quality < fmt.quality
     assert Image.open(io.BytesIO(encoded.data)).size == (1080, 1920)
 
 
 def test_a_photograph_no_png_can_hold_is_refused_with_the_smallest_png_reached():
     with pytest.raises(ByteLimitUnreachable, match=r"the smallest, at a 16-colour palette, is \d+ bytes"):
-        encode(_photo(540, 960), PNG, 20_000)
+        encode(photo(540, 960), PNG, 20_000)
 
 
 @pytest.mark.parametrize("fmt", [PNG, JPG, WEBP], ids=lambda f: f.name)
@@ -159,7 +142,7 @@ def test_a_limit_no_encoding_meets_is_a_422_naming_the_smallest_size(cards, fmt)
     with pytest.raises(ByteLimitUnreachable) as caught:
         cards.run("promo-banner", [*BANNER, ("size", "feed")], format=fmt.name, max_bytes=500)
     error = caught.value
-    assert error.status == 422 and error.extra["max_bytes"] == 500
+    assert error.status == 422 and error.extra["max_bytes"] == 500 and error.extra["size"] == "feed"
     smallest = error.extra["smallest_bytes"]
     assert smallest > 500 and f"is {smallest} bytes" in error.detail and fmt.name in error.detail
 

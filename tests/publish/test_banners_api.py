@@ -149,8 +149,9 @@ def test_without_an_api_key_is_401(client: FlaskClient) -> None:
         ({"max_bytes": 0}, 422, "max_bytes"),
         ({"brand": {"color": "red"}}, 422, "brand.color"),
         ({"product": {"name": "x", "colour": "red"}}, 422, "product.colour"),
-        ({"headline": "", "product": {"name": ""}}, 422, None),
-        ({"max_bytes": 300}, 422, None),  # no quality fits: names the smallest size reached
+        ({"headline": "", "product": {"name": ""}}, 422, "headline"),
+        ({"headline": "", "product": {"name": "\u200b"}}, 422, "headline"),  # nothing visible: empty
+        ({"max_bytes": 300}, 422, "max_bytes"),  # no quality fits: names the smallest size reached
         ({"product": {"name": "x", "image": "not-an-asset-or-url"}}, 422, "product.image"),
     ],
 )
@@ -162,3 +163,34 @@ def test_bad_bodies_are_4xx_problems(
     assert resp.mimetype == "application/problem+json"
     if field:
         assert resp.get_json().get("field") == field
+
+
+def test_a_body_without_headline_or_product_name_names_both_fields(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
+    """The 422 named `"field": ""`: nothing a client could point its user at."""
+    resp = client.post("/v1/banners", json={"product": {"price": "$89"}, "sizes": ["square"]}, headers=auth)
+    assert resp.status_code == 422, resp.get_data(as_text=True)
+    problem = resp.get_json()
+    assert problem["field"] == "headline" and problem["fields"] == ["headline", "product.name"]
+    assert problem["detail"].startswith("headline or product.name is required")
+
+
+def test_a_byte_limit_names_each_size_that_cannot_meet_it_and_what_it_reached(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
+    """3 KB as JPEG: the small banners fit, the big ones cannot; the 422 named only one smallest size."""
+    body = {"product": {"name": "Trail Runner 3"}, "format": "jpg", "max_bytes": 3000}
+    resp = client.post("/v1/banners", json=body, headers=auth)
+    assert resp.status_code == 422, resp.get_data(as_text=True)
+    problem = resp.get_json()
+    unmet = {u["size"]: u["smallest_bytes"] for u in problem["unmet_sizes"]}
+    met = [size for size in BANNER_SIZES if size not in unmet]
+    assert unmet and met, problem  # the limit splits the set, as this test means it to
+    assert problem["field"] == "max_bytes" and problem["max_bytes"] == 3000
+    assert all(reached > 3000 for reached in unmet.values())
+    assert problem["smallest_bytes"] == max(unmet.values())
+    for size, reached in unmet.items():
+        assert f"{size} {reached}" in problem["detail"]
+    fitting = client.post("/v1/banners", json={**body, "sizes": met}, headers=auth)
+    assert fitting.status_code == 200, fitting.get_data(as_text=True)  # the others do fit

@@ -64,7 +64,10 @@ def test_a_byte_limit_no_quality_meets_is_a_422_naming_the_smallest_size(app: Fl
     token, _ = issue(app)
     resp = app.test_client().post("/v1/cards", json={**CARD, "max_bytes": 500}, headers=bearer(token))
     assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
-    assert "smallest" in resp.get_json()["detail"]
+    problem = resp.get_json()
+    assert "smallest" in problem["detail"] and problem["smallest_bytes"] > 500
+    reached = {u["size"]: u["smallest_bytes"] for u in problem["unmet_sizes"]}
+    assert list(reached) == ["og", "square"] and problem["smallest_bytes"] == max(reached.values())
 
 
 @pytest.mark.parametrize(
@@ -76,8 +79,11 @@ def test_a_byte_limit_no_quality_meets_is_a_422_naming_the_smallest_size(app: Fl
         ({**CARD, "sizes": ["og", "og"]}, 422, "sizes"),
         ({**CARD, "colour": "red"}, 422, "colour"),
         ({**CARD, "template": "no-such"}, 404, None),
-        ({**CARD, "sizes": ["huge"]}, 400, None),
-        ({**CARD, "fields": {}}, 400, None),  # title is required
+        ({**CARD, "sizes": ["huge"]}, 400, "sizes"),
+        ({**CARD, "sizes": ["og", "9999x9999"]}, 422, "sizes"),
+        ({**CARD, "fields": {}}, 400, "fields.title"),  # title is required
+        ({**CARD, "fields": {**CARD["fields"], "theme": "plaid"}}, 422, "fields.theme"),
+        ({**CARD, "max_bytes": 500}, 422, "max_bytes"),
     ],
 )
 def test_bad_requests_are_4xx_problems(
