@@ -182,9 +182,9 @@ BILLBOARD_CLAMPS = pytest.mark.xfail(strict=True, reason="billboard badge box: l
 @pytest.mark.parametrize(
     ("size", "with_photo"),
     [
-        pytest.param(size, with_photo, marks=BILLBOARD_CLAMPS if (size, with_photo) == ("billboard", False) else ())
+        pytest.param(size, photo, marks=BILLBOARD_CLAMPS if size == "billboard" and not photo else ())
         for size in PROMO.sizes
-        for with_photo in (False, True)
+        for photo in (False, True)
     ],
 )
 @pytest.mark.parametrize("badge", BADGES)

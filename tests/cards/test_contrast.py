@@ -157,7 +157,11 @@ def test_a_box_with_no_pixels_inside_the_image_is_measured_at_its_nearest_pixels
     image = _noise()
     for text in (WHITE, BLACK, (200, 30, 90)):
         assert measure_contrast(image, box, text) == measure_contrast(image, nearest, text)
-    assert choose_legible(image, box, min_ratio=7) == choose_legible(image, nearest, min_ratio=7)
+    # The same colour and scrim strength; only the scrim's fade follows each box's own size.
+    far, near = choose_legible(image, box, min_ratio=7), choose_legible(image, nearest, min_ratio=7)
+    assert (far.text_rgb, far.ratio) == (near.text_rgb, near.ratio)
+    assert far.scrim is not None and near.scrim is not None
+    assert (far.scrim.rgb, far.scrim.alpha) == (near.scrim.rgb, near.scrim.alpha)
     for shape in ("panel", "gradient"):
         apply_scrim(image, box, Scrim((0, 0, 0), 0.5, shape=shape))  # draws what it can; never raises
 
