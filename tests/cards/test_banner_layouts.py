@@ -195,3 +195,18 @@ def test_every_preset_shows_a_long_discount_badge_whole(service, photo, size, wi
     job = service.run("promo-banner", [*params, *_extra(photo, with_photo).items()])
     discount = next(r for r in job.composition.texts if r.id == "discount")
     assert not discount.clamped, f"{badge!r} clamped at {discount.size} px on {discount.lines} line(s)"
+
+
+# The longest badge the field takes; the leaderboard's and skyscraper's 120 px badges, and the
+# billboard's, set at most about 14 of its characters, so they are left out here.
+LONGEST_BADGE = "2 FOR 1 EVERY WEEKEND!!!"
+
+
+@pytest.mark.parametrize("size", ["feed", "square", "story", "rectangle"])
+@pytest.mark.parametrize("with_photo", [False, True])
+def test_the_larger_presets_show_a_badge_of_the_fields_max_length_whole(service, photo, size, with_photo):
+    assert len(LONGEST_BADGE) == PROMO.fields["discount"].max_length
+    params = [("headline", "Winter sale"), ("discount", LONGEST_BADGE), ("size", size)]
+    job = service.run("promo-banner", [*params, *_extra(photo, with_photo).items()])
+    discount = next(r for r in job.composition.texts if r.id == "discount")
+    assert not discount.clamped, f"clamped at {discount.size} px on {discount.lines} line(s)"
