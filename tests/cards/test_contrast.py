@@ -250,6 +250,29 @@ def test_a_panel_scrim_fades_out_over_its_padding() -> None:
     assert (steps >= 0).all() and steps.max() <= 30, column  # a soft ramp, not a hard edge
 
 
+@pytest.mark.parametrize(
+    ("size", "padding", "spread"), [((1920, 1080), 108, 1920 / 1080), ((1200, 630), 63, 1200 / 630)]
+)
+def test_a_soft_scrim_fades_over_a_tenth_of_the_canvas_and_further_sideways(size, padding, spread) -> None:
+    """Its fade follows the canvas, not a fixed 32 px (a box's edge on a 1920x1080 hero)."""
+    width, height = size
+    image = Image.fromarray(
+        ((np.indices((height, width)).sum(axis=0) // 3 % 2) * 255).astype(np.uint8)
+    ).convert("RGB")
+    box = (width // 5, height // 4, width * 4 // 5, height * 3 // 4)  # text far taller than the fade
+    scrim = choose_legible(image, box).scrim
+    assert scrim is not None and scrim.soft
+    assert (scrim.padding, scrim.spread) == (padding, pytest.approx(spread))
+    flat = Image.new("RGB", size, (200, 200, 200))
+    apply_scrim(flat, box, scrim)
+    pixels = np.asarray(flat)[:, :, 0].astype(int)
+    row, column = (box[1] + box[3]) // 2, (box[0] + box[2]) // 2
+    assert pixels[row, column] == pixels[box[1], box[0]], "full alpha over the whole box"
+    reach_y = box[1] - np.flatnonzero(pixels[: box[1], column] != 200)[0]
+    reach_x = box[0] - np.flatnonzero(pixels[row, : box[0]] != 200)[0]
+    assert padding - 8 <= reach_y <= padding and spread * padding - 12 <= reach_x <= round(spread * padding)
+
+
 def _with(image, scrim):
     copy = image.copy()
     apply_scrim(copy, BOX, scrim)
