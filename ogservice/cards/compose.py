@@ -112,7 +112,8 @@ class _TextPlan:
     ink: Box  # where the laid-out block is drawn
     scale: float
     bleed: int  # how far a scrim behind this text may reach beyond it (contrast.scrim_reach)
-    group: Box | None = None  # on the first layer of a text group: the blocks of the whole group
+    group: Box | None = None  # on the first layer of a text group: the box around the group's blocks
+    blocks: tuple[Box, ...] = ()  # ...and those blocks (the title's, the subtitle's)
 
     @property
     def backdrop(self) -> Box:
@@ -246,7 +247,9 @@ def _grouped(plans: list[_Plan]) -> list[_Plan]:
         if head is not plan:
             boxes.setdefault(head.layer.id, [head.ink]).append(plan.ink)
     return [
-        replace(p, group=_union(boxes[p.layer.id])) if isinstance(p, _TextPlan) and p.layer.id in boxes else p
+        replace(p, group=_union(boxes[p.layer.id]), blocks=tuple(boxes[p.layer.id]))
+        if isinstance(p, _TextPlan) and p.layer.id in boxes
+        else p
         for p in plans
     ]
 
@@ -297,7 +300,9 @@ def _backdrop(image: Image.Image, text: _TextPlan, canvas: Canvas) -> bool:
     choice = contrast.choose_legible(image, rect, preferred, min_ratio=MIN_CONTRAST, pixels=behind)
     if choice.scrim is None:
         return False
-    contrast.apply_scrim(image, rect, choice.scrim)
+    # Full over each block, fading out around them: a narrow subtitle under a wide title leaves the
+    # corners beside it to the fall-off (they hold no text), so the scrim follows the words' shape.
+    contrast.apply_scrim(image, rect, choice.scrim, parts=[_rect(block) for block in text.blocks])
     return True
 
 

@@ -21,6 +21,7 @@ Lettering gets a hard-edged panel instead (see `scrim_behind`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
@@ -196,9 +197,11 @@ def blend(pixels: np.ndarray, rgb: RGB, alpha: int) -> np.ndarray:
     return ((value + (value >> 8)) >> 8).astype(np.uint8)
 
 
-def apply_scrim(image: Image.Image, box: Box, scrim: Scrim) -> None:
+def apply_scrim(image: Image.Image, box: Box, scrim: Scrim, parts: Sequence[Box] = ()) -> None:
     """Draw the scrim behind box, in place: a soft fall-off or a hard rounded panel, or a gradient
-    fading in above the box. Only the part on the image is drawn (text may overflow a tiny canvas)."""
+    fading in above the box. Only the part on the image is drawn (text may overflow a tiny canvas).
+    A soft scrim may be full over `parts` only (boxes inside `box`: a group's blocks), fading out
+    from the nearest of them."""
     x0, y0 = box[0], box[1]
     x1, y1 = max(x0, box[2]), max(y0, box[3])  # an inverted box is an empty one
     pad, pad_x = scrim.padding, scrim.reach_x
@@ -214,7 +217,8 @@ def apply_scrim(image: Image.Image, box: Box, scrim: Scrim) -> None:
     if region[2] <= region[0] or region[3] <= region[1]:
         return
     if scrim.shape == "panel" and scrim.soft:
-        mask = _falloff_mask(region, (x0, y0, x1, y1), scrim)
+        inside = [p for p in parts if p[2] > p[0] and p[3] > p[1]] or [(x0, y0, x1, y1)]
+        mask = _falloff_mask(region, inside, scrim)
     elif scrim.shape == "panel":
         mask = Image.new("L", (region[2] - region[0], region[3] - region[1]))
         outline = (
@@ -229,20 +233,23 @@ def apply_scrim(image: Image.Image, box: Box, scrim: Scrim) -> None:
     image.paste(scrim.rgb, region, mask)
 
 
-def _falloff_mask(region: Box, box: Box, scrim: Scrim) -> Image.Image:
-    """Full alpha over the box, fading with the distance from it along a Gaussian bell (sigma half
-    the padding, lowered to end at exactly zero at the padding; sideways, `spread` paddings): flat
-    at the box, so glyphs that overshoot their block keep nearly all of it, and elliptical at the
-    corners."""
-    pad, pad_x, (x0, y0, x1, y1) = max(1, scrim.padding), max(1, scrim.reach_x), box
+def _falloff_mask(region: Box, boxes: Sequence[Box], scrim: Scrim) -> Image.Image:
+    """Full alpha over each box, fading with the distance from the nearest along a Gaussian bell
+    (sigma half the padding, lowered to end at exactly zero at the padding; sideways, `spread`
+    paddings): flat at a box, so glyphs that overshoot their block keep nearly all of it, and
+    elliptical at the corners."""
+    pad, pad_x = max(1, scrim.padding), max(1, scrim.reach_x)
     columns = np.arange(region[0], region[2]) + 0.5  # pixel centres
     rows = np.arange(region[1], region[3]) + 0.5
-    dx = np.maximum(np.maximum(x0 - columns, columns - x1), 0.0) / pad_x
-    dy = np.maximum(np.maximum(y0 - rows, rows - y1), 0.0) / pad
-    mask = np.empty((len(rows), len(columns)), np.uint8)
-    beside = dy == 0  # the rows level with the box fade with dx alone: one row, repeated
-    mask[beside] = _fade(dx, scrim.alpha)
-    mask[~beside] = _fade(np.hypot(dy[~beside, None], dx[None, :]), scrim.alpha)  # round corners
+    mask = np.zeros((len(rows), len(columns)), np.uint8)
+    for x0, y0, x1, y1 in boxes:  # where they meet, the nearer box's (the stronger) value
+        dx = np.maximum(np.maximum(x0 - columns, columns - x1), 0.0) / pad_x
+        dy = np.maximum(np.maximum(y0 - rows, rows - y1), 0.0) / pad
+        own = np.empty_like(mask)
+        beside = dy == 0  # the rows level with the box fade with dx alone: one row, repeated
+        own[beside] = _fade(dx, scrim.alpha)
+        own[~beside] = _fade(np.hypot(dy[~beside, None], dx[None, :]), scrim.alpha)  # round corners
+        np.maximum(mask, own, out=mask)
     return Image.fromarray(mask)
 
 

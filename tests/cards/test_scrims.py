@@ -99,3 +99,22 @@ def test_a_pill_beside_a_scrimmed_title_is_drawn_over_the_fall_off_not_dimmed(fo
     pixels = np.asarray(card.image, dtype=int)
     column = round(x + h / 2)  # inside the pill's rounded end, clear of its text
     assert np.array_equal(pixels[round(y + 3), column], pixels[round(y + h) - 3, column])
+
+
+def test_a_group_scrim_follows_its_blocks_not_the_box_around_them(fonts):
+    """Beside a subtitle narrower than its title, inside the box around both but far from any
+    text, the scrim has faded: it is full only over the blocks, so it reads as the words' shade."""
+    background, card, reports = _group_card(fonts, "hero", "hd")
+    title, subtitle = reports["title"], reports["subtitle"]
+    assert title.scrim and subtitle.box[2] < title.box[2] / 2
+    before, after = np.asarray(background, dtype=int), np.asarray(card.image, dtype=int)
+
+    def alpha(x: float, y: float) -> float:  # how far the pixel moved towards the scrim's colour
+        old, new = before[round(y), round(x)], after[round(y), round(x)]
+        scrim = np.array(contrast.DARK_SCRIM if new.sum() < old.sum() else contrast.LIGHT_SCRIM)
+        room = (scrim - old).sum()
+        return float((new - old).sum() / room) if room else 0.0
+
+    full = alpha(title.box[0] + 4, title.box[1] + title.box[3] / 2)
+    beside = alpha(title.box[0] + 4, subtitle.box[1] + subtitle.box[3] - 2)
+    assert full > 0.3 and beside < 0.8 * full, (full, beside)
