@@ -67,7 +67,7 @@ class _LetteringPlan:
             min(self.outer[1], self.ink[1]),
             max(self.outer[1] + self.outer[3], self.ink[1] + self.ink[3]),
         )
-        return math.floor(top) - contrast.MAX_SCRIM_PADDING, math.ceil(bottom) + contrast.MAX_SCRIM_PADDING
+        return math.floor(top) - contrast.MAX_PANEL_PADDING, math.ceil(bottom) + contrast.MAX_PANEL_PADDING
 
 
 @dataclass
@@ -111,19 +111,26 @@ class _TextPlan:
     outer: Box  # the pill, or the text box with its padding
     ink: Box  # where the laid-out block is drawn
     scale: float
-    group: Box | None = None  # on the first layer of a text group: the blocks of the whole group
+    bleed: int  # how far a scrim behind this text may reach beyond it (contrast.scrim_reach)
+    group: Box | None = None  # on the first layer of a text group: the box around the group's blocks
+    blocks: tuple[Box, ...] = ()  # ...and those blocks (the title's, the subtitle's)
+
+    @property
+    def backdrop(self) -> Box:
+        """What a scrim drawn for this layer stands behind: its group's blocks, or its own."""
+        return self.group if self.group is not None else self.ink
 
     @property
     def reach(self) -> tuple[int, int]:
         """The rows drawing this layer may touch, [top, bottom): the pill, the glyphs' ink (fonts'
         bounding boxes, marks' offsets, INK_MARGIN for rounding and hinting), its group's blocks,
-        and a scrim reaching MAX_SCRIM_PADDING beyond them."""
+        and a scrim reaching `bleed` beyond them."""
         ink_top, ink_bottom = self.block.ink_rows()
         top = min(self.outer[1], self.ink[1] + ink_top - INK_MARGIN)
         bottom = max(self.outer[1] + self.outer[3], self.ink[1] + ink_bottom + INK_MARGIN)
         if self.group is not None:
             top, bottom = min(top, self.group[1]), max(bottom, self.group[1] + self.group[3])
-        return math.floor(top - contrast.MAX_SCRIM_PADDING), math.ceil(bottom + contrast.MAX_SCRIM_PADDING)
+        return math.floor(top - self.bleed), math.ceil(bottom + self.bleed)
 
 
 def compose(
@@ -143,12 +150,14 @@ def compose(
     result = Composition(image, uncovered=uncovered, direction=direction)
     if progress is not None:
         progress.layout(image, [plan.reach for plan in plans])
-    scrimmed: list[Box] = []  # text groups drawn over one shared scrim
+    backdrops = _backdrop_slots(plans)
+    scrimmed: list[Box] = []  # texts and text groups drawn over a scrim of their own
     for count, plan in enumerate(plans):
         if progress is not None and count:
             progress.drawn(image, count)
-        if isinstance(plan, _TextPlan) and plan.group is not None and _group_backdrop(image, plan, canvas):
-            scrimmed.append(plan.group)
+        for text in backdrops.get(count, ()):
+            if _backdrop(image, text, canvas):
+                scrimmed.append(text.backdrop)
         result.layers.append((plan.layer.id, _outer(plan)))
         # Our own plan classes first, the registry's kinds last: an isinstance check against a
         # runtime Protocol walks its members each time, too slow for every layer of every card.
@@ -257,7 +266,9 @@ def _grouped(plans: list[_Plan]) -> list[_Plan]:
         if head is not plan:
             boxes.setdefault(head.layer.id, [head.ink]).append(plan.ink)
     return [
-        replace(p, group=_union(boxes[p.layer.id])) if isinstance(p, _TextPlan) and p.layer.id in boxes else p
+        replace(p, group=_union(boxes[p.layer.id]), blocks=tuple(boxes[p.layer.id]))
+        if isinstance(p, _TextPlan) and p.layer.id in boxes
+        else p
         for p in plans
     ]
 
@@ -277,19 +288,40 @@ def _within(inner: Box, outer: Box) -> bool:
     )
 
 
-def _group_backdrop(image: Image.Image, head: _TextPlan, canvas: Canvas) -> bool:
-    """One scrim behind a whole text group when its first layer's colour needs one there: a title
-    and subtitle then share a single panel and a single polarity, instead of a light scrim behind
-    one and a dark one behind the other. Each layer still checks its own contrast when drawn.
-    True when a scrim was drawn."""
-    assert head.group is not None
-    rect = _rect(head.group)
+def _backdrop_slots(plans: list[_Plan]) -> dict[int, list[_TextPlan]]:
+    """Before which layer each plain text (or text group) gets its scrim, if it needs one: right
+    after the last earlier layer drawn on the text's own pixels (the contrast is measured on them),
+    so earlier layers that only stand near it (a tag or eyebrow pill above a title) are drawn over
+    the scrim's fall-off instead of being dimmed by it. A scrim is drawn no later than its own
+    layer, whose reported rows cover it, so the band encoder never sees a final row change."""
+    texts = {p.layer.id for p in plans if isinstance(p, _TextPlan) and p.layer.kind == "text"}
+    slots: dict[int, list[_TextPlan]] = {}
+    for index, plan in enumerate(plans):
+        if not isinstance(plan, _TextPlan) or plan.layer.kind != "text" or plan.layer.after in texts:
+            continue  # pills stand on their own fill; a subtitle shares its title's scrim
+        under = [j + 1 for j in range(index) if _overlap(_outer(plans[j]), plan.backdrop)]
+        slots.setdefault(max(under, default=0), []).append(plan)
+    return slots
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def _backdrop(image: Image.Image, text: _TextPlan, canvas: Canvas) -> bool:
+    """A scrim behind a text, or one behind a whole text group, when its first layer's colour needs
+    one there: a title and subtitle then share a single scrim and a single polarity, instead of a
+    light scrim behind one and a dark one behind the other. Each layer still checks its own
+    contrast when drawn. True when a scrim was drawn."""
+    rect = _rect(text.backdrop)
     behind = contrast.sample(image, rect)
-    preferred = _preferred(head.layer.color, behind, canvas.palette)
+    preferred = _preferred(text.layer.color, behind, canvas.palette)
     choice = contrast.choose_legible(image, rect, preferred, min_ratio=MIN_CONTRAST, pixels=behind)
     if choice.scrim is None:
         return False
-    contrast.apply_scrim(image, rect, choice.scrim)
+    # Full over each block, fading out around them: a narrow subtitle under a wide title leaves the
+    # corners beside it to the fall-off (they hold no text), so the scrim follows the words' shape.
+    contrast.apply_scrim(image, rect, choice.scrim, parts=[_rect(block) for block in text.blocks])
     return True
 
 
@@ -314,7 +346,8 @@ def _plan_text(
     ink = (outer[0] + pad_x, outer[1] + pad_y, block.width, block.height)
     if layer.kind == "pill":  # a block taller than its box (tall script metrics) keeps its pill around it
         outer = (outer[0], outer[1], max(outer[2], ink[2] + 2 * pad_x), max(outer[3], ink[3] + 2 * pad_y))
-    return _TextPlan(layer, block, outer, ink, scale)
+    bleed = contrast.scrim_reach(canvas.preset.width, canvas.preset.height)
+    return _TextPlan(layer, block, outer, ink, scale, bleed)
 
 
 def _plan_lettering(

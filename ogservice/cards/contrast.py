@@ -8,17 +8,26 @@ text colour reaches the target, a scrim (translucent panel or soft gradient) is 
 least 8-bit opacity that does, by replaying Pillow's own blending arithmetic on the samples. A scrim
 that is drawn anyway aims higher (AIM_RATIO, WCAG AAA) when that takes no more than MAX_AIM_OPACITY:
 a scrim that barely reaches 4.5:1 looks weak on light gradients, and a stronger one costs nothing
-more in clutter. Panels fade out over their padding instead of ending in a hard edge.
+more in clutter.
+
+A soft scrim is light falling off, not a panel pasted on the card: full over the text's own box
+(where its contrast was measured), then fading along a Gaussian bell to nothing at its padding,
+measured from the box, so its corners are round and its edges have no visible line. The padding is
+a few percent of the canvas's short side (SCRIM_FEATHER: a 32-pixel fade read as a box's edge on a
+1920x1080 hero), but at most half the text's height (a small label gets a halo, not a cloud).
+Lettering gets a hard-edged panel instead (see `scrim_behind`).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw
 
 from .color import NEAR_BLACK, RGB, WHITE, contrast_ratio, luminance_array, relative_luminance
 from .pixels import pixels
@@ -30,7 +39,11 @@ SAMPLES = 4096  # pixels read per region when it has more
 # sample, the 0.5th percentile is used instead: ~20 of 4096 samples where ~41 are expected below the
 # region's 1st percentile, i.e. 3 standard deviations, so the estimate errs on the safe side.
 SAMPLED_PERCENTILE = 0.5
-MAX_SCRIM_PADDING = 32  # a scrim panel never reaches further than this beyond its text
+MAX_PANEL_PADDING = 32  # a hard-edged panel (behind lettering) never reaches further beyond its text
+MIN_SCRIM_PADDING = 8
+SCRIM_FEATHER = 0.10  # a soft scrim fades out over at most this fraction of the canvas's short side
+SCRIM_TEXT_REACH = 0.5  # ...and over at most this fraction of its text's height (or width)
+MAX_SPREAD = 2.0  # sideways, over at most this many times as far (see `_spread`)
 MAX_BRAND_SCRIM = 0.6  # above this opacity a neutral text colour is kept instead of the brand colour
 AIM_RATIO = 7.0  # what a scrim that is needed anyway aims for (WCAG AAA)
 MAX_AIM_OPACITY = 0.85  # a scrim goes no darker than this for AIM_RATIO (it always does for the minimum)
@@ -46,8 +59,14 @@ class Scrim:
     opacity: float
     shape: Literal["panel", "gradient"] = "panel"
     padding: int = 12
-    radius: int = 12
-    soft: bool = True  # a panel that fades out over its padding (else a hard-edged one)
+    radius: int = 12  # of a hard-edged panel's corners
+    soft: bool = True  # fading out over its padding, from full at the box (else a hard-edged panel)
+    spread: float = 1.0  # a soft scrim's fade sideways, in paddings (wider on a landscape canvas)
+
+    @property
+    def reach_x(self) -> int:
+        """How far a soft scrim fades out sideways (the padding, else)."""
+        return round(self.padding * self.spread) if self.soft else self.padding
 
     @property
     def alpha(self) -> int:
@@ -98,26 +117,46 @@ def choose_legible(
     best = max(plain, key=lambda pair: pair[1])
     if best[1] >= min_ratio:
         return Legibility(best[0], None, best[1])
-    return _with_scrim(pixels, box, preferred, min_ratio, aim)
+    legibility = _with_scrim(pixels, _soft_padding(box, background.size), preferred, min_ratio, aim)
+    assert legibility.scrim is not None
+    return replace(legibility, scrim=replace(legibility.scrim, spread=_spread(*background.size)))
 
 
 def scrim_behind(background: Image.Image, box: Box, text_rgb: RGB, min_ratio: float) -> Legibility:
     """The lightest scrim that makes text of this fixed colour (model lettering) reach min_ratio: a
     hard-edged panel, full over its padding, since lettering's ink may reach the edges of its box."""
-    legibility = _scrim_for(sample(background, box), text_rgb, min_ratio, _scrim_padding(box), min_ratio)
+    padding = max(MIN_SCRIM_PADDING, min(MAX_PANEL_PADDING, round(_short_side(box) * 0.15)))
+    legibility = _scrim_for(sample(background, box), text_rgb, min_ratio, padding, min_ratio)
     assert legibility.scrim is not None
     return replace(legibility, scrim=replace(legibility.scrim, soft=False))
 
 
-def _scrim_padding(box: Box) -> int:
-    return max(8, min(MAX_SCRIM_PADDING, round(min(box[2] - box[0], box[3] - box[1]) * 0.15)))
+def scrim_reach(width: int, height: int) -> int:
+    """How far beyond its text a soft scrim may reach on a width x height canvas (the rows a text
+    layer may touch, for the band encoder, include this)."""
+    return max(MIN_SCRIM_PADDING, round(min(width, height) * SCRIM_FEATHER))
+
+
+def _soft_padding(box: Box, canvas: tuple[int, int]) -> int:
+    """A soft scrim's fade: a few percent of the canvas, at most half the text's short side."""
+    return min(scrim_reach(*canvas), max(MIN_SCRIM_PADDING, round(_short_side(box) * SCRIM_TEXT_REACH)))
+
+
+def _spread(width: int, height: int) -> float:
+    """A soft scrim fades out sideways over more than its padding on a landscape canvas, in
+    proportion to it (up to MAX_SPREAD): an ellipse that follows the card, and a long, gentle
+    fade across the wide side, where a short one reads as the edge of a box."""
+    return min(MAX_SPREAD, max(1.0, width / height))
+
+
+def _short_side(box: Box) -> int:
+    return min(box[2] - box[0], box[3] - box[1])
 
 
 def _with_scrim(
-    pixels: np.ndarray, box: Box, preferred: RGB | None, min_ratio: float, aim: float
+    pixels: np.ndarray, padding: int, preferred: RGB | None, min_ratio: float, aim: float
 ) -> Legibility:
     """The text colour and scrim needing the least opacity; the brand colour wins unless it needs a lot."""
-    padding = _scrim_padding(box)
     if preferred is not None:
         brand = _scrim_for(pixels, preferred, min_ratio, padding, aim)
         if brand.ratio >= min_ratio and brand.scrim is not None and brand.scrim.opacity <= MAX_BRAND_SCRIM:
@@ -158,20 +197,28 @@ def blend(pixels: np.ndarray, rgb: RGB, alpha: int) -> np.ndarray:
     return ((value + (value >> 8)) >> 8).astype(np.uint8)
 
 
-def apply_scrim(image: Image.Image, box: Box, scrim: Scrim) -> None:
-    """Draw the scrim behind box, in place: a rounded panel, or a gradient fading in above the box.
-    Only the part on the image is drawn (text may overflow a tiny canvas)."""
+def apply_scrim(image: Image.Image, box: Box, scrim: Scrim, parts: Sequence[Box] = ()) -> None:
+    """Draw the scrim behind box, in place: a soft fall-off or a hard rounded panel, or a gradient
+    fading in above the box. Only the part on the image is drawn (text may overflow a tiny canvas).
+    A soft scrim may be full over `parts` only (boxes inside `box`: a group's blocks), fading out
+    from the nearest of them."""
     x0, y0 = box[0], box[1]
     x1, y1 = max(x0, box[2]), max(y0, box[3])  # an inverted box is an empty one
-    pad = scrim.padding
+    pad, pad_x = scrim.padding, scrim.reach_x
     if scrim.shape == "panel":
-        region = (max(0, x0 - pad), max(0, y0 - pad), min(image.width, x1 + pad), min(image.height, y1 + pad))
+        region = (
+            max(0, x0 - pad_x),
+            max(0, y0 - pad),
+            min(image.width, x1 + pad_x),
+            min(image.height, y1 + pad),
+        )
     else:  # full width, from 4 paddings above the box to 1 below it
         region = (0, max(0, y0 - 4 * pad), image.width, min(image.height, y1 + pad))
     if region[2] <= region[0] or region[3] <= region[1]:
         return
     if scrim.shape == "panel" and scrim.soft:
-        mask = _soft_panel_mask(region, (x0, y0, x1, y1), scrim)
+        inside = [p for p in parts if p[2] > p[0] and p[3] > p[1]] or [(x0, y0, x1, y1)]
+        mask = _falloff_mask(region, inside, scrim)
     elif scrim.shape == "panel":
         mask = Image.new("L", (region[2] - region[0], region[3] - region[1]))
         outline = (
@@ -186,25 +233,45 @@ def apply_scrim(image: Image.Image, box: Box, scrim: Scrim) -> None:
     image.paste(scrim.rgb, region, mask)
 
 
-def _soft_panel_mask(region: Box, box: Box, scrim: Scrim) -> Image.Image:
-    """A rounded panel, full for a third of the padding beyond the box (glyphs overshoot their
-    block a little) and fading to nothing at the full padding: a Gaussian blur of a panel reaching
-    two thirds of the padding, 3 sigma either side. Full alpha over the box, whatever the blur."""
-    pad, (x0, y0, x1, y1) = scrim.padding, box
-    mask = Image.new("L", (region[2] - region[0], region[3] - region[1]))
-    reach = 2 * pad / 3
-    outline = (
-        round(x0 - reach) - region[0],
-        round(y0 - reach) - region[1],
-        round(x1 + reach) - region[0] - 1,
-        round(y1 + reach) - region[1] - 1,
-    )
-    ImageDraw.Draw(mask).rounded_rectangle(outline, radius=round(scrim.radius * 2 / 3), fill=scrim.alpha)
-    mask = mask.filter(ImageFilter.GaussianBlur(pad / 9))
-    inner = (x0 - region[0], y0 - region[1], x1 - region[0] - 1, y1 - region[1] - 1)
-    if inner[2] >= inner[0] and inner[3] >= inner[1]:
-        ImageDraw.Draw(mask).rectangle(inner, fill=scrim.alpha)
-    return mask
+def _falloff_mask(region: Box, boxes: Sequence[Box], scrim: Scrim) -> Image.Image:
+    """Full alpha over each box, fading with the distance from the nearest along a Gaussian bell
+    (sigma half the padding, lowered to end at exactly zero at the padding; sideways, `spread`
+    paddings): flat at a box, so glyphs that overshoot their block keep nearly all of it, and
+    elliptical at the corners."""
+    pad, pad_x = max(1, scrim.padding), max(1, scrim.reach_x)
+    columns = np.arange(region[0], region[2]) + 0.5  # pixel centres
+    rows = np.arange(region[1], region[3]) + 0.5
+    mask = np.zeros((len(rows), len(columns)), np.uint8)
+    for x0, y0, x1, y1 in boxes:  # where they meet, the nearer box's (the stronger) value
+        dx = np.maximum(np.maximum(x0 - columns, columns - x1), 0.0) / pad_x
+        dy = np.maximum(np.maximum(y0 - rows, rows - y1), 0.0) / pad
+        own = np.empty_like(mask)
+        beside = dy == 0  # the rows level with the box fade with dx alone: one row, repeated
+        own[beside] = _fade(dx, scrim.alpha)
+        own[~beside] = _fade(np.hypot(dy[~beside, None], dx[None, :]), scrim.alpha)  # round corners
+        np.maximum(mask, own, out=mask)
+    return Image.fromarray(mask)
+
+
+_LEVELS = 1024  # steps of the fall-off table: far finer than 8-bit alpha needs over any padding
+
+
+def _fade(distance: np.ndarray, alpha: int) -> np.ndarray:
+    """8-bit mask values at these distances from the box, in paddings (0 inside it)."""
+    index = np.minimum(distance * (_LEVELS - 1) + 0.5, _LEVELS).astype(np.intp)
+    return _bell(alpha)[index]
+
+
+@lru_cache(maxsize=256)
+def _bell(alpha: int) -> np.ndarray:
+    """`alpha` at distance 0 falling along exp(-2 d^2) (sigma half the padding), lowered to end at
+    exactly 0 at d = 1; one more entry, 0, for anything further."""
+    distances = np.linspace(0.0, 1.0, _LEVELS)
+    floor = math.exp(-2.0)
+    bell = (np.exp(-2.0 * distances**2) - floor) / (1.0 - floor)
+    table = np.append(np.round(bell * alpha), 0).astype(np.uint8)
+    table.flags.writeable = False
+    return table
 
 
 def _gradient_mask(region: Box, box_top: int, scrim: Scrim) -> Image.Image:

@@ -157,7 +157,11 @@ def test_a_box_with_no_pixels_inside_the_image_is_measured_at_its_nearest_pixels
     image = _noise()
     for text in (WHITE, BLACK, (200, 30, 90)):
         assert measure_contrast(image, box, text) == measure_contrast(image, nearest, text)
-    assert choose_legible(image, box, min_ratio=7) == choose_legible(image, nearest, min_ratio=7)
+    # The same colour and scrim strength; only the scrim's fade follows each box's own size.
+    far, near = choose_legible(image, box, min_ratio=7), choose_legible(image, nearest, min_ratio=7)
+    assert (far.text_rgb, far.ratio) == (near.text_rgb, near.ratio)
+    assert far.scrim is not None and near.scrim is not None
+    assert (far.scrim.rgb, far.scrim.alpha) == (near.scrim.rgb, near.scrim.alpha)
     for shape in ("panel", "gradient"):
         apply_scrim(image, box, Scrim((0, 0, 0), 0.5, shape=shape))  # draws what it can; never raises
 
@@ -244,6 +248,29 @@ def test_a_panel_scrim_fades_out_over_its_padding() -> None:
     assert column[-1] == 100 and column[0] == 200  # full over the box, untouched past the padding
     steps = np.diff(column[::-1])
     assert (steps >= 0).all() and steps.max() <= 30, column  # a soft ramp, not a hard edge
+
+
+@pytest.mark.parametrize(
+    ("size", "padding", "spread"), [((1920, 1080), 108, 1920 / 1080), ((1200, 630), 63, 1200 / 630)]
+)
+def test_a_soft_scrim_fades_over_a_tenth_of_the_canvas_and_further_sideways(size, padding, spread) -> None:
+    """Its fade follows the canvas, not a fixed 32 px (a box's edge on a 1920x1080 hero)."""
+    width, height = size
+    image = Image.fromarray(
+        ((np.indices((height, width)).sum(axis=0) // 3 % 2) * 255).astype(np.uint8)
+    ).convert("RGB")
+    box = (width // 5, height // 4, width * 4 // 5, height * 3 // 4)  # text far taller than the fade
+    scrim = choose_legible(image, box).scrim
+    assert scrim is not None and scrim.soft
+    assert (scrim.padding, scrim.spread) == (padding, pytest.approx(spread))
+    flat = Image.new("RGB", size, (200, 200, 200))
+    apply_scrim(flat, box, scrim)
+    pixels = np.asarray(flat)[:, :, 0].astype(int)
+    row, column = (box[1] + box[3]) // 2, (box[0] + box[2]) // 2
+    assert pixels[row, column] == pixels[box[1], box[0]], "full alpha over the whole box"
+    reach_y = box[1] - np.flatnonzero(pixels[: box[1], column] != 200)[0]
+    reach_x = box[0] - np.flatnonzero(pixels[row, : box[0]] != 200)[0]
+    assert padding - 8 <= reach_y <= padding and spread * padding - 12 <= reach_x <= round(spread * padding)
 
 
 def _with(image, scrim):

@@ -184,6 +184,22 @@ def test_the_dir_field_lays_a_latin_title_out_right_to_left():
     assert render("blog-post", "og", [("title", "שלום"), ("dir", "ltr")]).direction == "ltr"
 
 
+@pytest.mark.parametrize("size", sorted(TEMPLATES["promo-banner"].sizes))
+def test_the_dir_field_lays_a_promo_banner_out_right_to_left(size):
+    """promo-banner offers `dir` too: a Latin headline on an Arabic shop's banner can ask for rtl,
+    and every layer is then the mirror of its left-to-right place."""
+    fields = [("headline", "Winter sale"), ("discount", "-40%"), ("price", "$79"), ("cta", "Shop now")]
+    ltr = render("promo-banner", size, fields)
+    rtl = render("promo-banner", size, [*fields, ("dir", "rtl")])
+    assert (ltr.direction, rtl.direction) == ("ltr", "rtl")
+    width = rtl.image.width
+    assert [i for i, _ in rtl.layers] == [i for i, _ in ltr.layers]
+    for (layer, got), (_, was) in zip(rtl.layers, ltr.layers, strict=True):
+        want = _mirrored(was, width)
+        assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= 1.0, f"{layer}: {got} vs {want}"
+    assert render("promo-banner", size, [("headline", "שלום"), ("dir", "ltr")]).direction == "ltr"
+
+
 @pytest.mark.parametrize(
     ("template", "size", "field"), [("blog-post", "og", "title"), ("promo-banner", "feed", "headline")]
 )
