@@ -336,7 +336,8 @@ def _plan_text(
         max_size=max(6, round(layer.max_size * scale)),
         max_lines=layer.max_lines,
         line_height=layer.line_height,
-        align=layer.align,
+        # A pill's lines are centred on it (a button or badge), wherever the pill itself sits.
+        align="center" if layer.kind == "pill" else layer.align,
         uppercase=layer.uppercase,
     )
     block = layout_text(fonts, text, int(box[2] - 2 * pad_x), int(box[3] - 2 * pad_y), style, canvas.missing)

@@ -175,14 +175,12 @@ def test_fixed_gallery_texts_cover_the_prices():
 
 
 BADGES = ["40% OFF TODAY", "SALE 30% OFF"]
-# The billboard's layout is being reworked on another branch; its photo-less badge still clamps.
-BILLBOARD_CLAMPS = pytest.mark.xfail(strict=True, reason="billboard badge box: layout reworked separately")
 
 
 @pytest.mark.parametrize(
     ("size", "with_photo"),
     [
-        pytest.param(size, photo, marks=BILLBOARD_CLAMPS if size == "billboard" and not photo else ())
+        (size, photo)
         for size in PROMO.sizes
         for photo in (False, True)
     ],
@@ -210,3 +208,17 @@ def test_the_larger_presets_show_a_badge_of_the_fields_max_length_whole(service,
     job = service.run("promo-banner", [*params, *_extra(photo, with_photo).items()])
     discount = next(r for r in job.composition.texts if r.id == "discount")
     assert not discount.clamped, f"clamped at {discount.size} px on {discount.lines} line(s)"
+
+
+CALLS_TO_ACTION = ["Get started today", "Shop the winter sale"]
+
+
+@pytest.mark.parametrize(("size", "with_photo"), [(size, photo) for size in PROMO.sizes for photo in (False, True)])
+@pytest.mark.parametrize("cta", CALLS_TO_ACTION)
+def test_every_preset_shows_a_long_call_to_action_whole(service, photo, size, with_photo, cta):
+    """"Get started…" is not a button anyone presses: a long label takes a second line (or a
+    smaller size within its range) rather than an ellipsis."""
+    params = [("headline", "Winter sale"), ("discount", "-30%"), ("price", "$79"), ("cta", cta), ("size", size)]
+    job = service.run("promo-banner", [*params, *_extra(photo, with_photo).items()])
+    button = next(r for r in job.composition.texts if r.id == "cta")
+    assert not button.clamped, f"{cta!r} clamped at {button.size} px on {button.lines} line(s)"
