@@ -175,16 +175,10 @@ def test_fixed_gallery_texts_cover_the_prices():
 
 
 BADGES = ["40% OFF TODAY", "SALE 30% OFF"]
+EVERY_PRESET = [(size, photo) for size in PROMO.sizes for photo in (False, True)]
 
 
-@pytest.mark.parametrize(
-    ("size", "with_photo"),
-    [
-        (size, photo)
-        for size in PROMO.sizes
-        for photo in (False, True)
-    ],
-)
+@pytest.mark.parametrize(("size", "with_photo"), EVERY_PRESET)
 @pytest.mark.parametrize("badge", BADGES)
 def test_every_preset_shows_a_long_discount_badge_whole(service, photo, size, with_photo, badge):
     """The issue's example: the feed banner's badge read "40% OFF…". A badge takes a second line
@@ -213,12 +207,12 @@ def test_the_larger_presets_show_a_badge_of_the_fields_max_length_whole(service,
 CALLS_TO_ACTION = ["Get started today", "Shop the winter sale"]
 
 
-@pytest.mark.parametrize(("size", "with_photo"), [(size, photo) for size in PROMO.sizes for photo in (False, True)])
+@pytest.mark.parametrize(("size", "with_photo"), EVERY_PRESET)
 @pytest.mark.parametrize("cta", CALLS_TO_ACTION)
 def test_every_preset_shows_a_long_call_to_action_whole(service, photo, size, with_photo, cta):
     """"Get started…" is not a button anyone presses: a long label takes a second line (or a
     smaller size within its range) rather than an ellipsis."""
-    params = [("headline", "Winter sale"), ("discount", "-30%"), ("price", "$79"), ("cta", cta), ("size", size)]
-    job = service.run("promo-banner", [*params, *_extra(photo, with_photo).items()])
+    params = [("headline", "Winter sale"), ("discount", "-30%"), ("price", "$79"), ("cta", cta)]
+    job = service.run("promo-banner", [*params, ("size", size), *_extra(photo, with_photo).items()])
     button = next(r for r in job.composition.texts if r.id == "cta")
     assert not button.clamped, f"{cta!r} clamped at {button.size} px on {button.lines} line(s)"
