@@ -210,7 +210,7 @@ CALLS_TO_ACTION = ["Get started today", "Shop the winter sale"]
 @pytest.mark.parametrize(("size", "with_photo"), EVERY_PRESET)
 @pytest.mark.parametrize("cta", CALLS_TO_ACTION)
 def test_every_preset_shows_a_long_call_to_action_whole(service, photo, size, with_photo, cta):
-    """"Get started…" is not a button anyone presses: a long label takes a second line (or a
+    """A "Get started…" button is one nobody presses: a long label takes a second line (or a
     smaller size within its range) rather than an ellipsis."""
     params = [("headline", "Winter sale"), ("discount", "-30%"), ("price", "$79"), ("cta", cta)]
     job = service.run("promo-banner", [*params, ("size", size), *_extra(photo, with_photo).items()])
