@@ -152,17 +152,23 @@ def compose(
         progress.layout(image, [plan.reach for plan in plans])
     backdrops = _backdrop_slots(plans)
     scrimmed: list[Box] = []  # texts and text groups drawn over a scrim of their own
+    # A lone text's colour, chosen with its scrim on the very pixels it is drawn over (no layer
+    # between its backdrop and itself touches them): measured once, not again when it is drawn.
+    chosen: dict[str, contrast.Legibility] = {}
     for count, plan in enumerate(plans):
         if progress is not None and count:
             progress.drawn(image, count)
         for text in backdrops.get(count, ()):
-            if _backdrop(image, text, canvas):
+            choice = _backdrop(image, text, canvas)
+            if choice.scrim is not None:
                 scrimmed.append(text.backdrop)
+            if text.group is None:
+                chosen[text.layer.id] = choice
         result.layers.append((plan.layer.id, _outer(plan)))
         # Our own plan classes first, the registry's kinds last: an isinstance check against a
         # runtime Protocol walks its members each time, too slow for every layer of every card.
         if isinstance(plan, _TextPlan):
-            report = _draw_text_layer(image, plan, canvas)
+            report = _draw_text_layer(image, plan, canvas, chosen.get(plan.layer.id))
             if not report.scrim and any(_within(plan.ink, group) for group in scrimmed):
                 report = replace(report, scrim=True)
             result.texts.append(report)
@@ -308,21 +314,20 @@ def _overlap(a: Box, b: Box) -> bool:
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
-def _backdrop(image: Image.Image, text: _TextPlan, canvas: Canvas) -> bool:
+def _backdrop(image: Image.Image, text: _TextPlan, canvas: Canvas) -> contrast.Legibility:
     """A scrim behind a text, or one behind a whole text group, when its first layer's colour needs
     one there: a title and subtitle then share a single scrim and a single polarity, instead of a
-    light scrim behind one and a dark one behind the other. Each layer still checks its own
-    contrast when drawn. True when a scrim was drawn."""
+    light scrim behind one and a dark one behind the other. Each layer of a group still checks its
+    own contrast when drawn. The colour and scrim chosen (the scrim is drawn)."""
     rect = _rect(text.backdrop)
     behind = contrast.sample(image, rect)
     preferred = _preferred(text.layer.color, behind, canvas.palette)
     choice = contrast.choose_legible(image, rect, preferred, min_ratio=MIN_CONTRAST, pixels=behind)
-    if choice.scrim is None:
-        return False
-    # Full over each block, fading out around them: a narrow subtitle under a wide title leaves the
-    # corners beside it to the fall-off (they hold no text), so the scrim follows the words' shape.
-    contrast.apply_scrim(image, rect, choice.scrim, parts=[_rect(block) for block in text.blocks])
-    return True
+    if choice.scrim is not None:
+        # Full over each block, fading out around them: a narrow subtitle under a wide title leaves
+        # the corners beside it to the fall-off (they hold no text), so the scrim follows the words.
+        contrast.apply_scrim(image, rect, choice.scrim, parts=[_rect(block) for block in text.blocks])
+    return choice
 
 
 def _plan_text(
@@ -369,13 +374,23 @@ def _draw_lettering(image: Image.Image, plan: _LetteringPlan, canvas: Canvas) ->
     made.paste_legibly(image, plan.image, plan.ink)
 
 
-def _draw_text_layer(image: Image.Image, plan: _TextPlan, canvas: Canvas) -> TextReport:
+def _draw_text_layer(
+    image: Image.Image, plan: _TextPlan, canvas: Canvas, chosen: contrast.Legibility | None = None
+) -> TextReport:
+    """Draw one text (on its pill), in the colour `chosen` with its backdrop if any, else in the
+    colour measured here."""
     layer, block, ink = plan.layer, plan.block, plan.ink
     if layer.kind == "pill":
         _draw_rect(
             image, plan.outer, _fill(layer.fill, canvas.palette, image, plan.outer), layer.radius * plan.scale
         )
-    rgb, ratio, scrim = _legible_color(image, ink, layer.color, canvas.palette)
+    if chosen is None:
+        rgb, ratio, scrim = _legible_color(image, ink, layer.color, canvas.palette)
+    elif chosen.scrim is None:
+        rgb, ratio, scrim = chosen.text_rgb, chosen.ratio, False
+    else:  # the reported ratio is what a reader gets, on the pixels as the scrim left them
+        rgb, scrim = chosen.text_rgb, True
+        ratio = contrast.measure_contrast(image, _rect(ink), rgb)
     draw_text(image, block, (round(ink[0]), round(ink[1])), rgb)
     if layer.strike:
         _strike(image, ink, block, rgb)
