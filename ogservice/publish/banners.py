@@ -20,7 +20,7 @@ TEMPLATE = "promo-banner"
 BODY_PATH = {
     "headline": "headline", "subhead": "subhead", "discount": "discount", "cta": "cta",
     "price": "product.price", "old_price": "product.old_price", "image": "product.image",
-    "logo": "brand.logo", "brand_color": "brand.color",
+    "logo": "brand.logo", "brand_color": "brand.color", "dir": "dir",
 }  # fmt: skip
 
 
@@ -43,6 +43,7 @@ def banner_fields(body: BannersRequest) -> dict[str, str]:
         "image": product.image.strip(),
         "logo": brand.logo.strip(),
         "brand_color": color if not color or color.startswith("#") else f"#{color}",
+        "dir": "" if body.dir == "auto" else body.dir,
     }
     return {name: value for name, value in fields.items() if value}
 

@@ -261,6 +261,9 @@ class BannersRequest(BaseModel):
     subhead: str = Field("", max_length=160)
     discount: str = Field("", max_length=24, description="Badge text, e.g. -30%.")
     cta: str = Field("", max_length=32, description="Call to action; empty: Shop now.")
+    dir: Literal["auto", "ltr", "rtl"] = Field(
+        "auto", description="Layout direction: auto follows the headline; rtl mirrors every size."
+    )
     sizes: list[str] | Literal["all"] = Field(
         "all", description=f'Promo sizes to render ({", ".join(BANNER_SIZES)}), or "all".'
     )

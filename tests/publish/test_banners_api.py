@@ -194,3 +194,20 @@ def test_a_byte_limit_names_each_size_that_cannot_meet_it_and_what_it_reached(
         assert f"{size} {reached}" in problem["detail"]
     fitting = client.post("/v1/banners", json={**body, "sizes": met}, headers=auth)
     assert fitting.status_code == 200, fitting.get_data(as_text=True)  # the others do fit
+
+
+def test_dir_lays_every_size_out_right_to_left(client: FlaskClient, auth: dict[str, str]) -> None:
+    """A Latin product name on an Arabic shop's banners: `dir` reaches the template (whose layouts
+    mirror, see tests/cards/test_rtl.py), and the signed og_url carries it."""
+    body = {"product": {"name": "Trail Runner 3", "price": "$89"}, "sizes": ["feed", "billboard"]}
+    ltr = client.post("/v1/banners", json=body, headers=auth).get_json()["banners"]
+    rtl = client.post("/v1/banners", json={**body, "dir": "rtl"}, headers=auth).get_json()["banners"]
+    for left, right in zip(ltr, rtl, strict=True):
+        assert "dir=rtl" in right["og_url"] and "dir=" not in left["og_url"]
+        assert right["url"] != left["url"], f"{right['size']}: the same image both ways"
+        assert client.get(right["og_url"]).status_code == 200
+
+
+def test_an_unknown_dir_is_a_422_naming_it(client: FlaskClient, auth: dict[str, str]) -> None:
+    resp = client.post("/v1/banners", json={"headline": "Sale", "dir": "sideways"}, headers=auth)
+    assert resp.status_code == 422 and resp.get_json()["field"] == "dir"
