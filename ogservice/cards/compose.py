@@ -213,11 +213,13 @@ def _plan(
     bottoms: dict[str, float] = {}
     rights: dict[str, float] = {}  # text layers' rendered right edge (for `beside`)
     uncovered: set[str] = set()
-    drawn = [layer for layer in layout.layers if applies(layer, canvas.fields)]
+    applicable = [layer for layer in layout.layers if applies(layer, canvas.fields)]
     fixed = [
-        (layer, scaled_box(layer, layout.ref, preset, {}, direction)) for layer in drawn if not layer.after
+        (layer, scaled_box(layer, layout.ref, preset, {}, direction))
+        for layer in applicable
+        if not layer.after
     ]
-    for layer in drawn:
+    for layer in applicable:
         box = scaled_box(layer, layout.ref, preset, bottoms, direction, rights)
         if layer.after:
             box = _above_what_follows(layer, box, fixed, scale)
