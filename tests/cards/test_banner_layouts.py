@@ -5,40 +5,21 @@ composition's layer boxes, for the gallery's samples with and without a product 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from ogservice.cards.color import contrast_ratio
-from ogservice.config import load_settings
-from ogservice.gallery import FIXED, SAMPLES, sample_params, sample_photo
+from ogservice.gallery import FIXED, SAMPLES, sample_params
 from ogservice.pipeline import CardService, Job
-from ogservice.sources.assets import ImageSources
-from ogservice.store import open_store
 
-from .test_compose import TEMPLATES, NoCache
+from .test_compose import TEMPLATES
 
 PROMO = TEMPLATES["promo-banner"]
 THEMES = PROMO.fields["theme"].choices
 SAME_FILL = 24  # a pill's own pixels differ from its fill by less than this (anti-aliasing aside)
 EDGE_MARGIN = 16  # px, at the layout's reference size (the skyscraper preset is its reference)
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory) -> Iterator[CardService]:
-    settings = load_settings(dev=True, data_dir=tmp_path_factory.mktemp("banners"))
-    store = open_store(settings)  # keeps the uploaded photo; cards are not cached (each is measured)
-    service = CardService(settings, NoCache(), images=ImageSources.from_settings(settings, store))
-    yield service
-    service.images.close()
-    store.close()
-
-
-@pytest.fixture(scope="module")
-def photo(service: CardService) -> str:
-    return service.images.add(sample_photo()).id
 
 
 def render(service: CardService, size: str, sample: str, extra: dict[str, str]) -> tuple[Job, np.ndarray]:

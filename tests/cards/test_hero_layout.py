@@ -4,17 +4,11 @@ without the visual, no two layers collide and everything stays on the canvas."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from ogservice.config import load_settings
-from ogservice.gallery import sample_photo
 from ogservice.pipeline import CardService
-from ogservice.sources.assets import ImageSources
-from ogservice.store import open_store
 
-from .test_compose import TEMPLATES, NoCache
+from .test_compose import TEMPLATES
 
 HERO = TEMPLATES["hero"]
 
@@ -51,21 +45,6 @@ DEMANDING = {  # the longest texts the fields allow, and the tallest blocks
         "cta": "今すぐ購入",
     },
 }
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory) -> Iterator[CardService]:
-    settings = load_settings(dev=True, data_dir=tmp_path_factory.mktemp("hero"))
-    store = open_store(settings)
-    service = CardService(settings, NoCache(), images=ImageSources.from_settings(settings, store))
-    yield service
-    service.images.close()
-    store.close()
-
-
-@pytest.fixture(scope="module")
-def photo(service: CardService) -> str:
-    return service.images.add(sample_photo()).id
 
 
 def _render(service: CardService, fields: dict[str, str], size: str, image: str | None):
